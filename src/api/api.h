@@ -1,0 +1,30 @@
+/*
+ * api.h - handlers of the JSON API, one file per resource:
+ *   api_health.c  GET /healthz, GET /metrics
+ *   api_unit.c    the org tree: search, detail, children, GeoJSON, staff
+ *   api_locate.c  point -> grid, single and batch
+ * The route table that binds them to paths and roles is routes.c.
+ */
+#ifndef WG_API_H
+#define WG_API_H
+
+#include <stddef.h>
+#include "http/http.h"
+#include "http/router.h"
+
+extern const struct http_route api_routes[];
+extern const size_t api_nroutes;
+
+int api_health_get(struct http_req *req);
+int api_metrics_get(struct http_req *req);
+
+int api_unit_search(struct http_req *req);
+int api_unit_get(struct http_req *req);
+int api_unit_children(struct http_req *req);
+int api_unit_geojson(struct http_req *req);
+int api_unit_staff(struct http_req *req);
+
+int api_locate_get(struct http_req *req);
+int api_locate_batch(struct http_req *req);
+
+#endif

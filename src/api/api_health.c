@@ -1,0 +1,43 @@
+/*
+ * api_health.c - liveness and metrics: GET /healthz, GET /metrics.
+ */
+#include "api/api.h"
+#include "api/api_int.h"
+#include "http/server.h"
+#include "lib/buf.h"
+#include "lib/banned.h"
+
+/* GET /healthz: 200 {"status":"ok",...} when the database answers. */
+int api_health_get(struct http_req *req)
+{
+	struct app *a = api_app(req);
+	struct db *db = db_pool_get(a->pool);
+	struct org_model *m = org_holder_get(&a->org);
+	struct err e = ERR_INIT;
+	int64_t v = 0;
+	int ok = store_org_version(db, &v, &e) == 0;
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "status", ok ? "ok" : "degraded",
+	              "db", db_driver_name(db), "org_version", (json_int_t)v,
+	              "units", (json_int_t)(m ? m->nunits : 0), "grids", (json_int_t)(m ? m->ngrids : 0));
+	db_pool_put(a->pool, db);
+	orgmodel_release(m);
+	return http_reply_json(req, ok ? 200 : 503, j);
+}
+
+/* GET /metrics: Prometheus text format. */
+int api_metrics_get(struct http_req *req)
+{
+	struct app *a = api_app(req);
+	struct buf b;
+	size_t n;
+
+	buf_init(&b, 4u << 20);
+	if (!a->server || http_server_metrics(a->server, &b) < 0) {
+		buf_release(&b);
+		return http_reply_error(req, 500, "metrics.render", "无法生成指标", "cannot render metrics");
+	}
+	char *s = buf_detach(&b, &n);
+	return http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8", s, n);
+}

@@ -1,0 +1,21 @@
+/*
+ * routes.c - the route table: every endpoint, the role it needs and its
+ * stable name. How to add a row: see src/http/router.h.
+ */
+#include "api/api.h"
+#include "domain/role.h"
+#include "lib/banned.h"
+
+const struct http_route api_routes[] = {
+	{"GET",  "/healthz",                        api_health_get,    ROLE_PUBLIC, "healthz"},
+	{"GET",  "/metrics",                        api_metrics_get,   ROLE_PUBLIC, "metrics"},
+	{"GET",  "/api/v1/units",                   api_unit_search,   ROLE_PUBLIC, "unit.search"},
+	{"GET",  "/api/v1/units/:code",             api_unit_get,      ROLE_PUBLIC, "unit.get"},
+	{"GET",  "/api/v1/units/:code/children",    api_unit_children, ROLE_PUBLIC, "unit.children"},
+	{"GET",  "/api/v1/units/:code/geojson",     api_unit_geojson,  ROLE_PUBLIC, "unit.geojson"},
+	{"GET",  "/api/v1/units/:code/staff",       api_unit_staff,    ROLE_PUBLIC, "unit.staff"},
+	{"GET",  "/api/v1/locate",                  api_locate_get,    ROLE_PUBLIC, "locate"},
+	{"POST", "/api/v1/locate/batch",            api_locate_batch,  ROLE_PUBLIC, "locate.batch"},
+};
+
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,37 @@
+/*
+ * app.h - the application context shared by every request handler and CLI
+ * command that serves: the database pool, the org snapshot and its reloader.
+ */
+#ifndef WG_APP_H
+#define WG_APP_H
+
+#include <pthread.h>
+#include "app/orgmodel.h"
+#include "store/db.h"
+
+struct http_server;
+
+struct app {
+	char db_url[1024];
+	struct db_pool *pool;
+	struct org_holder org;
+	struct http_server *server;      /* for /metrics; NULL outside serve */
+	pthread_t reloader;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop, has_reloader;
+	unsigned reload_ms;              /* org version poll interval */
+};
+
+/* Open the database (migrating it), build the first org snapshot.
+ * pool_size connections. 0, or -1 with e set. */
+int app_open(struct app *a, const char *db_url, int pool_size, struct err *e);
+/* Stop the reloader, release the snapshot, close the pool. */
+void app_close(struct app *a);
+/* Rebuild the snapshot when the org version in the database moved.
+ * Returns 1 when reloaded, 0 when unchanged, -1 on error. */
+int app_reload_if_changed(struct app *a, struct err *e);
+/* Poll the org version every a->reload_ms (default 2 s) in a background thread. */
+int app_start_reloader(struct app *a);
+
+#endif

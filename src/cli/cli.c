@@ -1,0 +1,116 @@
+/*
+ * cli.c - the command table and dispatcher (see cli.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "lib/banned.h"
+
+#define WANGGE_VERSION "0.1.0"
+
+static const struct cli_command commands[] = {
+	{"help", cmd_help, "列出命令，或说明一个命令 / list commands or explain one",
+	 "usage: wangge help [COMMAND]\n"},
+	{"version", cmd_version, "显示版本 / print the version", "usage: wangge version\n"},
+	{"serve", cmd_serve, "启动 HTTP 服务 / run the HTTP server",
+	 "usage: wangge serve [--db URL] [--listen HOST:PORT] [--config FILE]\n"
+	 "                    [--threads N] [--web DIR] [--access-log FILE|-|off]\n"
+	 "\n"
+	 "Serves the JSON API under /api/v1 and the web pages. --config reads an ini\n"
+	 "file (see docs/api.md); command-line options win over it. SIGTERM/SIGINT\n"
+	 "stop accepting, let in-flight requests finish and close the database.\n"
+	 "Defaults: --db wangge.db --listen 127.0.0.1:8080 --threads <cores> --web web\n"},
+	{"demo", cmd_demo, "生成白云区演示数据 / build the Baiyun demo district",
+	 "usage: wangge demo [--db FILE] [--seed N] [--outline FILE [--crs gcj02|wgs84|bd09]]\n"
+	 "\n"
+	 "Replaces the org data in FILE with a deterministic demo district: the 24\n"
+	 "real towns/streets of Baiyun (official codes and names), 404 communities,\n"
+	 "1,145 areas and 3,454 grids tiling the district outline, with fictional\n"
+	 "staff. Without --outline a built-in approximation of the outline is used.\n"},
+	{"import", cmd_import, "导入 GeoJSON 单位边界 / import units from GeoJSON",
+	 "usage: wangge import units FILE [--db FILE] [--crs wgs84|gcj02|bd09] [--repair]\n"
+	 "                               [--level LEVEL] [--parent CODE] [--dry-run]\n"
+	 "\n"
+	 "FILE is a GeoJSON FeatureCollection (RFC 7946) or a DataV-style JSON array\n"
+	 "of Features. Property names are listed in docs/import.md. Everything is\n"
+	 "validated first and every problem is listed; nothing is written unless all\n"
+	 "of it is valid.\n"},
+	{"export", cmd_export, "导出 GeoJSON / export units as GeoJSON",
+	 "usage: wangge export units --level town|community|area|grid [--under CODE]\n"
+	 "                           [--db FILE] [--out FILE] [--crs wgs84|gcj02|bd09]\n"},
+	{"locate", cmd_locate, "查询坐标所在网格 / which grid is this point in",
+	 "usage: wangge locate --lat LAT --lon LON [--crs wgs84|gcj02|bd09] [--db FILE]\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cli_usage(const char *name)
+{
+	const struct cli_command *c = find(name);
+	if (c)
+		fputs(c->usage, stderr);
+	return 1;
+}
+
+int cli_fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "wangge %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc > 1) {
+		if (!(c = find(argv[1]))) {
+			fprintf(stderr, "wangge help: unknown command '%s'\n", argv[1]);
+			return 1;
+		}
+		printf("wangge %s - %s\n\n%s", c->name, c->summary, c->usage);
+		return 0;
+	}
+	printf("wangge %s - 网格化服务管理平台 / grid-based social governance\n\n"
+	       "usage: wangge COMMAND [OPTIONS]\n\ncommands:\n", WANGGE_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'wangge help COMMAND' explains one command.\n");
+	return 0;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	printf("wangge %s\n", WANGGE_VERSION);
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2)
+		return cmd_help(1, argv) ? 1 : 1;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	if (!(c = find(argv[1]))) {
+		fprintf(stderr, "wangge: unknown command '%s'; see 'wangge help'\n", argv[1]);
+		return 1;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,190 @@
+/*
+ * cmd_serve.c - `wangge serve`: open the app, start the HTTP server, wait
+ * for SIGINT/SIGTERM, shut down gracefully.
+ *
+ * Settings come from defaults, then the ini file (--config), then the
+ * command line. The ini file's keys are documented in docs/api.md
+ * ("Running the server").
+ */
+#include <getopt.h>
+#include <ini.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "api/api.h"
+#include "app/app.h"
+#include "cli/cli.h"
+#include "http/server.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/banned.h"
+
+struct serve_cfg {
+	char db[1024];
+	char listen[128];
+	char web[1024];
+	char node_modules[1024];
+	char access_log[1024];
+	int64_t threads;
+	int64_t body_max;
+	int64_t timeout_s;
+	int64_t reload_ms;
+	char bad[256];                   /* first bad ini entry, for the error */
+};
+
+static int serve_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct serve_cfg *c = user;
+	int ok = 1;
+
+#define KEY(s, n) (!strcmp(section, s) && !strcmp(name, n))
+	if (KEY("server", "listen")) str_copy(c->listen, sizeof(c->listen), value);
+	else if (KEY("server", "web")) str_copy(c->web, sizeof(c->web), value);
+	else if (KEY("server", "node_modules")) str_copy(c->node_modules, sizeof(c->node_modules), value);
+	else if (KEY("server", "access_log")) str_copy(c->access_log, sizeof(c->access_log), value);
+	else if (KEY("server", "threads")) ok = parse_int64(value, 1, 256, &c->threads) == 0;
+	else if (KEY("server", "body_max")) ok = parse_int64(value, 1024, 64 << 20, &c->body_max) == 0;
+	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
+	else if (KEY("server", "reload_ms")) ok = parse_int64(value, 100, 600000, &c->reload_ms) == 0;
+	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
+	else ok = 0;
+#undef KEY
+	if (!ok && !c->bad[0])
+		snprintf(c->bad, sizeof(c->bad), "[%s] %s = %s", section, name, value);
+	return 1;
+}
+
+/* "host:port" or "[v6]:port" -> host, port. */
+static int parse_listen(const char *s, char *host, size_t n, unsigned short *port)
+{
+	const char *colon;
+	int64_t p;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s) >= n)
+			return -1;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		colon = end + 1;
+	} else {
+		if (!(colon = strrchr(s, ':')) || (size_t)(colon - s) >= n)
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	if (parse_int64(colon + 1, 0, 65535, &p) < 0)
+		return -1;
+	*port = (unsigned short)p;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"config", required_argument, NULL, 'c'},
+		{"threads", required_argument, NULL, 't'},
+		{"web", required_argument, NULL, 'w'},
+		{"access-log", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct serve_cfg cfg = {0}, cli = {0};
+	const char *config = NULL;
+	struct http_server_opts so = {0};
+	struct app app;
+	struct err e = ERR_INIT;
+	char host[64];
+	sigset_t sigs;
+	int opt, sig, ret = 2;
+	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+
+	str_copy(cfg.db, sizeof(cfg.db), CLI_DEFAULT_DB);
+	str_copy(cfg.listen, sizeof(cfg.listen), "127.0.0.1:8080");
+	str_copy(cfg.web, sizeof(cfg.web), "web");
+	str_copy(cfg.node_modules, sizeof(cfg.node_modules), "node_modules");
+	str_copy(cfg.access_log, sizeof(cfg.access_log), "-");
+	cfg.threads = nproc > 0 ? nproc : 2;
+	cfg.body_max = 2 << 20;
+	cfg.timeout_s = 30;
+	cfg.reload_ms = 2000;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': str_copy(cli.db, sizeof(cli.db), optarg); break;
+		case 'l': str_copy(cli.listen, sizeof(cli.listen), optarg); break;
+		case 'c': config = optarg; break;
+		case 't':
+			if (parse_int64(optarg, 1, 256, &cli.threads) < 0)
+				return cli_fail("serve", "--threads must be 1..256");
+			break;
+		case 'w': str_copy(cli.web, sizeof(cli.web), optarg); break;
+		case 'a': str_copy(cli.access_log, sizeof(cli.access_log), optarg); break;
+		default: return cli_usage("serve");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("serve");
+	if (config) {
+		int line = ini_parse(config, serve_ini_entry, &cfg);
+		if (line < 0)
+			return cli_fail("serve", "cannot read config '%s'", config);
+		if (line > 0)
+			return cli_fail("serve", "config '%s': syntax error on line %d", config, line);
+		if (cfg.bad[0])
+			return cli_fail("serve", "config '%s': unknown or invalid setting %s", config, cfg.bad);
+	}
+	if (cli.db[0]) str_copy(cfg.db, sizeof(cfg.db), cli.db);
+	if (cli.listen[0]) str_copy(cfg.listen, sizeof(cfg.listen), cli.listen);
+	if (cli.web[0]) str_copy(cfg.web, sizeof(cfg.web), cli.web);
+	if (cli.access_log[0]) str_copy(cfg.access_log, sizeof(cfg.access_log), cli.access_log);
+	if (cli.threads) cfg.threads = cli.threads;
+	if (parse_listen(cfg.listen, host, sizeof(host), &so.port) < 0)
+		return cli_fail("serve", "bad --listen '%s': HOST:PORT expected", cfg.listen);
+
+	/* Block the stop signals before any thread starts, so every thread
+	 * inherits the mask and only sigwait() below sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (app_open(&app, cfg.db, (int)cfg.threads + 1, &e) < 0) {
+		app_close(&app);
+		return cli_fail("serve", "%s", e.msg_en);
+	}
+	app.reload_ms = (unsigned)cfg.reload_ms;
+	so.host = host;
+	so.threads = (int)cfg.threads;
+	so.body_max = (size_t)cfg.body_max;
+	so.timeout_s = (unsigned)cfg.timeout_s;
+	so.web_dir = cfg.web;
+	so.node_modules_dir = cfg.node_modules;
+	so.access_log = cfg.access_log;
+	so.routes = api_routes;
+	so.nroutes = api_nroutes;
+	so.app = &app;
+	if (http_server_start(&app.server, &so, &e) < 0) {
+		cli_fail("serve", "%s", e.msg_en);
+		goto out;
+	}
+	app_start_reloader(&app);
+	log_info("listening on http://%s:%u/ (db %s, %d threads)", host[0] == ':' || strchr(host, ':')
+	         ? host : host, http_server_port(app.server), cfg.db, (int)cfg.threads);
+	fflush(stderr);
+	sigwait(&sigs, &sig);
+	log_info("%s received: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_server_stop(app.server, 10);
+	app.server = NULL;
+	ret = 0;
+	log_info("stopped cleanly");
+out:
+	app_close(&app);
+	return ret;
+}

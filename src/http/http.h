@@ -1,0 +1,74 @@
+/*
+ * http.h - what a request handler sees of HTTP.
+ *
+ * The server (server.c) parses the request, matches a route (router.h),
+ * collects the body up to the configured limit and calls the route's
+ * handler once with a complete `struct http_req`. The handler answers with
+ * exactly one http_reply_*() call; whatever it allocates from req->arena is
+ * freed when the request ends. Handlers never see libmicrohttpd.
+ */
+#ifndef WG_HTTP_H
+#define WG_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/arena.h"
+#include "lib/err.h"
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct http_route;
+
+struct http_req {
+	const char *method;              /* "GET", "POST", … */
+	const char *path;                /* decoded path, no query string */
+	const char *body;                /* request body, NUL-terminated; NULL when none */
+	size_t body_len;
+	struct arena arena;              /* freed when the request ends */
+	const char *params[HTTP_MAX_PARAMS]; /* values of the route's :params, in order */
+	int nparams;
+	const struct http_route *route;  /* matched route, NULL for static files */
+	void *app;                       /* the server's user pointer (struct app) */
+	void *priv;                      /* server's own per-request state */
+
+	/* the reply, filled by http_reply_*() */
+	int status;                      /* 0 until replied */
+	const char *content_type;
+	char *resp_body;                 /* malloc'd, or static when resp_static */
+	size_t resp_len;
+	int resp_static;                 /* resp_body must not be freed */
+	int resp_nocompress;             /* already compressed or tiny */
+	const char *hdr_name[HTTP_MAX_HEADERS];
+	const char *hdr_value[HTTP_MAX_HEADERS];
+	int nhdr;
+};
+
+/* Query-string argument, or NULL. */
+const char *http_query(struct http_req *req, const char *name);
+/* Request header (case-insensitive name), or NULL. */
+const char *http_header(struct http_req *req, const char *name);
+/* Value of the route parameter `:name`, or NULL. */
+const char *http_param(struct http_req *req, const char *name);
+/* Client address as text into the arena ("127.0.0.1"). */
+const char *http_client_ip(struct http_req *req);
+
+/* Reply with JSON; steals the reference to j. Returns 0. */
+int http_reply_json(struct http_req *req, int status, json_t *j);
+/* Reply with the JSON error of e (its status, code and messages). Returns 0. */
+int http_reply_err(struct http_req *req, const struct err *e);
+/* Shorthand: build the err and reply with it. */
+int http_reply_error(struct http_req *req, int status, const char *code,
+                     const char *zh, const char *en);
+/* Reply with bytes of the given type. copy = 1 copies data; 0 means data is
+ * static (outlives the request). */
+int http_reply_bytes(struct http_req *req, int status, const char *content_type,
+                     const void *data, size_t len, int copy);
+/* Reply with a malloc'd buffer the server frees. */
+int http_reply_take(struct http_req *req, int status, const char *content_type,
+                    char *data, size_t len);
+/* Add a response header (strings must outlive the request: static or arena). */
+int http_add_header(struct http_req *req, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,466 @@
+/*
+ * server.c - libmicrohttpd glue: request life cycle, body limits, replies,
+ * gzip, metrics and access log (see server.h).
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "http/server.h"
+#include "http/accesslog.h"
+#include "http/metrics.h"
+#include "http/static.h"
+#include "lib/buf.h"
+#include "lib/jsonx.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/timeutil.h"
+#include "lib/banned.h"
+
+#define ARENA_MAX (64u << 20)         /* per-request arena cap */
+#define GZIP_MIN 2048                 /* compress JSON replies from this size */
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct http_server_opts o;
+	struct static_files *files;
+	struct metrics *metrics;
+	struct accesslog *log;
+	_Atomic int inflight;
+	unsigned short port;
+};
+
+/* Server-side state of one request, kept in req->priv. */
+struct req_priv {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	struct buf body;
+	uint64_t t0;
+	int too_big;
+	int route_idx;                    /* -1 static, -2 unmatched */
+	size_t sent;
+};
+
+/* ------------------------------------------------------------ handler API */
+
+const char *http_query(struct http_req *req, const char *name)
+{
+	struct req_priv *p = req->priv;
+	return MHD_lookup_connection_value(p->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(struct http_req *req, const char *name)
+{
+	struct req_priv *p = req->priv;
+	return MHD_lookup_connection_value(p->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_param(struct http_req *req, const char *name)
+{
+	int i;
+	if (!req->route || (i = router_param_index(req->route, name)) < 0 || i >= req->nparams)
+		return NULL;
+	return req->params[i];
+}
+
+const char *http_client_ip(struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(p->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char ip[INET6_ADDRSTRLEN] = "";
+
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+	}
+	return arena_strdup(&req->arena, ip);
+}
+
+static void reply_reset(struct http_req *req)
+{
+	if (req->resp_body && !req->resp_static)
+		free(req->resp_body);
+	req->resp_body = NULL;
+	req->resp_len = 0;
+}
+
+int http_reply_take(struct http_req *req, int status, const char *content_type,
+                    char *data, size_t len)
+{
+	reply_reset(req);
+	req->status = status;
+	req->content_type = content_type;
+	req->resp_body = data;
+	req->resp_len = len;
+	req->resp_static = 0;
+	return 0;
+}
+
+int http_reply_bytes(struct http_req *req, int status, const char *content_type,
+                     const void *data, size_t len, int copy)
+{
+	char *p;
+
+	if (!copy) {
+		reply_reset(req);
+		req->status = status;
+		req->content_type = content_type;
+		req->resp_body = (char *)data;
+		req->resp_len = len;
+		req->resp_static = 1;
+		return 0;
+	}
+	if (!(p = malloc(len ? len : 1)))
+		return http_reply_bytes(req, 500, "text/plain", "out of memory", 13, 0);
+	memcpy(p, data, len);
+	return http_reply_take(req, status, content_type, p, len);
+}
+
+int http_reply_json(struct http_req *req, int status, json_t *j)
+{
+	char *s;
+	size_t n;
+
+	if (!j)
+		return http_reply_error(req, 500, "internal.json", "内部错误：无法生成 JSON",
+		                        "internal error: cannot build JSON");
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	json_decref(j);
+	if (!s)
+		return http_reply_bytes(req, 500, "application/json; charset=utf-8",
+		                        "{\"error\":{\"code\":\"internal.oom\",\"message\":\"内存不足\","
+		                        "\"message_en\":\"out of memory\"}}", 79, 0);
+	n = strlen(s);
+	return http_reply_take(req, status, "application/json; charset=utf-8", s, n);
+}
+
+int http_reply_err(struct http_req *req, const struct err *e)
+{
+	int status = e->status ? e->status : 500;
+	return http_reply_json(req, status, jsonx_error(e));
+}
+
+int http_reply_error(struct http_req *req, int status, const char *code,
+                     const char *zh, const char *en)
+{
+	struct err e = ERR_INIT;
+	e.status = status;
+	str_copy(e.code, sizeof(e.code), code);
+	str_copy(e.msg, sizeof(e.msg), zh);
+	str_copy(e.msg_en, sizeof(e.msg_en), en);
+	return http_reply_err(req, &e);
+}
+
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->nhdr >= HTTP_MAX_HEADERS || !value)
+		return -1;
+	req->hdr_name[req->nhdr] = name;
+	req->hdr_value[req->nhdr] = value;
+	req->nhdr++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *gzip_level1(const char *data, size_t len, size_t *out_len)
+{
+	z_stream z = {0};
+	char *out;
+	size_t cap;
+
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	cap = deflateBound(&z, len) + 32;
+	if (!(out = malloc(cap))) {
+		deflateEnd(&z);
+		return NULL;
+	}
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static enum MHD_Result queue_reply(struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *ae;
+	int is_head = !strcmp(req->method, "HEAD");
+
+	if (!req->status)
+		http_reply_error(req, 500, "internal.no_reply", "内部错误：处理程序未应答",
+		                 "internal error: handler sent no reply");
+	if (!req->resp_nocompress && req->resp_len >= GZIP_MIN &&
+	    (ae = http_header(req, "Accept-Encoding")) && strstr(ae, "gzip")) {
+		size_t zl;
+		char *z = gzip_level1(req->resp_body, req->resp_len, &zl);
+		if (z) {
+			http_reply_take(req, req->status, req->content_type, z, zl);
+			http_add_header(req, "Content-Encoding", "gzip");
+			http_add_header(req, "Vary", "Accept-Encoding");
+		}
+	}
+	if (req->resp_static)
+		r = MHD_create_response_from_buffer(req->resp_len, req->resp_body, MHD_RESPMEM_PERSISTENT);
+	else {
+		r = MHD_create_response_from_buffer_with_free_callback(req->resp_len, req->resp_body, free);
+		if (r)
+			req->resp_body = NULL; /* MHD owns it now */
+	}
+	if (!r)
+		return MHD_NO;
+	if (req->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (req->route)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (int i = 0; i < req->nhdr; i++)
+		MHD_add_response_header(r, req->hdr_name[i], req->hdr_value[i]);
+	(void)is_head; /* MHD omits the body of HEAD replies itself */
+	p->sent = req->resp_len;
+	ret = MHD_queue_response(p->conn, (unsigned)req->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void dispatch(struct http_server *s, struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+	enum router_result rr;
+
+	if (p->too_big) {
+		http_reply_error(req, 413, "http.body_too_large", "请求体过大",
+		                 "request body too large");
+		return;
+	}
+	rr = router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->arena,
+	                  req->params, &req->nparams, &req->route);
+	if (rr == ROUTER_FOUND) {
+		p->route_idx = (int)(req->route - s->o.routes);
+		if (p->body.len) {
+			req->body = p->body.data;
+			req->body_len = p->body.len;
+		}
+		req->route->fn(req);
+		return;
+	}
+	if (rr == ROUTER_NO_METHOD) {
+		http_reply_error(req, 405, "http.method_not_allowed", "该接口不支持此请求方法",
+		                 "method not allowed on this path");
+		return;
+	}
+	if (str_starts_with(req->path, "/api/") || !s->files ||
+	    (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))) {
+		http_reply_error(req, 404, "http.not_found", "找不到该接口", "no such endpoint");
+		return;
+	}
+	p->route_idx = -1;
+	static_serve(s->files, req);
+}
+
+/* ------------------------------------------------------ MHD callbacks */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	struct http_server *s = cls;
+	struct http_req *req = *con_cls;
+	struct req_priv *p;
+
+	if (!req) {
+		const char *cl;
+		int64_t clen;
+
+		req = calloc(1, sizeof(*req) + sizeof(struct req_priv));
+		if (!req)
+			return MHD_NO;
+		p = (struct req_priv *)(req + 1);
+		req->priv = p;
+		p->srv = s;
+		p->conn = conn;
+		p->t0 = time_mono_us();
+		p->route_idx = -2;
+		arena_init(&req->arena, ARENA_MAX);
+		buf_init(&p->body, s->o.body_max);
+		req->app = s->o.app;
+		req->method = method;
+		req->path = url;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 || (uint64_t)clen > s->o.body_max))
+			p->too_big = 1;
+		atomic_fetch_add(&s->inflight, 1);
+		*con_cls = req;
+		return MHD_YES;       /* queue on a later call: keeps keep-alive */
+	}
+	p = req->priv;
+	if (*upload_data_size) {
+		if (!p->too_big && buf_add(&p->body, upload_data, *upload_data_size) < 0) {
+			p->too_big = 1;
+			buf_release(&p->body);
+		}
+		if (p->too_big && !req->status) {
+			/* answer now; MHD closes the connection after sending */
+			dispatch(s, req);
+			*upload_data_size = 0;
+			return queue_reply(req);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->status)          /* already answered (413 during upload) */
+		return MHD_YES;
+	dispatch(s, req);
+	return queue_reply(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct http_req *req = *con_cls;
+	struct req_priv *p;
+	uint64_t us;
+
+	if (!req)
+		return;
+	p = req->priv;
+	us = time_mono_us() - p->t0;
+	metrics_observe(s->metrics, p->route_idx, req->status, us);
+	accesslog_write(s->log, http_client_ip(req), req->method, req->path,
+	                req->route ? req->route->name : (p->route_idx == -1 ? "static" : ""),
+	                req->status, p->sent, us);
+	reply_reset(req);
+	buf_release(&p->body);
+	arena_release(&req->arena);
+	free(req);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+/* ---------------------------------------------------------- life cycle */
+
+int http_server_start(struct http_server **out, const struct http_server_opts *o, struct err *e)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	const union MHD_DaemonInfo *di;
+
+	if (!s)
+		return err_set(e, 500, "server.oom", "内存不足", "out of memory");
+	s->o = *o;
+	if (inet_pton(AF_INET, o->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(o->port);
+		sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, o->host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(o->port);
+		sl = sizeof(struct sockaddr_in6);
+	} else {
+		free(s);
+		return err_set(e, 400, "server.bad_listen", "监听地址 '%s' 无效（需要 IP 地址）",
+		               "bad listen address '%s' (an IP address is expected)", o->host);
+	}
+	(void)sl;
+	if (o->web_dir && !(s->files = static_open(o->web_dir, o->node_modules_dir)))
+		log_warn("web folder '%s' not found: serving the API only", o->web_dir);
+	s->metrics = metrics_new(o->routes, o->nroutes);
+	s->log = accesslog_open(o->access_log);
+	if (!s->metrics || !s->log) {
+		err_set(e, 500, "server.init", "无法打开访问日志 '%s'", "cannot open access log '%s'",
+		        o->access_log ? o->access_log : "");
+		goto fail;
+	}
+	s->d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		o->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, 10000u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_END);
+	if (!s->d) {
+		err_set(e, 503, "server.listen", "无法在 %s:%u 上监听（端口被占用？）",
+		        "cannot listen on %s:%u (port in use?)", o->host, o->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : o->port;
+	*out = s;
+	return 0;
+fail:
+	static_close(s->files);
+	metrics_free(s->metrics);
+	accesslog_close(s->log);
+	free(s);
+	return -1;
+}
+
+unsigned short http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+int http_server_metrics(struct http_server *s, struct buf *b)
+{
+	return metrics_render(s->metrics, b);
+}
+
+void http_server_stop(struct http_server *s, unsigned grace_s)
+{
+	uint64_t deadline;
+	MHD_socket fd;
+
+	if (!s)
+		return;
+	fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	deadline = time_mono_us() + (uint64_t)grace_s * 1000000u;
+	while (atomic_load(&s->inflight) > 0 && time_mono_us() < deadline)
+		usleep(10000);
+	if (atomic_load(&s->inflight) > 0)
+		log_warn("stopping with %d requests still in flight", atomic_load(&s->inflight));
+	MHD_stop_daemon(s->d);
+	static_close(s->files);
+	metrics_free(s->metrics);
+	accesslog_close(s->log);
+	free(s);
+}

@@ -1,0 +1,89 @@
+/*
+ * db.h - the small database interface every store module talks to.
+ *
+ * A `struct db` is one connection; a `struct db_pool` hands connections to
+ * request threads. Callers write portable SQL with `?` placeholders; the
+ * driver translates (the PostgreSQL driver rewrites `?` to `$n`). Migration
+ * scripts use the tokens @ID@ (auto-increment integer primary key) and
+ * @BLOB@ (binary column), which each driver expands for its dialect.
+ *
+ * Only src/store/ includes this header's callers' SQL; no other layer sees
+ * SQL or sqlite3.h.
+ *
+ * How to add a driver:
+ *   1. implement `struct db_driver` (db_int.h) in src/store/db_<name>.c;
+ *   2. give it a URL scheme and add it to `drivers[]` in db.c;
+ *   3. run the whole test suite with WANGGE_TEST_DB set to such a URL.
+ */
+#ifndef WG_DB_H
+#define WG_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/err.h"
+
+struct db;
+struct db_stmt;
+struct db_pool;
+
+enum db_step { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
+
+/* Open a connection. url: "sqlite:FILE", a bare path (SQLite), or a scheme a
+ * driver registered. Returns 0, or -1 with 503 db.open in e. */
+int db_open(const char *url, struct db **out, struct err *e);
+/* Close the connection and every cached statement. NULL is fine. */
+void db_close(struct db *db);
+/* "sqlite" or "postgresql". */
+const char *db_driver_name(const struct db *db);
+
+/* Prepare a statement owned by the caller: release it with db_finalize(). */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
+/* Prepare once per connection and reuse: `sql` must be a string constant,
+ * its address is the cache key. db_finalize() on it only resets it. */
+int db_prepare_cached(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
+void db_finalize(struct db_stmt *st);
+
+/* Bind parameter i (1-based). Text and blobs are copied. */
+int db_bind_int64(struct db_stmt *st, int i, int64_t v);
+int db_bind_double(struct db_stmt *st, int i, double v);
+int db_bind_text(struct db_stmt *st, int i, const char *s);   /* NULL binds NULL */
+int db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n);
+int db_bind_null(struct db_stmt *st, int i);
+
+/* Run one step: DB_ROW, DB_DONE, or DB_ERROR with e filled (409 db.constraint
+ * on a constraint violation, 503 db.busy, 500 db.error otherwise). */
+enum db_step db_step(struct db_stmt *st, struct err *e);
+/* Rewind to run again with new bindings. */
+void db_reset(struct db_stmt *st);
+
+/* Column i (0-based) of the current row. Text/blob pointers live until the
+ * next step, reset or finalize. A NULL column reads as 0 / NULL. */
+int64_t db_col_int64(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);
+const char *db_col_text(struct db_stmt *st, int i);
+const void *db_col_blob(struct db_stmt *st, int i, size_t *n);
+int db_col_is_null(struct db_stmt *st, int i);
+
+/* Run SQL without parameters or results (may hold several statements). */
+int db_exec(struct db *db, const char *sql, struct err *e);
+
+/* Transactions. db_begin takes the write lock up front (SQLite BEGIN IMMEDIATE). */
+int db_begin(struct db *db, struct err *e);
+int db_commit(struct db *db, struct err *e);
+void db_rollback(struct db *db);
+
+/* Bring the schema to the newest version, each migration in its own
+ * transaction. Called by every command that opens a database. */
+int db_migrate(struct db *db, struct err *e);
+/* Current schema version (0 for an empty database). */
+int db_schema_version(struct db *db, int *out, struct err *e);
+
+/* --- pool --------------------------------------------------------------- */
+/* n connections to url. */
+int db_pool_open(const char *url, int n, struct db_pool **out, struct err *e);
+void db_pool_close(struct db_pool *p);
+/* Borrow a connection (waits while all are busy); give it back with put. */
+struct db *db_pool_get(struct db_pool *p);
+void db_pool_put(struct db_pool *p, struct db *db);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * db_int.h - what a database driver implements. Private to src/store/.
+ */
+#ifndef WG_DB_INT_H
+#define WG_DB_INT_H
+
+#include "store/db.h"
+
+#define DB_STMT_CACHE 64
+
+struct db_driver {
+	const char *name;                  /* "sqlite" */
+	const char *scheme;                /* URL prefix: "sqlite:" */
+	const char *tok_id;                /* expansion of @ID@ */
+	const char *tok_blob;              /* expansion of @BLOB@ */
+	int (*open)(const char *target, struct db **out, struct err *e);
+	void (*close)(struct db *db);
+	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
+	void (*finalize)(struct db_stmt *st);
+	int (*bind_int64)(struct db_stmt *st, int i, int64_t v);
+	int (*bind_double)(struct db_stmt *st, int i, double v);
+	int (*bind_text)(struct db_stmt *st, int i, const char *s);
+	int (*bind_blob)(struct db_stmt *st, int i, const void *p, size_t n);
+	int (*bind_null)(struct db_stmt *st, int i);
+	enum db_step (*step)(struct db_stmt *st, struct err *e);
+	void (*reset)(struct db_stmt *st);
+	int64_t (*col_int64)(struct db_stmt *st, int i);
+	double (*col_double)(struct db_stmt *st, int i);
+	const char *(*col_text)(struct db_stmt *st, int i);
+	const void *(*col_blob)(struct db_stmt *st, int i, size_t *n);
+	int (*col_is_null)(struct db_stmt *st, int i);
+	int (*exec)(struct db *db, const char *sql, struct err *e);
+	const char *begin_sql;             /* "BEGIN IMMEDIATE" */
+};
+
+struct db_cache_entry {
+	const char *key;                   /* SQL constant's address */
+	struct db_stmt *st;
+};
+
+/* Every driver's connection struct starts with this. */
+struct db {
+	const struct db_driver *drv;
+	struct db_cache_entry cache[DB_STMT_CACHE];
+	int ncache;
+	int in_tx;                         /* inside db_begin .. commit/rollback */
+};
+
+/* Every driver's statement struct starts with this. */
+struct db_stmt {
+	struct db *db;
+	int cached;                        /* owned by db->cache: finalize only resets */
+};
+
+extern const struct db_driver db_sqlite_driver;
+
+/* Migration list (migrations.c). */
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;                   /* may use @ID@ and @BLOB@ */
+};
+extern const struct db_migration db_migrations[];
+extern const int db_nmigrations;
+
+#endif
