@@ -1,0 +1,117 @@
+// Test harness for wangge's black-box API tests (node:test).
+//
+// Every test file starts the real binary on a fresh temporary database and
+// an ephemeral port:
+//
+//   import { startServer, wangge, tmpDb } from './lib/harness.mjs';
+//   const srv = await startServer({ demo: true });   // or { db: path }
+//   const r = await srv.get('/api/v1/units/440111');  // { status, headers, json, text }
+//   await srv.stop();
+//
+// WANGGE_BIN picks the binary (default build/wangge); the ASan run of
+// `make test` points it at build-asan/wangge.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = resolve(ROOT, process.env.WANGGE_BIN || 'build/wangge');
+export const SHARED = process.env.WANGGE_SHARED_DATA || resolve(ROOT, '../shared/data');
+export const hasShared = existsSync(join(SHARED, 'baiyun-440111-outline.geojson'));
+
+const tmpDirs = [];
+process.on('exit', () => { for (const d of tmpDirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh temporary folder, removed when the process exits. */
+export function tmpDir() {
+  const d = mkdtempSync(join(tmpdir(), 'wangge-test-'));
+  tmpDirs.push(d);
+  return d;
+}
+
+/** Path of a fresh (not yet existing) database file. */
+export function tmpDb() {
+  return join(tmpDir(), 'test.db');
+}
+
+/** Run the CLI synchronously: { status, stdout, stderr }. */
+export function wangge(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', cwd: opts.cwd || ROOT, input: opts.input,
+                                   timeout: opts.timeout || 120000, maxBuffer: 256 << 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+let demoCache = null;
+/** Path to a copy of a demo database (built once per test process). */
+export function demoDb() {
+  if (!demoCache) {
+    demoCache = join(tmpDir(), 'demo-template.db');
+    const r = wangge(['demo', '--db', demoCache, '--seed', '1'], { timeout: 300000 });
+    if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
+  }
+  const copy = tmpDb();
+  copyFileSync(demoCache, copy);
+  return copy;
+}
+
+/**
+ * Start `wangge serve` on an ephemeral port. opts.db: database path (default
+ * a fresh one); opts.demo: start from a demo database; opts.args: extra args.
+ * Resolves once the server prints its URL.
+ */
+export async function startServer(opts = {}) {
+  const db = opts.db || (opts.demo ? demoDb() : tmpDb());
+  const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', join(ROOT, 'web'),
+                '--access-log', 'off', ...(opts.args || [])];
+  const child = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+                                   env: { ...process.env, ...(opts.env || {}) } });
+  let stderr = '';
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /listening on (http:\/\/[^/\s]+)\//.exec(stderr);
+      if (m) { clearTimeout(timer); resolveUrl(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  child.stdout.resume();
+  const srv = {
+    url, db, child,
+    get stderr() { return stderr; },
+    async request(method, path, { body, headers = {}, raw } = {}) {
+      const init = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = raw ? body : JSON.stringify(body);
+        if (!raw && !init.headers['content-type']) init.headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(url + path, init);
+      const buf = Buffer.from(await res.arrayBuffer());
+      const text = buf.toString('utf8');
+      let json;
+      try { json = JSON.parse(text); } catch { json = undefined; }
+      return { status: res.status, headers: res.headers, text, json, buf };
+    },
+    get(path, o) { return srv.request('GET', path, o); },
+    post(path, body, o = {}) { return srv.request('POST', path, { ...o, body }); },
+    /** SIGTERM and wait; resolves to the exit code. */
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.removeAllListeners('exit');
+      const done = new Promise((r) => child.on('exit', (code, sig) => r(code ?? sig)));
+      child.kill(signal);
+      return done;
+    },
+  };
+  return srv;
+}
+
+/** Assert helper: the reply is a JSON error with this status and code. */
+export function assertError(assert, r, status, code) {
+  assert.equal(r.status, status, `status ${r.status} body ${r.text}`);
+  assert.ok(r.json && r.json.error, `JSON error expected, got ${r.text.slice(0, 200)}`);
+  if (code) assert.equal(r.json.error.code, code);
+  assert.ok(r.json.error.message && r.json.error.message_en, 'messages in Chinese and English');
+}
