@@ -45,6 +45,7 @@ struct req_priv {
 	int too_big;
 	int route_idx;                    /* -1 static, -2 unmatched */
 	size_t sent;
+	size_t discarded;                 /* body bytes dropped after 413 */
 };
 
 /* ------------------------------------------------------------ handler API */
@@ -313,24 +314,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			p->too_big = 1;
 		atomic_fetch_add(&s->inflight, 1);
 		*con_cls = req;
+		if (p->too_big) {
+			/* A declared body over the limit: answer before reading it.
+			 * Queueing on the first call makes MHD close the connection,
+			 * which is what we want here (and MHD only accepts a reply
+			 * before the upload starts or after it ends). */
+			dispatch(s, req);
+			return queue_reply(req);
+		}
 		return MHD_YES;       /* queue on a later call: keeps keep-alive */
 	}
 	p = req->priv;
 	if (*upload_data_size) {
 		if (!p->too_big && buf_add(&p->body, upload_data, *upload_data_size) < 0) {
-			p->too_big = 1;
+			p->too_big = 1;   /* chunked body past the limit: discard the rest */
 			buf_release(&p->body);
 		}
-		if (p->too_big && !req->status) {
-			/* answer now; MHD closes the connection after sending */
-			dispatch(s, req);
-			*upload_data_size = 0;
-			return queue_reply(req);
+		if (p->too_big) {
+			p->discarded += *upload_data_size;
+			if (p->discarded > 4 * s->o.body_max + (1u << 20))
+				return MHD_NO; /* stop reading a flood: drop the connection */
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (req->status)          /* already answered (413 during upload) */
+	if (req->status)          /* already answered */
 		return MHD_YES;
 	dispatch(s, req);
 	return queue_reply(req);
