@@ -11,7 +11,8 @@
 // WANGGE_BIN picks the binary (default build/wangge); the ASan run of
 // `make test` points it at build-asan/wangge.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, copyFileSync, statSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,12 +45,25 @@ export function wangge(args, opts = {}) {
 }
 
 let demoCache = null;
-/** Path to a copy of a demo database (built once per test process). */
+/**
+ * Path to a fresh copy of a demo database (`wangge demo --seed 1`). The
+ * template is built once per binary and shared by the test processes of a
+ * run through a file in the temp folder named after the binary's path and
+ * mtime (built under a temporary name, then renamed, so a half-built
+ * template is never used).
+ */
 export function demoDb() {
   if (!demoCache) {
-    demoCache = join(tmpDir(), 'demo-template.db');
-    const r = wangge(['demo', '--db', demoCache, '--seed', '1'], { timeout: 300000 });
-    if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
+    const st = statSync(BIN);
+    const key = createHash('sha256').update(`${BIN}:${st.mtimeMs}:${st.size}`).digest('hex').slice(0, 16);
+    demoCache = join(tmpdir(), `wangge-demo-template-${key}.db`);
+    if (!existsSync(demoCache)) {
+      const building = `${demoCache}.${process.pid}.tmp`;
+      const r = wangge(['demo', '--db', building, '--seed', '1'], { timeout: 600000 });
+      if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
+      for (const ext of ['-wal', '-shm']) rmSync(building + ext, { force: true });
+      renameSync(building, demoCache);
+    }
   }
   const copy = tmpDb();
   copyFileSync(demoCache, copy);
