@@ -42,6 +42,11 @@ static int add_unit(void *p, const struct unit_rec *u, const void *wkb, size_t n
 	return 0;
 }
 
+static int cmp_units(const void *a, const void *b)
+{
+	return strcmp(((const struct org_unit *)a)->rec.code, ((const struct org_unit *)b)->rec.code);
+}
+
 static int cmp_code(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct org_unit *)elem)->rec.code);
@@ -306,8 +311,11 @@ struct org_model *orgmodel_load(struct db *db, struct err *e)
 	atomic_init(&m->refs, 1);
 	m->root = -1;
 	if (store_org_version(db, &m->version, e) < 0 ||
-	    store_unit_list(db, 0, NULL, 0, add_unit, &c, e) != 0 ||
-	    store_unit_list(db, LEVEL_GRID, NULL, 1, add_grid_geom, &c, e) != 0 ||
+	    store_unit_list(db, 0, NULL, 0, add_unit, &c, e) != 0)
+		goto fail;
+	/* bsearch needs strcmp order, whatever the database's collation */
+	qsort(m->units, m->nunits, sizeof(m->units[0]), cmp_units);
+	if (store_unit_list(db, LEVEL_GRID, NULL, 1, add_grid_geom, &c, e) != 0 ||
 	    store_posts_all_current(db, add_post, &c, e) != 0 ||
 	    link_tree(m, e) < 0)
 		goto fail;

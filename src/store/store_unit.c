@@ -84,20 +84,25 @@ static int run_rows(struct db_stmt *st, int with_geom, unit_cb cb, void *ctx, st
 	return r == DB_DONE ? 0 : -1;
 }
 
-/* [lo, hi) range of codes starting with prefix: hi is prefix with its last
- * byte incremented. Codes are ASCII. */
+/* [lo, hi) range of the codes starting with prefix: hi is the smallest
+ * string greater than every string with that prefix (increment the last
+ * byte that is not '9' and cut after it). Codes are digits, so the range is
+ * the same under bytewise and locale collations. An empty prefix or one of
+ * all nines has no upper bound: hi is then a string above every code. */
 static void prefix_range(const char *prefix, char *lo, char *hi, size_t n)
 {
-	size_t len;
+	long len;
 
-	if (!prefix || !*prefix) {
-		str_copy(lo, n, "");
-		str_copy(hi, n, "\x7f");
+	str_copy(lo, n, prefix ? prefix : "");
+	len = (long)str_copy(hi, n, prefix ? prefix : "");
+	while (len > 0 && hi[len - 1] == '9')
+		len--;
+	if (len == 0) {
+		str_copy(hi, n, "zzzzzzzz"); /* above every code in any collation */
 		return;
 	}
-	str_copy(lo, n, prefix);
-	len = str_copy(hi, n, prefix);
 	hi[len - 1]++;
+	hi[len] = '\0';
 }
 
 int store_unit_get(struct db *db, const char *code, struct unit_rec *out, struct err *e)
