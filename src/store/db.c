@@ -15,17 +15,17 @@
 
 static const struct db_driver *drivers[] = {
 	&db_sqlite_driver,
+	&db_pg_driver,
 };
 
 int db_open(const char *url, struct db **out, struct err *e)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
-		const char *s = drivers[i]->scheme;
-		if (str_starts_with(url, s))
-			return drivers[i]->open(url + strlen(s), out, e);
-	}
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		for (int k = 0; k < 3 && drivers[i]->schemes[k]; k++)
+			if (str_starts_with(url, drivers[i]->schemes[k]))
+				return drivers[i]->open(url, out, e);
 	if (strstr(url, "://"))
 		return err_set(e, 400, "db.scheme", "不支持的数据库地址 '%s'",
 		               "unsupported database url '%s'", url);
@@ -172,7 +172,24 @@ out:
 	return ret;
 }
 
+static int migrate_locked(struct db *db, struct err *e);
+
 int db_migrate(struct db *db, struct err *e)
+{
+	int ret;
+
+	if (db->drv->migrate_lock_sql && db_exec(db, db->drv->migrate_lock_sql, e) < 0)
+		return -1;
+	ret = migrate_locked(db, e);
+	if (db->drv->migrate_unlock_sql) {
+		struct err ignore = ERR_INIT;
+		db_exec(db, db->drv->migrate_unlock_sql, &ignore);
+	}
+	return ret;
+}
+
+/* db_migrate() with other instances kept out. */
+static int migrate_locked(struct db *db, struct err *e)
 {
 	int have, i;
 
@@ -277,6 +294,8 @@ struct db *db_pool_get(struct db_pool *p)
 		pthread_cond_wait(&p->cv, &p->mu);
 	db = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->mu);
+	if (db->drv->check)
+		db->drv->check(db);   /* reconnect after a server restart; errors surface on use */
 	return db;
 }
 

@@ -10,10 +10,10 @@
 
 struct db_driver {
 	const char *name;                  /* "sqlite" */
-	const char *scheme;                /* URL prefix: "sqlite:" */
+	const char *schemes[3];            /* URL prefixes it answers: "sqlite:" */
 	const char *tok_id;                /* expansion of @ID@ */
 	const char *tok_blob;              /* expansion of @BLOB@ */
-	int (*open)(const char *target, struct db **out, struct err *e);
+	int (*open)(const char *url, struct db **out, struct err *e);   /* whole URL */
 	void (*close)(struct db *db);
 	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
 	void (*finalize)(struct db_stmt *st);
@@ -31,6 +31,11 @@ struct db_driver {
 	int (*col_is_null)(struct db_stmt *st, int i);
 	int (*exec)(struct db *db, const char *sql, struct err *e);
 	const char *begin_sql;             /* "BEGIN IMMEDIATE" */
+	const char *migrate_lock_sql;      /* serialises concurrent migrations, or NULL */
+	const char *migrate_unlock_sql;
+	/* Give a connection back in working order after a server restart
+	 * (NULL when not needed). 0 when usable. */
+	int (*check)(struct db *db);
 };
 
 struct db_cache_entry {
@@ -53,6 +58,7 @@ struct db_stmt {
 };
 
 extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_pg_driver;
 
 /* Migration list (migrations.c). */
 struct db_migration {

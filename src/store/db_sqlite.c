@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/db_int.h"
+#include "lib/str.h"
 #include "lib/banned.h"
 
 struct sqlite_db {
@@ -44,9 +45,10 @@ static int fail(sqlite3 *h, int rc, struct err *e)
 	}
 }
 
-static int s_open(const char *path, struct db **out, struct err *e)
+static int s_open(const char *url, struct db **out, struct err *e)
 {
 	struct sqlite_db *d = calloc(1, sizeof(*d));
+	const char *path = str_starts_with(url, "sqlite:") ? url + 7 : url;
 	int rc;
 
 	if (!d)
@@ -157,7 +159,7 @@ static int s_exec(struct db *db, const char *sql, struct err *e)
 
 const struct db_driver db_sqlite_driver = {
 	.name = "sqlite",
-	.scheme = "sqlite:",
+	.schemes = {"sqlite:"},
 	.tok_id = "INTEGER PRIMARY KEY",
 	.tok_blob = "BLOB",
 	.open = s_open,

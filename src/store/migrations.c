@@ -48,7 +48,7 @@ static const char m1_org[] =
 	/* A post is one person holding one role in one unit for a period. */
 	"CREATE TABLE post ("
 	"  id @ID@,"
-	"  person_id INTEGER NOT NULL REFERENCES person(id),"
+	"  person_id BIGINT NOT NULL REFERENCES person(id),"
 	"  unit_code TEXT NOT NULL REFERENCES unit(code),"
 	"  role TEXT NOT NULL,"                    /* see store_staff.h */
 	"  title TEXT,"                            /* 组长 副组长 成员 专职网格员 … */
