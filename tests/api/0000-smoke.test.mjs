@@ -1,7 +1,7 @@
 // Smoke: the binary starts on an empty database and answers /healthz.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, wangge } from './lib/harness.mjs';
+import { startServer, wangge, backend } from './lib/harness.mjs';
 
 test('help lists the commands', () => {
   const r = wangge(['help']);
@@ -21,7 +21,7 @@ test('healthz on an empty database', async () => {
     const r = await srv.get('/healthz');
     assert.equal(r.status, 200);
     assert.equal(r.json.status, 'ok');
-    assert.equal(r.json.db, 'sqlite');
+    assert.equal(r.json.db, backend);
   } finally {
     assert.equal(await srv.stop(), 0);
   }

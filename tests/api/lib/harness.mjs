@@ -22,8 +22,38 @@ export const BIN = resolve(ROOT, process.env.WANGGE_BIN || 'build/wangge');
 export const SHARED = process.env.WANGGE_SHARED_DATA || resolve(ROOT, '../shared/data');
 export const hasShared = existsSync(join(SHARED, 'baiyun-440111-outline.geojson'));
 
+// With WANGGE_TEST_PG set to an admin URL of a PostgreSQL server
+// (postgresql://postgres@127.0.0.1:55432/postgres, see scripts/pg-test-server.sh)
+// every database the tests use is a fresh PostgreSQL database instead of a
+// SQLite file: the same tests then cover both backends.
+export const PG = process.env.WANGGE_TEST_PG || '';
+export const backend = PG ? 'postgresql' : 'sqlite';
+
 const tmpDirs = [];
-process.on('exit', () => { for (const d of tmpDirs) rmSync(d, { recursive: true, force: true }); });
+const pgDbs = [];
+process.on('exit', () => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+  for (const name of pgDbs) psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, { check: false });
+});
+
+/** Run SQL on the PostgreSQL admin database; returns stdout. */
+export function psql(sql, { check = true, url = PG } = {}) {
+  const r = spawnSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  if (check && r.status !== 0) throw new Error(`psql failed: ${sql}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** URL of database `name` on the test PostgreSQL server. */
+function pgUrl(name) {
+  const u = new URL(PG);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let pgSeq = 0;
+function pgFreshName() {
+  return `wt_${process.pid}_${Date.now().toString(36)}_${pgSeq++}`;
+}
 
 /** A fresh temporary folder, removed when the process exits. */
 export function tmpDir() {
@@ -32,8 +62,14 @@ export function tmpDir() {
   return d;
 }
 
-/** Path of a fresh (not yet existing) database file. */
+/** A fresh, empty database: a file path (SQLite) or a URL (PostgreSQL). */
 export function tmpDb() {
+  if (PG) {
+    const name = pgFreshName();
+    psql(`CREATE DATABASE ${name}`);
+    pgDbs.push(name);
+    return pgUrl(name);
+  }
   return join(tmpDir(), 'test.db');
 }
 
@@ -53,9 +89,24 @@ let demoCache = null;
  * template is never used).
  */
 export function demoDb() {
+  const st = statSync(BIN);
+  const key = createHash('sha256').update(`${BIN}:${st.mtimeMs}:${st.size}`).digest('hex').slice(0, 16);
+  if (PG) {
+    const tpl = `wdemo_${key}`;
+    if (!psql(`SELECT 1 FROM pg_database WHERE datname = '${tpl}'`).trim()) {
+      const building = `${tpl}_${process.pid}`;
+      psql(`CREATE DATABASE ${building}`);
+      const r = wangge(['demo', '--db', pgUrl(building), '--seed', '1'], { timeout: 600000 });
+      if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
+      try { psql(`ALTER DATABASE ${building} RENAME TO ${tpl}`); }
+      catch { psql(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`, { check: false }); }
+    }
+    const name = pgFreshName();
+    psql(`CREATE DATABASE ${name} TEMPLATE ${tpl}`);
+    pgDbs.push(name);
+    return pgUrl(name);
+  }
   if (!demoCache) {
-    const st = statSync(BIN);
-    const key = createHash('sha256').update(`${BIN}:${st.mtimeMs}:${st.size}`).digest('hex').slice(0, 16);
     demoCache = join(tmpdir(), `wangge-demo-template-${key}.db`);
     if (!existsSync(demoCache)) {
       const building = `${demoCache}.${process.pid}.tmp`;
