@@ -2,6 +2,7 @@
  * arena.c - bump allocator (see arena.h).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,8 @@ void *arena_alloc(struct arena *a, size_t n)
 	struct arena_chunk *c = a->head;
 	size_t need = (n + 15) & ~(size_t)15;
 
-	if (need < n || (a->max && a->used + need > a->max))
+	/* no wrap-around in the rounding, the cap check or the chunk size */
+	if (need < n || (a->max && need > a->max - a->used) || need > SIZE_MAX - sizeof(*c))
 		return NULL;
 	if (!c || c->size - c->off < need) {
 		size_t sz = need > ARENA_CHUNK ? need : ARENA_CHUNK;
@@ -60,7 +62,7 @@ void *arena_alloc(struct arena *a, size_t n)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = n < SIZE_MAX ? arena_alloc(a, n + 1) : NULL;  /* n + 1 must not wrap */
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);

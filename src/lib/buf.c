@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,16 @@ static int buf_grow(struct buf *b, size_t extra)
 	size_t need, cap;
 	char *p;
 
-	if (extra > b->max - b->len || b->len + extra < b->len)
+	/* len + extra + 1 (the NUL) must fit in a size_t too */
+	if (extra > b->max - b->len || extra >= SIZE_MAX - b->len)
 		return -1;
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
-		cap *= 2;
-	if (cap > b->max + 1)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	p = realloc(b->data, cap);
 	if (!p)
@@ -101,22 +103,34 @@ int buf_read_file(struct buf *b, const char *path)
 	FILE *f = fopen(path, "rb");
 	char tmp[65536];
 	size_t n;
-	int ret = -1;
+	size_t len0 = b->len;
+	int ret = -1, saved = 0;
 
 	if (!f)
 		return -1;
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (buf_add(b, tmp, n) < 0) {
-			errno = EFBIG;
+			saved = n > b->max - b->len ? EFBIG : ENOMEM;
 			goto out;
 		}
 	}
-	if (ferror(f))
+	if (ferror(f)) {
+		saved = errno ? errno : EIO;
 		goto out;
-	if (!b->data && buf_add(b, "", 0) < 0)
+	}
+	if (!b->data && buf_add(b, "", 0) < 0) {
+		saved = ENOMEM;
 		goto out;
+	}
 	ret = 0;
 out:
 	fclose(f);
+	if (ret < 0) {
+		if (b->data) {          /* drop the part read: the buffer is as it was */
+			b->len = len0;
+			b->data[len0] = '\0';
+		}
+		errno = saved;          /* fclose() may have changed it */
+	}
 	return ret;
 }

@@ -28,8 +28,8 @@ int buf_adds(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Give the contents to the caller (free() them) and empty the buffer. */
 char *buf_detach(struct buf *b, size_t *len);
-/* Read a whole file of at most max bytes. -1 with errno set on failure
- * (EFBIG when larger than max). */
+/* Append a whole file, the buffer staying within max bytes. -1 with errno
+ * set on failure (EFBIG when it does not fit), the contents as they were. */
 int buf_read_file(struct buf *b, const char *path);
 
 #endif
