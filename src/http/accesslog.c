@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "http/accesslog.h"
+#include "lib/str.h"
 #include "lib/banned.h"
 
 struct accesslog {
@@ -84,7 +85,7 @@ void accesslog_close(struct accesslog *l)
 void accesslog_write(struct accesslog *l, const char *ip, const char *method, const char *path,
                      const char *route, int status, size_t bytes, uint64_t us)
 {
-	char ts[40], line[1024];
+	char ts[40], line[4096], spath[512], smethod[24];
 	struct timeval tv;
 	struct tm tm;
 	json_t *j;
@@ -96,8 +97,14 @@ void accesslog_write(struct accesslog *l, const char *ip, const char *method, co
 	gmtime_r(&tv.tv_sec, &tm);
 	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%03dZ", (int)(tv.tv_usec / 1000));
+	/* the path and method are the client's bytes: cut them short and make
+	 * them valid UTF-8, so that every request gets its line */
+	str_copy(spath, sizeof(spath), path ? path : "");
+	str_utf8_sanitize(spath);
+	str_copy(smethod, sizeof(smethod), method ? method : "");
+	str_utf8_sanitize(smethod);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "ts", ts, "ip", ip ? ip : "",
-	              "method", method, "path", path, "route", route ? route : "", "status", status,
+	              "method", smethod, "path", spath, "route", route ? route : "", "status", status,
 	              "bytes", (json_int_t)bytes, "us", (json_int_t)us);
 	if (!j)
 		return;

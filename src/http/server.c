@@ -25,6 +25,8 @@
 
 #define ARENA_MAX (64u << 20)         /* per-request arena cap */
 #define GZIP_MIN 2048                 /* compress JSON replies from this size */
+/* how much of a too large body is read (and dropped) to answer 413 cleanly */
+#define DRAIN_MAX(s) (4 * (uint64_t)(s)->o.body_max + (1u << 20))
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -293,7 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	if (!req) {
 		const char *cl;
-		int64_t clen;
+		int64_t clen = -1;
 
 		req = calloc(1, sizeof(*req) + sizeof(struct req_priv));
 		if (!req)
@@ -315,12 +317,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&s->inflight, 1);
 		*con_cls = req;
 		if (p->too_big) {
-			/* A declared body over the limit: answer before reading it.
-			 * Queueing on the first call makes MHD close the connection,
-			 * which is what we want here (and MHD only accepts a reply
-			 * before the upload starts or after it ends). */
-			dispatch(s, req);
-			return queue_reply(req);
+			/* A declared body over the limit. A client waiting for "100
+			 * Continue" gets the 413 now and sends nothing (queueing on the
+			 * first call makes MHD close the connection, which is what we
+			 * want here). One that sends the body regardless would mostly
+			 * never see an early 413: MHD closes with its body unread, the
+			 * kernel answers with a reset and the client gets EPIPE/ECONNRESET
+			 * instead. So its body is drained like a chunked one (below),
+			 * unless it announces more than the drain limit. */
+			const char *ex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			                                             MHD_HTTP_HEADER_EXPECT);
+			if ((ex && strcasestr(ex, "100-continue")) || clen < 0 ||
+			    (uint64_t)clen > DRAIN_MAX(s)) {
+				dispatch(s, req);
+				return queue_reply(req);
+			}
 		}
 		return MHD_YES;       /* queue on a later call: keeps keep-alive */
 	}
@@ -332,7 +343,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		if (p->too_big) {
 			p->discarded += *upload_data_size;
-			if (p->discarded > 4 * s->o.body_max + (1u << 20))
+			if (p->discarded > DRAIN_MAX(s))
 				return MHD_NO; /* stop reading a flood: drop the connection */
 		}
 		*upload_data_size = 0;
@@ -366,6 +377,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* Percent-decoding of the path and query arguments. "%00" would decode to a
+ * NUL that silently cuts the string ("/api/v1/units/440111%00x" would read
+ * as "/api/v1/units/440111", "/index.html%00.png" as "/index.html"), so a
+ * string containing one is left undecoded: it then fails validation or
+ * matches nothing. */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *val)
+{
+	for (const char *q = val; (q = strchr(q, '%')); q++)
+		if (q[1] == '0' && q[2] == '0')
+			return strlen(val);
+	return MHD_http_unescape(val);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -423,6 +447,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
 		MHD_OPTION_END);
 	if (!s->d) {
 		err_set(e, 503, "server.listen", "无法在 %s:%u 上监听（端口被占用？）",

@@ -56,31 +56,60 @@ int parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static int utf8_seq(const unsigned char *p, const unsigned char *e)
+{
+	unsigned c = *p;
+	unsigned lo = 0x80, hi = 0xBF;
+	int n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) n = 1;
+	else if (c >= 0xE0 && c <= 0xEF) n = 2;
+	else if (c >= 0xF0 && c <= 0xF4) n = 3;
+	else return 0;
+	if (c == 0xE0) lo = 0xA0;          /* overlong */
+	if (c == 0xED) hi = 0x9F;          /* surrogates */
+	if (c == 0xF0) lo = 0x90;          /* overlong */
+	if (c == 0xF4) hi = 0x8F;          /* above U+10FFFF */
+	if (e - p <= n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (int i = 2; i <= n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return n + 1;
+}
+
 int str_valid_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 
 	while (p < e) {
-		unsigned c = *p;
-		int n;
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return 0;
-			p++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0 && c >= 0xC2) n = 1;
-		else if ((c & 0xF0) == 0xE0) n = 2;
-		else if ((c & 0xF8) == 0xF0 && c <= 0xF4) n = 3;
-		else return 0;
-		if (e - p <= n)
+		int n = utf8_seq(p, e);
+		if (!n || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r'))
 			return 0;
-		for (int i = 1; i <= n; i++)
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
+}
+
+size_t str_utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *e = p + strlen(s);
+	size_t bad = 0;
+
+	while (p < e) {
+		int n = utf8_seq(p, e);
+		if (!n) {
+			*p++ = '?';
+			bad++;
+		} else {
+			p += n;
+		}
+	}
+	return bad;
 }
 
 int str_starts_with(const char *s, const char *prefix)

@@ -17,9 +17,13 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Finite doubles only: "nan", "inf" and hex floats are refused. */
 int parse_double(const char *s, double min, double max, double *out);
 
-/* True if s is valid UTF-8 of at most max bytes without control characters
- * other than tab/newline. */
+/* True if the len bytes at s are valid UTF-8 (RFC 3629: no overlongs,
+ * surrogates or code points above U+10FFFF) without C0 control characters
+ * other than tab, CR and LF. */
 int str_valid_utf8(const char *s, size_t len);
+/* Make s valid UTF-8 in place: every byte that does not start a
+ * well-formed sequence (the same rules) becomes '?'. Returns how many. */
+size_t str_utf8_sanitize(char *s);
 
 /* True if s starts with prefix. */
 int str_starts_with(const char *s, const char *prefix);
