@@ -3,6 +3,7 @@
  */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "app/cluster.h"
 #include "http/server.h"
 #include "lib/buf.h"
 #include "lib/banned.h"
@@ -18,9 +19,11 @@ int api_health_get(struct http_req *req)
 	int ok = store_org_version(db, &v, &e) == 0;
 	json_t *j;
 
-	j = json_pack("{s:s, s:s, s:I, s:I, s:I}", "status", ok ? "ok" : "degraded",
+	j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b}", "status", ok ? "ok" : "degraded",
 	              "db", db_driver_name(db), "org_version", (json_int_t)v,
-	              "units", (json_int_t)(m ? m->nunits : 0), "grids", (json_int_t)(m ? m->ngrids : 0));
+	              "loaded_org_version", (json_int_t)(m ? m->version : -1),
+	              "units", (json_int_t)(m ? m->nunits : 0), "grids", (json_int_t)(m ? m->ngrids : 0),
+	              "instance", cluster_instance(a->cluster), "leader", cluster_is_leader(a->cluster));
 	db_pool_put(a->pool, db);
 	orgmodel_release(m);
 	return http_reply_json(req, ok ? 200 : 503, j);

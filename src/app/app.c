@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include "app/app.h"
+#include "app/cluster.h"
+#include "lib/timeutil.h"
+#include "store/store_meta.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/banned.h"
@@ -72,8 +75,12 @@ static void *reload_loop(void *p)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) != ETIMEDOUT || a->stop)
+		if (!a->reload_now && pthread_cond_timedwait(&a->cv, &a->mu, &ts) != ETIMEDOUT &&
+		    !a->reload_now)
 			continue;
+		if (a->stop)
+			break;
+		a->reload_now = 0;
 		pthread_mutex_unlock(&a->mu);
 		if (app_reload_if_changed(a, &e) < 0)
 			log_warn("org reload failed: %s", e.msg_en);
@@ -83,10 +90,39 @@ static void *reload_loop(void *p)
 	return NULL;
 }
 
-int app_start_reloader(struct app *a)
+/* A notification on STORE_ORG_CHANNEL: wake the reloader. */
+static void on_org_changed(void *ctx, const char *channel, const char *payload)
 {
-	if (pthread_create(&a->reloader, NULL, reload_loop, a) != 0)
+	struct app *a = ctx;
+	pthread_mutex_lock(&a->mu);
+	a->reload_now = 1;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* Leader job: record which instance leads and when, so operators (and the
+ * tests) can see that exactly one instance runs the periodic jobs. */
+static void leader_heartbeat(void *ctx, struct db *db)
+{
+	struct app *a = ctx;
+	struct err e = ERR_INIT;
+	char v[256], ts[TIME_ISO_MAX];
+
+	snprintf(v, sizeof(v), "%s %s", cluster_instance(a->cluster), time_iso_now(ts));
+	if (store_meta_set(db, "leader_heartbeat", v, &e) < 0)
+		log_warn("leader heartbeat: %s", e.msg_en);
+}
+
+int app_start_background(struct app *a, struct err *e)
+{
+	if (!(a->cluster = cluster_new(a->db_url)))
+		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
+	cluster_subscribe(a->cluster, STORE_ORG_CHANNEL, on_org_changed, a);
+	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
+	if (cluster_start(a->cluster, e) < 0)
 		return -1;
+	if (pthread_create(&a->reloader, NULL, reload_loop, a) != 0)
+		return err_set(e, 500, "app.thread", "无法启动线程", "cannot start reloader thread");
 	a->has_reloader = 1;
 	return 0;
 }
@@ -99,6 +135,8 @@ void app_close(struct app *a)
 	pthread_mutex_unlock(&a->mu);
 	if (a->has_reloader)
 		pthread_join(a->reloader, NULL);
+	cluster_free(a->cluster);
+	a->cluster = NULL;
 	org_holder_release(&a->org);
 	db_pool_close(a->pool);
 	a->pool = NULL;

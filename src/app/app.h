@@ -10,6 +10,7 @@
 #include "store/db.h"
 
 struct http_server;
+struct cluster;
 
 struct app {
 	char db_url[1024];
@@ -21,6 +22,8 @@ struct app {
 	pthread_cond_t cv;
 	int stop, has_reloader;
 	unsigned reload_ms;              /* org version poll interval */
+	int reload_now;                  /* a notification asked for a reload */
+	struct cluster *cluster;         /* other instances, leader jobs */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
@@ -31,7 +34,9 @@ void app_close(struct app *a);
 /* Rebuild the snapshot when the org version in the database moved.
  * Returns 1 when reloaded, 0 when unchanged, -1 on error. */
 int app_reload_if_changed(struct app *a, struct err *e);
-/* Poll the org version every a->reload_ms (default 2 s) in a background thread. */
-int app_start_reloader(struct app *a);
+/* Start the background work: the org reloader (polls the org version every
+ * a->reload_ms, default 2 s, and reloads at once when another process
+ * notifies a change), the notification listener and the leader's jobs. */
+int app_start_background(struct app *a, struct err *e);
 
 #endif

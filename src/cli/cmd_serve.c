@@ -174,7 +174,12 @@ int cmd_serve(int argc, char **argv)
 		cli_fail("serve", "%s", e.msg_en);
 		goto out;
 	}
-	app_start_reloader(&app);
+	if (app_start_background(&app, &e) < 0) {
+		cli_fail("serve", "%s", e.msg_en);
+		http_server_stop(app.server, 1);
+		app.server = NULL;
+		goto out;
+	}
 	log_info("listening on http://%s:%u/ (db %s, %d threads)", host[0] == ':' || strchr(host, ':')
 	         ? host : host, http_server_port(app.server), cfg.db, (int)cfg.threads);
 	fflush(stderr);

@@ -232,6 +232,54 @@ static int migrate_locked(struct db *db, struct err *e)
 	return 0;
 }
 
+/* ------------------------------------------------- between instances */
+
+static int channel_ok(const char *c, struct err *e)
+{
+	size_t n = c ? strlen(c) : 0;
+	if (n == 0 || n > 48)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '_'))
+			goto bad;
+	return 0;
+bad:
+	return err_set(e, 400, "db.bad_channel", "通知通道名无效", "invalid notification channel '%.64s'",
+	               c ? c : "");
+}
+
+int db_notify(struct db *db, const char *channel, const char *payload, struct err *e)
+{
+	if (channel_ok(channel, e) < 0)
+		return -1;
+	if (payload && strlen(payload) > 7900)
+		return err_set(e, 400, "db.payload_too_big", "通知内容过长", "notification payload too long");
+	return db->drv->notify ? db->drv->notify(db, channel, payload ? payload : "", e) : 0;
+}
+
+int db_listen(struct db *db, const char *channel, struct err *e)
+{
+	if (channel_ok(channel, e) < 0)
+		return -1;
+	return db->drv->listen ? db->drv->listen(db, channel, e) : 0;
+}
+
+int db_wait_notification(struct db *db, int timeout_ms, char *channel, size_t cn,
+                         char *payload, size_t pn, struct err *e)
+{
+	return db->drv->wait_notification(db, timeout_ms, channel, cn, payload, pn, e);
+}
+
+int db_try_lock(struct db *db, int64_t key, int *got, struct err *e)
+{
+	return db->drv->try_lock(db, key, got, e);
+}
+
+int db_unlock(struct db *db, int64_t key, struct err *e)
+{
+	return db->drv->unlock(db, key, e);
+}
+
 /* ------------------------------------------------------------------ pool */
 
 struct db_pool {

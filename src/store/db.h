@@ -78,6 +78,24 @@ int db_migrate(struct db *db, struct err *e);
 /* Current schema version (0 for an empty database). */
 int db_schema_version(struct db *db, int *out, struct err *e);
 
+/* --- between instances -------------------------------------------------- */
+/* Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Channel names are
+ * [a-z0-9_], at most 48 bytes; payloads at most 7,900 bytes. On SQLite they
+ * are no-ops: one wangge instance serves one database file. */
+int db_notify(struct db *db, const char *channel, const char *payload, struct err *e);
+int db_listen(struct db *db, const char *channel, struct err *e);
+/* Wait up to timeout_ms for a notification on a listening connection:
+ * 1 with channel and payload copied, 0 on time-out, -1 when the connection
+ * is lost (e filled). On SQLite: sleeps and returns 0. */
+int db_wait_notification(struct db *db, int timeout_ms, char *channel, size_t cn,
+                         char *payload, size_t pn, struct err *e);
+/* Try to take the exclusive, session-level lock `key` without waiting: *got
+ * = 1 when this connection now holds it. PostgreSQL: an advisory lock, freed
+ * when the session ends (so a crashed holder frees it). SQLite: flock() on
+ * "<file>.lock<key>", freed when the process ends. */
+int db_try_lock(struct db *db, int64_t key, int *got, struct err *e);
+int db_unlock(struct db *db, int64_t key, struct err *e);
+
 /* --- pool --------------------------------------------------------------- */
 /* n connections to url. */
 int db_pool_open(const char *url, int n, struct db_pool **out, struct err *e);

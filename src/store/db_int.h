@@ -36,6 +36,12 @@ struct db_driver {
 	/* Give a connection back in working order after a server restart
 	 * (NULL when not needed). 0 when usable. */
 	int (*check)(struct db *db);
+	int (*notify)(struct db *db, const char *channel, const char *payload, struct err *e);
+	int (*listen)(struct db *db, const char *channel, struct err *e);
+	int (*wait_notification)(struct db *db, int timeout_ms, char *channel, size_t cn,
+	                         char *payload, size_t pn, struct err *e);
+	int (*try_lock)(struct db *db, int64_t key, int *got, struct err *e);
+	int (*unlock)(struct db *db, int64_t key, struct err *e);
 };
 
 struct db_cache_entry {

@@ -18,6 +18,7 @@
  * it fails with 503 db.unavailable.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,89 @@ static int pg_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+/* --------------------------------------------- notifications and locks */
+
+static int pg_notify(struct db *db, const char *channel, const char *payload, struct err *e)
+{
+	struct pg_db *d = PDB(db);
+	const char *vals[2] = {channel, payload};
+	PGresult *r;
+	int ret = 0;
+
+	if (PQstatus(d->c) != CONNECTION_OK && pg_check(db) < 0)
+		return fail(d, NULL, e);
+	r = PQexecParams(d->c, "SELECT pg_notify($1, $2)", 2, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		ret = fail(d, r, e);
+	PQclear(r);
+	return ret;
+}
+
+static int pg_listen(struct db *db, const char *channel, struct err *e)
+{
+	char sql[80];
+	/* channel was checked to be [a-z0-9_] by db_listen() */
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	return pg_exec(db, sql, e);
+}
+
+static int pg_wait_notification(struct db *db, int timeout_ms, char *channel, size_t cn,
+                                char *payload, size_t pn, struct err *e)
+{
+	struct pg_db *d = PDB(db);
+	PGnotify *n;
+	struct pollfd pfd;
+
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return fail(d, NULL, e);
+	if (!(n = PQnotifies(d->c))) {
+		pfd.fd = PQsocket(d->c);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout_ms) > 0 && !PQconsumeInput(d->c))
+			return fail(d, NULL, e);
+		if (PQstatus(d->c) != CONNECTION_OK)
+			return fail(d, NULL, e);
+		n = PQnotifies(d->c);
+	}
+	if (!n)
+		return 0;
+	str_copy(channel, cn, n->relname);
+	str_copy(payload, pn, n->extra ? n->extra : "");
+	PQfreemem(n);
+	return 1;
+}
+
+static int lock_query(struct db *db, const char *sql, int64_t key, int *got, struct err *e)
+{
+	struct pg_db *d = PDB(db);
+	char k[32];
+	const char *vals[1] = {k};
+	PGresult *r;
+	int ret = 0;
+
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	if (PQstatus(d->c) != CONNECTION_OK && pg_check(db) < 0)
+		return fail(d, NULL, e);
+	r = PQexecParams(d->c, sql, 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		ret = fail(d, r, e);
+	else if (got)
+		*got = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return ret;
+}
+
+static int pg_try_lock(struct db *db, int64_t key, int *got, struct err *e)
+{
+	*got = 0;
+	return lock_query(db, "SELECT pg_try_advisory_lock($1::bigint)", key, got, e);
+}
+
+static int pg_unlock(struct db *db, int64_t key, struct err *e)
+{
+	return lock_query(db, "SELECT pg_advisory_unlock($1::bigint)", key, NULL, e);
+}
+
 const struct db_driver db_pg_driver = {
 	.name = "postgresql",
 	.schemes = {"postgresql://", "postgres://", "postgresql:"},
@@ -412,4 +496,9 @@ const struct db_driver db_pg_driver = {
 	.migrate_lock_sql = "SELECT pg_advisory_lock(72480001)",
 	.migrate_unlock_sql = "SELECT pg_advisory_unlock(72480001)",
 	.check = pg_check,
+	.notify = pg_notify,
+	.listen = pg_listen,
+	.wait_notification = pg_wait_notification,
+	.try_lock = pg_try_lock,
+	.unlock = pg_unlock,
 };

@@ -6,16 +6,26 @@
  * acknowledged commit survives power loss. Maps SQLite result codes onto
  * the interface's errors.
  */
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store/db_int.h"
 #include "lib/str.h"
 #include "lib/banned.h"
 
+#define SQLITE_MAX_LOCKS 8
+
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
+	char path[1024];                 /* the database file, for lock files */
+	int64_t lock_key[SQLITE_MAX_LOCKS];
+	int lock_fd[SQLITE_MAX_LOCKS];   /* -1 when free */
+	int nlocks;
 };
 
 struct sqlite_stmt {
@@ -54,6 +64,7 @@ static int s_open(const char *url, struct db **out, struct err *e)
 	if (!d)
 		return err_set(e, 500, "db.oom", "内存不足", "out of memory");
 	d->base.drv = &db_sqlite_driver;
+	str_copy(d->path, sizeof(d->path), path);
 	rc = sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -82,7 +93,11 @@ static int s_open(const char *url, struct db **out, struct err *e)
 
 static void s_close(struct db *db)
 {
-	sqlite3_close(SDB(db)->h);
+	struct sqlite_db *d = SDB(db);
+	for (int i = 0; i < d->nlocks; i++)
+		if (d->lock_fd[i] >= 0)
+			close(d->lock_fd[i]);
+	sqlite3_close(d->h);
 	free(db);
 }
 
@@ -157,6 +172,57 @@ static int s_exec(struct db *db, const char *sql, struct err *e)
 	return rc == SQLITE_OK ? 0 : fail(SDB(db)->h, rc, e);
 }
 
+/* --------------------------------------------- notifications and locks */
+
+static int s_wait_notification(struct db *db, int timeout_ms, char *channel, size_t cn,
+                               char *payload, size_t pn, struct err *e)
+{
+	if (timeout_ms > 0)
+		usleep((useconds_t)timeout_ms * 1000u);
+	return 0;
+}
+
+static int s_try_lock(struct db *db, int64_t key, int *got, struct err *e)
+{
+	struct sqlite_db *d = SDB(db);
+	char path[1100];
+	int fd, i;
+
+	*got = 0;
+	for (i = 0; i < d->nlocks; i++)
+		if (d->lock_key[i] == key && d->lock_fd[i] >= 0) {
+			*got = 1;
+			return 0;
+		}
+	if (d->nlocks >= SQLITE_MAX_LOCKS)
+		return err_set(e, 500, "db.locks", "锁过多", "too many locks");
+	snprintf(path, sizeof(path), "%s.lock%lld", d->path, (long long)key);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return err_set(e, 500, "db.lock", "无法打开锁文件", "cannot open lock file '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return 0;
+	}
+	d->lock_key[d->nlocks] = key;
+	d->lock_fd[d->nlocks] = fd;
+	d->nlocks++;
+	*got = 1;
+	return 0;
+}
+
+static int s_unlock(struct db *db, int64_t key, struct err *e)
+{
+	struct sqlite_db *d = SDB(db);
+	for (int i = 0; i < d->nlocks; i++)
+		if (d->lock_key[i] == key && d->lock_fd[i] >= 0) {
+			close(d->lock_fd[i]);
+			d->lock_fd[i] = d->lock_fd[--d->nlocks];
+			d->lock_key[i] = d->lock_key[d->nlocks];
+			return 0;
+		}
+	return 0;
+}
+
 const struct db_driver db_sqlite_driver = {
 	.name = "sqlite",
 	.schemes = {"sqlite:"},
@@ -180,4 +246,7 @@ const struct db_driver db_sqlite_driver = {
 	.col_is_null = s_col_is_null,
 	.exec = s_exec,
 	.begin_sql = "BEGIN IMMEDIATE",
+	.wait_notification = s_wait_notification,
+	.try_lock = s_try_lock,
+	.unlock = s_unlock,
 };

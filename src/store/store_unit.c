@@ -296,5 +296,8 @@ int store_org_bump(struct db *db, struct err *e)
 	db_bind_text(st, 1, s);
 	r = db_step(st, e);
 	db_finalize(st);
-	return r == DB_DONE ? 0 : -1;
+	if (r != DB_DONE)
+		return -1;
+	/* tell running instances (PostgreSQL delivers it at commit) */
+	return db_notify(db, STORE_ORG_CHANNEL, s, e);
 }

@@ -59,7 +59,9 @@ int store_unit_put(struct db *db, const struct unit_rec *u, const void *wkb, siz
 int store_org_clear(struct db *db, struct err *e);
 
 /* The org version: bumped by every write to units or posts; servers poll it
- * and rebuild their in-memory model when it moves. */
+ * and rebuild their in-memory model when it moves. A bump also notifies
+ * STORE_ORG_CHANNEL (PostgreSQL NOTIFY) so that every instance reloads at once. */
+#define STORE_ORG_CHANNEL "wangge_org"
 int store_org_version(struct db *db, int64_t *out, struct err *e);
 int store_org_bump(struct db *db, struct err *e);
 
