@@ -30,17 +30,29 @@ static const struct cli_command commands[] = {
 	 "staff. Without --outline a built-in approximation of the outline is used.\n"},
 	{"import", cmd_import, "导入 GeoJSON 单位边界 / import units from GeoJSON",
 	 "usage: wangge import units FILE [--db FILE] [--crs wgs84|gcj02|bd09] [--repair]\n"
-	 "                               [--level LEVEL] [--parent CODE] [--dry-run]\n"
+	 "                               [--level LEVEL] [--parent CODE] [--partial] [--dry-run]\n"
 	 "\n"
 	 "FILE is a GeoJSON FeatureCollection (RFC 7946) or a DataV-style JSON array\n"
-	 "of Features. Property names are listed in docs/import.md. Everything is\n"
-	 "validated first and every problem is listed; nothing is written unless all\n"
-	 "of it is valid.\n"},
+	 "of Features (DataV files are GCJ-02: use --crs gcj02). Property names are\n"
+	 "listed in docs/import.md. Everything is validated first and every problem is\n"
+	 "listed; nothing is written unless all of it is valid (exit 2 otherwise).\n"
+	 "  --repair       fix invalid polygons (GEOSMakeValid) and warn instead of failing\n"
+	 "  --level LEVEL  level of features that state none (district … grid)\n"
+	 "  --parent CODE  every unit must lie below CODE (a unit, or a city such as 440100)\n"
+	 "  --partial      the file does not bring every child: coverage gaps are warnings\n"
+	 "  --dry-run      validate only\n"},
 	{"export", cmd_export, "导出 GeoJSON / export units as GeoJSON",
-	 "usage: wangge export units --level town|community|area|grid [--under CODE]\n"
-	 "                           [--db FILE] [--out FILE] [--crs wgs84|gcj02|bd09]\n"},
+	 "usage: wangge export units [--level LEVEL|all] [--under CODE] [--db FILE]\n"
+	 "                           [--out FILE] [--crs wgs84|gcj02|bd09]\n"
+	 "\n"
+	 "Writes a GeoJSON FeatureCollection (stdout by default) of the units at LEVEL\n"
+	 "(default: every level, parents first) below CODE, with the properties that\n"
+	 "`wangge import units` reads back (docs/import.md).\n"},
 	{"locate", cmd_locate, "查询坐标所在网格 / which grid is this point in",
-	 "usage: wangge locate --lat LAT --lon LON [--crs wgs84|gcj02|bd09] [--db FILE]\n"},
+	 "usage: wangge locate --lat LAT --lon LON [--crs wgs84|gcj02|bd09] [--db FILE]\n"
+	 "\n"
+	 "Prints the grid containing the point, as GET /api/v1/locate answers it.\n"
+	 "Exit 3 when the point lies outside every grid.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
