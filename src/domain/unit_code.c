@@ -81,7 +81,10 @@ int unit_code_child(const char *parent, int serial, char *out, size_t n)
 
 int unit_code_under(const char *code, const char *root)
 {
-	return root && code && str_starts_with(code, root);
+	/* both must be codes: a bare prefix check would put everything under
+	 * "" and "4401110020010103x" under its grid (scope checks rely on this) */
+	return unit_code_level(code) != LEVEL_NONE && unit_code_level(root) != LEVEL_NONE &&
+	       str_starts_with(code, root);
 }
 
 const char *unit_level_name(enum unit_level l)

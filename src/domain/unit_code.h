@@ -35,7 +35,8 @@ int unit_code_parent(const char *code, char *out, size_t n);
 /* Code of child number `serial` (1-based) of parent; -1 when the serial does
  * not fit the level's digits or parent is a grid. */
 int unit_code_child(const char *parent, int serial, char *out, size_t n);
-/* True when code lies in the subtree rooted at root (itself included). */
+/* True when code lies in the subtree rooted at root (itself included);
+ * false when either is not a valid code. */
 int unit_code_under(const char *code, const char *root);
 
 /* "district" … "grid" and back; LEVEL_NONE for unknown names. */
