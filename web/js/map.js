@@ -56,7 +56,15 @@ export class MapView {
       if (params.componentType === 'series' && params.seriesId === 'regions' && params.name)
         this.handlers.onRegionClick?.(params.name);
     });
-    new ResizeObserver(() => this.chart.resize()).observe(el);
+    // Re-layout on resize; crossing the phone breakpoint changes the legend.
+    new ResizeObserver(() => {
+      this.chart.resize();
+      if (this.mapName && this.isNarrow() !== this.narrow) this.render();
+    }).observe(el);
+  }
+
+  isNarrow() {
+    return this.el.clientWidth < 600;
   }
 
   wasDrag(e) {
@@ -154,8 +162,9 @@ export class MapView {
     const vals = data.map((d) => d.value);
     let min = vals.length ? Math.min(...vals) : 0;
     let max = vals.length ? Math.max(...vals) : 1;
-    if (max <= min) max = min + 1;
+    if (max <= min) { min -= 1; max += 1; }     // all equal: one middle colour
     const many = this.props.size > 40;
+    const narrow = this.narrow = this.isNarrow();
     // Region names at their centres: dark text on light fills, white on dark.
     const labels = [...this.props].filter(([, p]) => Array.isArray(p.center) && p.center.length === 2)
       .map(([code, p]) => {
@@ -184,15 +193,17 @@ export class MapView {
         min, max,
         calculable: true,
         realtime: true,
-        left: 12, bottom: 12,
-        itemWidth: 12, itemHeight: 110,
+        // A vertical legend bottom-left; on a phone a horizontal one under the map.
+        orient: narrow ? 'horizontal' : 'vertical',
+        left: narrow ? 'center' : 12, bottom: narrow ? 4 : 12,
+        itemWidth: narrow ? 10 : 12, itemHeight: narrow ? 120 : 110,
         text: [`${m.label}（${m.unit}）`, ''],
         textGap: 6,
         textStyle: { color: '#3a4a5c', fontSize: 12 },
         inRange: { color: PALETTE },
         formatter: (v) => fmtInt(v),
         backgroundColor: 'rgba(255,255,255,0.85)',
-        padding: [8, 10],
+        padding: narrow ? [4, 8] : [8, 10],
       },
       geo: [{
         id: 'g',
@@ -201,8 +212,8 @@ export class MapView {
         roam: true,
         scaleLimit: { min: 0.6, max: 40 },
         aspectScale: Math.cos((this.centerLat * Math.PI) / 180),
-        layoutCenter: ['50%', '50%'],
-        layoutSize: '94%',
+        // Fit the box, keeping the aspect ratio; leave room for the legend.
+        top: 16, left: narrow ? 8 : 24, right: narrow ? 8 : 24, bottom: narrow ? 52 : 16,
         selectedMode: false,
         label: { show: false },
         itemStyle: { areaColor: '#e8eef4', borderColor: '#ffffff', borderWidth: many ? 0.6 : 1.2 },
