@@ -144,6 +144,9 @@ GEOSGeometry *geojson_to_geos(GEOSContextHandle_t h, json_t *geometry, enum crs 
 		}
 		mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)n);
 		free(polys);
+		if (!mp)
+			err_set(e, 400, "geojson.bad_multipolygon", "无效的 MultiPolygon：%s",
+			        "invalid MultiPolygon: %s", geo_last_error());
 		return mp;
 	}
 	return err_set(e, 400, "geojson.unsupported_type",
@@ -261,10 +264,18 @@ int geom_inside_point(GEOSContextHandle_t h, const GEOSGeometry *g, double pt[2]
 	return ok ? 0 : -1;
 }
 
+/* On the WGS-84 ellipsoid a degree of latitude is M·π/180 and a degree of
+ * longitude N·cos φ·π/180 (M, N: meridional and prime-vertical radii of
+ * curvature). A sphere of the equatorial radius is up to 0.7% off (0.5% at
+ * Guangzhou's latitude). */
 double geom_deg2_to_m2(double deg2, double lat)
 {
-	const double m_per_deg = 111319.49079327357; /* 2πR/360, R = 6378137 */
-	return deg2 * m_per_deg * m_per_deg * cos(lat * M_PI / 180.0);
+	const double a = 6378137.0, e2 = 0.00669437999014; /* WGS-84 */
+	double phi = lat * M_PI / 180.0, s = sin(phi), w = 1.0 - e2 * s * s;
+	double m = a * (1.0 - e2) / (w * sqrt(w)), n = a / sqrt(w);
+	double k = M_PI / 180.0;
+
+	return deg2 * (m * k) * (n * k * cos(phi));
 }
 
 double geom_area_m2(GEOSContextHandle_t h, const GEOSGeometry *g)

@@ -39,10 +39,10 @@ int geom_to_wkb(GEOSContextHandle_t h, const GEOSGeometry *g, struct buf *b);
 int geom_bbox(GEOSContextHandle_t h, const GEOSGeometry *g, double bbox[4]);
 /* A point guaranteed inside g (GEOSPointOnSurface), as lon/lat. */
 int geom_inside_point(GEOSContextHandle_t h, const GEOSGeometry *g, double pt[2]);
-/* Area in square metres of a lon/lat geometry (local equirectangular
- * scaling at its centre latitude; < 0.1% error at district scale). */
+/* Area in square metres of a lon/lat geometry (local scaling by the WGS-84
+ * radii of curvature at its centre latitude; < 0.1% error at district scale). */
 double geom_area_m2(GEOSContextHandle_t h, const GEOSGeometry *g);
-/* Square degrees -> square metres at latitude lat. */
+/* Square degrees -> square metres at latitude lat (WGS-84 ellipsoid). */
 double geom_deg2_to_m2(double deg2, double lat);
 
 /* Is g a valid (Multi)Polygon? On invalid, fills reason (GEOSisValidReason). */
