@@ -1,90 +1,783 @@
 /*
- * locate.c - point -> polygon index (see locate.h).
+ * locate.c - point -> polygon index: "which grid is this point in, and so
+ * who is my grid worker" (see locate.h). The org model builds one from the
+ * grids' polygons each time it loads and the HTTP handlers query it.
  *
- * PROVISIONAL implementation: GEOS STRtree + prepared geometries. To be
- * replaced by the faster raster-cell index (bench/locate compares both).
+ * The polygons' bounding box is cut into a uniform raster of cells, sized
+ * from the data (a cell is a small fraction of a typical polygon, at most
+ * 2048 cells a side). At build time each cell is classified:
+ *   - inside polygon k everywhere: the answer is stored in the cell;
+ *   - inside nothing: -1;
+ *   - boundary: the polygons having edges in the cell, each with only those
+ *     edges and whether the cell's centre (its reference point R) is inside
+ *     it. A query q flips that state for each of the edges that the segment
+ *     R -> q crosses (crossing parity).
+ * A query therefore costs one raster read for most points and a handful of
+ * orientation tests near boundaries. The index is immutable after the build:
+ * no GEOS, no locks and no per-thread state at query time.
+ *
+ * Robustness. Orientation signs are exact: a floating-point filter decides
+ * almost always, and exact expansion arithmetic (Shewchuk) decides the rest.
+ * Degenerate cases (a point on an edge or a vertex, a segment through a
+ * vertex, horizontal edges) are broken by simulation of simplicity: the query
+ * point is taken to be q + (d, e) with 0 < e << d infinitesimal. A point on a
+ * boundary therefore belongs to exactly one polygon of a tiling, the one
+ * just to its right (above, on a horizontal edge), whatever the raster.
+ * The build classifies reference points with the same rule (a horizontal
+ * ray, half-open in y), so every answer is the exact answer for q + (d, e).
+ * Where polygons overlap, the lowest index wins. Points off every boundary
+ * get the same answer as GEOS's point-in-polygon.
  */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "geo/locate.h"
+#include "geo/locate_int.h"
 #include "geo/geos_ctx.h"
 #include "lib/banned.h"
 
-struct locate_index {
-	size_t n;
-	GEOSGeometry **geoms;
-	const GEOSPreparedGeometry **prep;
-	GEOSSTRtree *tree;
-	long *ids;
+#define RASTER_MAX_SIDE 2048     /* cells along the longer side, at most */
+#define RASTER_MIN_SIDE 16       /* and at least (when there is any area) */
+#define CELLS_PER_POLYGON 16.0   /* typical polygon extent, in cells */
+
+/* ================================================= exact orientation */
+
+/* Shewchuk's error bound for the filtered 2-D orientation: (3 + 16u) u,
+ * u = 2^-53 the unit round-off. */
+#define CCW_ERRBOUND ((3.0 + 16.0 * (DBL_EPSILON / 2)) * (DBL_EPSILON / 2))
+
+/* a + b = x + y exactly, x = fl(a + b) (Knuth's TWO-SUM). */
+static inline void two_sum(double a, double b, double *x, double *y)
+{
+	double s = a + b, bv = s - a, av = s - bv;
+
+	*x = s;
+	*y = (a - av) + (b - bv);
+}
+
+/* Sign (-1, 0, 1) of the exact sum of t[0..n-1] (n <= 16). The terms are
+ * accumulated into a non-overlapping expansion of increasing magnitude
+ * (Shewchuk's GROW-EXPANSION); its sign is that of its largest non-zero
+ * component. */
+static int expansion_sign(const double *t, int n)
+{
+	double e[16];
+	int m = 0, i, j, sign = 0;
+
+	for (i = 0; i < n; i++) {
+		double q = t[i];
+		for (j = 0; j < m; j++)
+			two_sum(q, e[j], &q, &e[j]);
+		e[m++] = q;
+	}
+	for (j = m - 1; j >= 0 && !sign; j--)
+		if (e[j] != 0)
+			sign = e[j] > 0 ? 1 : -1;
+	return sign;
+}
+
+/* Exact sign of orient(a, b, c) below: the determinant expanded into six
+ * products of input coordinates, each split exactly into two doubles with
+ * fma(), and summed exactly. Exact as long as no product underflows, which
+ * lon/lat degrees never do. */
+static int __attribute__((noinline)) orient_exact(double ax, double ay, double bx, double by,
+                                                  double cx, double cy)
+{
+	const double f[6][2] = {{ax, by}, {-ay, bx}, {ay, cx}, {-ax, cy}, {bx, cy}, {-by, cx}};
+	double t[12];
+
+	for (int i = 0; i < 6; i++) {
+		t[2 * i] = f[i][0] * f[i][1];
+		t[2 * i + 1] = fma(f[i][0], f[i][1], -t[2 * i]);
+	}
+	return expansion_sign(t, 12);
+}
+
+/* Exact sign of (a - c) x (b - c): 1 when c is left of a -> b (a, b, c turn
+ * counter-clockwise), -1 when right, 0 when collinear. */
+static inline int orient(double ax, double ay, double bx, double by, double cx, double cy)
+{
+	double l = (ax - cx) * (by - cy), r = (ay - cy) * (bx - cx), det = l - r;
+	double bound = CCW_ERRBOUND * (fabs(l) + fabs(r));
+	int s;
+
+	if (det > bound)
+		s = 1;
+	else if (-det > bound)
+		s = -1;
+	else
+		s = orient_exact(ax, ay, bx, by, cx, cy);
+	return s;
+}
+
+/* Side of the perturbed point p + (d, e) of the edge a -> b: never 0.
+ * orient(a, b, p + (d, e)) = orient(a, b, p) + (bx - ax) e - (by - ay) d. */
+static inline int side_of_edge(double ax, double ay, double bx, double by, double px, double py)
+{
+	int s = orient(ax, ay, bx, by, px, py);
+
+	if (!s)
+		s = by != ay ? (by > ay ? -1 : 1) : (bx > ax ? 1 : -1);
+	return s;
+}
+
+/* Side of the vertex v of the segment q + (d, e) -> r + (d, e) (q != r):
+ * orient(q, r, v) - (rx - qx) e + (ry - qy) d; never 0. */
+static inline int side_of_path(double qx, double qy, double rx, double ry, double vx, double vy)
+{
+	int s = orient(qx, qy, rx, ry, vx, vy);
+
+	if (!s)
+		s = ry != qy ? (ry > qy ? 1 : -1) : (qx > rx ? 1 : -1);
+	return s;
+}
+
+/* ========================================================= the raster */
+
+/* Column of x, clamped to the raster. Build and query both use this, so a
+ * point is always looked up in a cell its edges were registered in. */
+static inline uint32_t raster_col(const struct locate_index *x, double v)
+{
+	double f = (v - x->x0) * x->sx;
+
+	return f <= 0 ? 0 : f >= x->nx ? x->nx - 1 : (uint32_t)f;
+}
+
+static inline uint32_t raster_row(const struct locate_index *x, double v)
+{
+	double f = (v - x->y0) * x->sy;
+
+	return f <= 0 ? 0 : f >= x->ny ? x->ny - 1 : (uint32_t)f;
+}
+
+/* Centre of column c / row r: the reference points. */
+static inline double centre_x(const struct locate_index *x, uint32_t c)
+{
+	return x->x0 + ((double)c + 0.5) * x->cw;
+}
+
+static inline double centre_y(const struct locate_index *x, uint32_t r)
+{
+	return x->y0 + ((double)r + 0.5) * x->ch;
+}
+
+/* ============================================================== query */
+
+/* Does the segment from the reference point (rx, ry) to q cross s? Both ends
+ * are perturbed by (d, e), so the answer is a clean yes or no. s is stored
+ * with the reference point on its left. */
+static inline int seg_crossed(const struct locate_seg *s, double rx, double ry,
+                              double qx, double qy)
+{
+	return side_of_edge(s->ax, s->ay, s->bx, s->by, qx, qy) < 0 &&
+	       side_of_path(qx, qy, rx, ry, s->ax, s->ay) !=
+	       side_of_path(qx, qy, rx, ry, s->bx, s->by);
+}
+
+/* Is q inside candidate k of boundary cell b? */
+static int cand_holds(const struct locate_index *x, const struct locate_bcell *b,
+                      const struct locate_cand *k, double qx, double qy)
+{
+	const struct locate_seg *s = &x->segs[k->seg], *end = s + k->nseg;
+	int in = k->inside;
+
+	for (; s < end; s++)
+		in ^= seg_crossed(s, b->rx, b->ry, qx, qy);
+	return in;
+}
+
+long locate_find(const struct locate_index *x, double lon, double lat)
+{
+	long ret = -1;
+	int32_t v;
+
+	if (x && x->nx && lon >= x->x0 && lon <= x->x1 && lat >= x->y0 && lat <= x->y1) {
+		v = x->cells[(size_t)raster_row(x, lat) * x->nx + raster_col(x, lon)];
+		if (v >= -1) {
+			ret = v;
+		} else {
+			const struct locate_bcell *b = &x->bcells[-2 - (long)v];
+			const struct locate_cand *k = &x->cands[b->cand], *end = k + b->ncand;
+			ret = b->fallback;
+			for (; k < end; k++)
+				if (cand_holds(x, b, k, lon, lat)) {
+					ret = k->poly;
+					break;
+				}
+		}
+	}
+	return ret;
+}
+
+size_t locate_memory(const struct locate_index *x)
+{
+	size_t n = 0;
+
+	if (x)
+		n = sizeof(*x) + (size_t)x->nx * x->ny * sizeof(x->cells[0]) +
+		    x->nbcells * sizeof(x->bcells[0]) + x->ncands * sizeof(x->cands[0]) +
+		    x->nsegs * sizeof(x->segs[0]);
+	return n;
+}
+
+void locate_free(struct locate_index *x)
+{
+	if (x) {
+		free(x->cells);
+		free(x->bcells);
+		free(x->cands);
+		free(x->segs);
+		free(x);
+	}
+}
+
+/* ============================================================== build */
+
+/* An edge registered in a cell: the triples of the build. */
+struct reg {
+	uint32_t cell;                  /* row * nx + col */
+	uint32_t edge;                  /* index in build.edges; top bit: centre inside */
+};
+#define REG_INSIDE 0x80000000u
+
+struct build {
+	GEOSContextHandle_t h;
+	struct locate_index *x;
+	struct err *e;
+	struct locate_seg *edges;       /* every polygon's edges, polygon by polygon */
+	int32_t *edge_poly;             /* polygon of each edge */
+	size_t nedges, edges_cap;
+	size_t *first;                  /* n + 1: edges of k are [first[k], first[k + 1]) */
+	double *pbox;                   /* 4 per polygon: its bbox */
+	double mx, my;                  /* registration margins */
+	int32_t *full;                  /* per cell: lowest polygon covering it, or -1 */
+	int32_t *stamp;                 /* per cell: k when k has edges in it, -2 - k once classified */
+	uint8_t *state;                 /* per cell: is its centre inside the current polygon */
+	struct reg *regs;
+	size_t nregs, regs_cap;
+	uint32_t *rowcount;             /* scanline: straddling edges per row, CSR */
+	uint32_t *rowedge;
+	size_t rowedge_cap;
+	double *xs;                     /* scanline: crossings of one row */
+	size_t xs_cap;
 };
 
+static int oom(struct build *b)
+{
+	return err_set(b->e, 500, "locate.oom", "内存不足", "out of memory");
+}
+
+/* Make room for `need` elements of `size` bytes in *p (capacity *cap). */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *np;
+	int ret = 0;
+
+	if (need > *cap) {
+		while (c < need)
+			c *= 2;
+		if (!(np = realloc(*p, c * size))) {
+			ret = -1;
+		} else {
+			*p = np;
+			*cap = c;
+		}
+	}
+	return ret;
+}
+
+/* ---------------------------------------------------- edges from GEOS */
+
+static int edge_add(struct build *b, int32_t k, double ax, double ay, double bx, double by)
+{
+	size_t cap = b->edges_cap;
+
+	if (ax == bx && ay == by)
+		return 0;
+	if (grow((void **)&b->edges, &cap, b->nedges + 1, sizeof(b->edges[0])) < 0 ||
+	    grow((void **)&b->edge_poly, &b->edges_cap, b->nedges + 1, sizeof(b->edge_poly[0])) < 0)
+		return oom(b);
+	b->edges[b->nedges] = (struct locate_seg){ax, ay, bx, by};
+	b->edge_poly[b->nedges++] = k;
+	return 0;
+}
+
+/* Append the edges of one ring of polygon k. */
+static int ring_add(struct build *b, int32_t k, const GEOSGeometry *ring)
+{
+	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(b->h, ring);
+	double x0 = 0, y0 = 0, px = 0, py = 0, x, y;
+	unsigned int n = 0, i;
+
+	if (!cs || !GEOSCoordSeq_getSize_r(b->h, cs, &n))
+		return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 的坐标无法读取",
+		               "cannot read the coordinates of polygon %d", (int)k);
+	for (i = 0; i < n; i++) {
+		if (!GEOSCoordSeq_getXY_r(b->h, cs, i, &x, &y) || !isfinite(x) || !isfinite(y))
+			return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 的坐标无效",
+			               "polygon %d has an invalid coordinate", (int)k);
+		if (i == 0) {
+			x0 = x;
+			y0 = y;
+		} else if (edge_add(b, k, px, py, x, y) < 0) {
+			return -1;
+		}
+		px = x;
+		py = y;
+	}
+	return n > 1 ? edge_add(b, k, px, py, x0, y0) : 0;   /* closes unclosed rings */
+}
+
+/* Append the edges of every ring of g (Polygon, MultiPolygon or a collection
+ * of them) as polygon k. */
+static int geom_add(struct build *b, int32_t k, const GEOSGeometry *g, int depth)
+{
+	int type = GEOSGeomTypeId_r(b->h, g), i, n;
+
+	if (type == GEOS_POLYGON) {
+		const GEOSGeometry *ring = GEOSGetExteriorRing_r(b->h, g);
+		if (!ring || ring_add(b, k, ring) < 0)
+			return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 无法读取",
+			               "cannot read polygon %d", (int)k);
+		n = GEOSGetNumInteriorRings_r(b->h, g);
+		for (i = 0; i < n; i++)
+			if (ring_add(b, k, GEOSGetInteriorRingN_r(b->h, g, i)) < 0)
+				return -1;
+	} else if ((type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) && depth < 8) {
+		n = GEOSGetNumGeometries_r(b->h, g);
+		for (i = 0; i < n; i++)
+			if (geom_add(b, k, GEOSGetGeometryN_r(b->h, g, i), depth + 1) < 0)
+				return -1;
+	} else {
+		return err_set(b->e, 400, "locate.bad_geometry", "第 %d 个几何不是多边形",
+		               "geometry %d is not a polygon", (int)k);
+	}
+	return 0;
+}
+
+/* --------------------------------------------------- raster geometry */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Bounding boxes, and the raster: cells about 1/CELLS_PER_POLYGON of the
+ * median polygon extent, clamped to RASTER_MIN_SIDE..RASTER_MAX_SIDE along
+ * the longer side. Leaves nx = ny = 0 when no polygon has any area. */
+static int raster_choose(struct build *b, size_t n)
+{
+	struct locate_index *x = b->x;
+	double *ext, w, h, cell, scale;
+	size_t k, i, m = 0;
+	int ret = -1;
+
+	if (!(ext = malloc((n ? n : 1) * sizeof(*ext))))
+		return oom(b);
+	x->x0 = x->y0 = INFINITY;
+	x->x1 = x->y1 = -INFINITY;
+	for (k = 0; k < n; k++) {
+		double *pb = &b->pbox[4 * k];
+		pb[0] = pb[1] = INFINITY;
+		pb[2] = pb[3] = -INFINITY;
+		for (i = b->first[k]; i < b->first[k + 1]; i++) {
+			const struct locate_seg *s = &b->edges[i];
+			pb[0] = fmin(pb[0], fmin(s->ax, s->bx));
+			pb[1] = fmin(pb[1], fmin(s->ay, s->by));
+			pb[2] = fmax(pb[2], fmax(s->ax, s->bx));
+			pb[3] = fmax(pb[3], fmax(s->ay, s->by));
+		}
+		if (pb[2] > pb[0] && pb[3] > pb[1]) {
+			x->x0 = fmin(x->x0, pb[0]);
+			x->y0 = fmin(x->y0, pb[1]);
+			x->x1 = fmax(x->x1, pb[2]);
+			x->y1 = fmax(x->y1, pb[3]);
+			ext[m++] = fmax(pb[2] - pb[0], pb[3] - pb[1]);
+		}
+	}
+	x->nx = x->ny = 0;
+	if (m) {
+		w = x->x1 - x->x0;
+		h = x->y1 - x->y0;
+		qsort(ext, m, sizeof(*ext), cmp_double);
+		cell = ext[m / 2] / CELLS_PER_POLYGON;
+		scale = fmax(w, h) / cell;
+		if (scale > RASTER_MAX_SIDE)
+			cell = fmax(w, h) / RASTER_MAX_SIDE;
+		else if (scale < RASTER_MIN_SIDE)
+			cell = fmax(w, h) / RASTER_MIN_SIDE;
+		x->nx = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(w / cell)));
+		x->ny = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(h / cell)));
+		x->cw = w / x->nx;
+		x->ch = h / x->ny;
+		x->sx = x->nx / w;
+		x->sy = x->ny / h;
+		/* Margins absorb rounding in raster_col() and in the interpolation
+		 * of edge_register(); anything wider only costs a few extra edges. */
+		b->mx = 1e-3 * x->cw + 64 * DBL_EPSILON * (fabs(x->x0) + fabs(x->x1) + 1);
+		b->my = 1e-3 * x->ch + 64 * DBL_EPSILON * (fabs(x->y0) + fabs(x->y1) + 1);
+	}
+	ret = 0;
+	free(ext);
+	return ret;
+}
+
+/* First row whose centre is at or above y (ny when none). */
+static uint32_t row_from(const struct locate_index *x, double y)
+{
+	double f = ceil((y - x->y0) / x->ch - 0.5);
+	uint32_t r = f <= 0 ? 0 : f >= x->ny ? x->ny : (uint32_t)f;
+
+	while (r > 0 && centre_y(x, r - 1) >= y)
+		r--;
+	while (r < x->ny && centre_y(x, r) < y)
+		r++;
+	return r;
+}
+
+/* ------------------------------------------------- per-polygon passes */
+
+/* Register edge ei of polygon k in every cell that any of its points can be
+ * looked up in (raster_row/raster_col of the point, give or take the
+ * margins), marking those cells as k's. */
+static int edge_register(struct build *b, uint32_t ei, int32_t k)
+{
+	const struct locate_index *x = b->x;
+	const struct locate_seg *s = &b->edges[ei];
+	double ylo = fmin(s->ay, s->by), yhi = fmax(s->ay, s->by);
+	double xlo = fmin(s->ax, s->bx), xhi = fmax(s->ax, s->bx);
+	double t = (s->bx - s->ax) / (s->by - s->ay);
+	uint32_t r, r1 = raster_row(x, yhi + b->my), c, c0, c1;
+
+	for (r = raster_row(x, ylo - b->my); r <= r1; r++) {
+		double bl = fmax(x->y0 + r * x->ch - b->my, ylo);
+		double bh = fmin(x->y0 + (r + 1) * x->ch + b->my, yhi);
+		double lo = xlo, hi = xhi;
+		if (bl > bh)
+			continue;
+		if (s->ay != s->by && isfinite(t)) {
+			double xa = s->ax + (bl - s->ay) * t, xb = s->ax + (bh - s->ay) * t;
+			if (isfinite(xa) && isfinite(xb)) {
+				lo = fmax(lo, fmin(xa, xb));
+				hi = fmin(hi, fmax(xa, xb));
+			}
+		}
+		c0 = raster_col(x, lo - b->mx);
+		c1 = raster_col(x, hi + b->mx);
+		if (grow((void **)&b->regs, &b->regs_cap, b->nregs + (c1 - c0 + 1),
+		         sizeof(b->regs[0])) < 0)
+			return oom(b);
+		for (c = c0; c <= c1; c++) {
+			uint32_t cell = r * x->nx + c;
+			b->regs[b->nregs++] = (struct reg){cell, ei};
+			b->stamp[cell] = k;
+		}
+	}
+	return 0;
+}
+
+/* Lists, for each row centre line of polygon k's rows [r0, r1), the edges
+ * of k that straddle it (half-open: lower y <= centre < upper y) into
+ * rowcount (CSR offsets) and rowedge. */
+static int straddlers(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
+{
+	const struct locate_index *x = b->x;
+	size_t i, total = 0, nrows = r1 - r0;
+	uint32_t r;
+
+	memset(b->rowcount, 0, (nrows + 1) * sizeof(b->rowcount[0]));
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = b->first[k]; i < b->first[k + 1]; i++) {
+			const struct locate_seg *s = &b->edges[i];
+			uint32_t ra = row_from(x, fmin(s->ay, s->by));
+			uint32_t rb = row_from(x, fmax(s->ay, s->by));
+			for (r = ra; r < rb; r++) {
+				if (pass == 0)
+					b->rowcount[r - r0 + 1]++;
+				else
+					b->rowedge[b->rowcount[r - r0]++] = (uint32_t)i;
+			}
+		}
+		if (pass == 0) {
+			for (i = 0; i < nrows; i++)
+				b->rowcount[i + 1] += b->rowcount[i];
+			total = b->rowcount[nrows];
+			if (grow((void **)&b->rowedge, &b->rowedge_cap, total + 1, sizeof(b->rowedge[0])) < 0 ||
+			    grow((void **)&b->xs, &b->xs_cap, total + 1, sizeof(b->xs[0])) < 0)
+				return oom(b);
+		}
+	}
+	/* pass 2 advanced each row's offset to the next row's: shift back */
+	memmove(b->rowcount + 1, b->rowcount, nrows * sizeof(b->rowcount[0]));
+	b->rowcount[0] = 0;
+	return 0;
+}
+
+/* Cells of rows [r0, r1) inside polygon k without any of its edges: set
+ * full[] to k unless a lower polygon already covers them. Crossings are
+ * interpolated in floating point; that is safe because every crossing lies
+ * in a cell holding that edge, at least ~half a cell from such a centre. */
+static void fill_interior(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
+{
+	const struct locate_index *x = b->x;
+	uint32_t r, c, c1;
+	size_t i, j, m;
+
+	for (r = r0; r < r1; r++) {
+		double yc = centre_y(x, r);
+		m = 0;
+		for (i = b->rowcount[r - r0]; i < b->rowcount[r - r0 + 1]; i++) {
+			const struct locate_seg *s = &b->edges[b->rowedge[i]];
+			b->xs[m++] = s->ax + (yc - s->ay) * ((s->bx - s->ax) / (s->by - s->ay));
+		}
+		if (m < 2)
+			continue;
+		if (m > 16) {
+			qsort(b->xs, m, sizeof(b->xs[0]), cmp_double);
+		} else {
+			for (i = 1; i < m; i++)
+				for (j = i; j > 0 && b->xs[j - 1] > b->xs[j]; j--) {
+					double t = b->xs[j];
+					b->xs[j] = b->xs[j - 1];
+					b->xs[j - 1] = t;
+				}
+		}
+		j = 0;
+		c1 = raster_col(x, b->xs[m - 1]);
+		for (c = raster_col(x, b->xs[0]); c <= c1; c++) {
+			size_t cell = (size_t)r * x->nx + c;
+			double xc = centre_x(x, c);
+			while (j < m && b->xs[j] <= xc)
+				j++;
+			if (((m - j) & 1) && b->stamp[cell] != k && b->full[cell] < 0)
+				b->full[cell] = k;
+		}
+	}
+}
+
+/* Exact inside state of the centres of the cells where polygon k has edges
+ * (registrations from reg0 on), by a horizontal ray to the right: edges that
+ * straddle the centre line (half-open) with the centre strictly on their
+ * left. This is the (d, e)-perturbed point-in-polygon test. */
+static void classify_centres(struct build *b, int32_t k, size_t reg0, uint32_t r0, uint32_t r1)
+{
+	const struct locate_index *x = b->x;
+	size_t i, j;
+
+	for (i = reg0; i < b->nregs; i++) {
+		uint32_t cell = b->regs[i].cell, r = cell / x->nx, c = cell % x->nx;
+		if (b->stamp[cell] == k) {
+			double px = centre_x(x, c), py = centre_y(x, r);
+			int in = 0;
+			if (r >= r0 && r < r1)
+				for (j = b->rowcount[r - r0]; j < b->rowcount[r - r0 + 1]; j++) {
+					const struct locate_seg *s = &b->edges[b->rowedge[j]];
+					in ^= s->ay < s->by ?
+					      orient(s->ax, s->ay, s->bx, s->by, px, py) > 0 :
+					      orient(s->bx, s->by, s->ax, s->ay, px, py) > 0;
+				}
+			b->state[cell] = (uint8_t)in;
+			b->stamp[cell] = -2 - k;
+		}
+		if (b->state[cell])
+			b->regs[i].edge |= REG_INSIDE;
+	}
+}
+
+/* Register, fill and classify polygon k. */
+static int polygon_rasterize(struct build *b, int32_t k)
+{
+	const struct locate_index *x = b->x;
+	const double *pb = &b->pbox[4 * k];
+	size_t reg0 = b->nregs, i;
+	uint32_t r0, r1;
+
+	if (b->first[k] == b->first[k + 1] || !(pb[2] > pb[0] && pb[3] > pb[1]))
+		return 0;                       /* no area: contains no point */
+	for (i = b->first[k]; i < b->first[k + 1]; i++)
+		if (edge_register(b, (uint32_t)i, k) < 0)
+			return -1;
+	r0 = row_from(x, pb[1]);
+	r1 = row_from(x, pb[3]);
+	if (r0 < r1) {
+		if (straddlers(b, k, r0, r1) < 0)
+			return -1;
+		fill_interior(b, k, r0, r1);
+	}
+	classify_centres(b, k, reg0, r0, r1);
+	return 0;
+}
+
+/* ------------------------------------------------------------- output */
+
+/* Sort the registrations by cell, keeping their order within a cell (which
+ * is by polygon, then edge: the order they were registered in). A counting
+ * sort: linear, and stable. */
+static int regs_sort(struct build *b)
+{
+	size_t ncell = (size_t)b->x->nx * b->x->ny, i;
+	uint32_t *start = calloc(ncell + 1, sizeof(*start));
+	struct reg *out = malloc((b->nregs ? b->nregs : 1) * sizeof(*out));
+	int ret = -1;
+
+	if (!start || !out) {
+		oom(b);
+		goto out;
+	}
+	for (i = 0; i < b->nregs; i++)
+		start[b->regs[i].cell + 1]++;
+	for (i = 0; i < ncell; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < b->nregs; i++)
+		out[start[b->regs[i].cell]++] = b->regs[i];
+	free(b->regs);
+	b->regs = out;
+	b->regs_cap = b->nregs;
+	out = NULL;
+	ret = 0;
+out:
+	free(start);
+	free(out);
+	return ret;
+}
+
+/* Shrink an array grown by doubling to its final n elements. */
+static void *shrink(void *p, size_t n, size_t size)
+{
+	void *np = n ? realloc(p, n * size) : NULL;
+	return np ? np : p;
+}
+
+/* Turn the registrations, sorted by cell (then polygon, then edge), into the
+ * final cells, boundary cells, candidates and edges. */
+static int emit(struct build *b)
+{
+	struct locate_index *x = b->x;
+	size_t ncell = (size_t)x->nx * x->ny, i = 0, j, bcap = 0, ccap = 0, scap = 0;
+	uint32_t cell;
+
+	for (cell = 0; cell < ncell; cell++) {
+		int32_t fm = b->full[cell];
+		size_t end = i, cand0 = x->ncands;
+		double rx = centre_x(x, cell % x->nx), ry = centre_y(x, cell / x->nx);
+		while (end < b->nregs && b->regs[end].cell == cell)
+			end++;
+		for (; i < end; i = j) {
+			uint32_t e0 = b->regs[i].edge & ~REG_INSIDE;
+			int32_t k = b->edge_poly[e0];
+			struct locate_cand *cd;
+			for (j = i; j < end && b->edge_poly[b->regs[j].edge & ~REG_INSIDE] == k; j++)
+				;
+			if (fm >= 0 && k > fm)
+				continue;               /* a lower polygon covers the cell */
+			if (grow((void **)&x->cands, &ccap, x->ncands + 1, sizeof(x->cands[0])) < 0 ||
+			    grow((void **)&x->segs, &scap, x->nsegs + (j - i), sizeof(x->segs[0])) < 0)
+				return oom(b);
+			cd = &x->cands[x->ncands++];
+			cd->poly = k;
+			cd->seg = (uint32_t)x->nsegs;
+			cd->nseg = (uint32_t)(j - i);
+			cd->inside = !!(b->regs[i].edge & REG_INSIDE);
+			for (size_t t = i; t < j; t++) {
+				struct locate_seg s = b->edges[b->regs[t].edge & ~REG_INSIDE];
+				if (side_of_edge(s.ax, s.ay, s.bx, s.by, rx, ry) < 0)
+					s = (struct locate_seg){s.bx, s.by, s.ax, s.ay};
+				x->segs[x->nsegs++] = s;
+			}
+		}
+		if (x->ncands == cand0) {
+			x->cells[cell] = fm;
+		} else {
+			if (grow((void **)&x->bcells, &bcap, x->nbcells + 1, sizeof(x->bcells[0])) < 0)
+				return oom(b);
+			x->bcells[x->nbcells] = (struct locate_bcell){rx, ry, (uint32_t)cand0,
+			                                              (uint32_t)(x->ncands - cand0), fm, 0};
+			x->cells[cell] = -2 - (int32_t)x->nbcells++;
+		}
+	}
+	/* give back the slack of the doubling */
+	x->bcells = shrink(x->bcells, x->nbcells, sizeof(x->bcells[0]));
+	x->cands = shrink(x->cands, x->ncands, sizeof(x->cands[0]));
+	x->segs = shrink(x->segs, x->nsegs, sizeof(x->segs[0]));
+	return 0;
+}
+
+static void build_release(struct build *b)
+{
+	free(b->edges);
+	free(b->edge_poly);
+	free(b->first);
+	free(b->pbox);
+	free(b->full);
+	free(b->stamp);
+	free(b->state);
+	free(b->regs);
+	free(b->rowcount);
+	free(b->rowedge);
+	free(b->xs);
+}
+
+/* Build the index: read the polygons' edges, choose the raster, rasterize
+ * polygon by polygon (in index order, so "lowest index wins" falls out of the
+ * order), then sort the registrations by cell and emit. */
 struct locate_index *locate_build(GEOSContextHandle_t h, const GEOSGeometry *const *polys,
                                   size_t n, struct err *e)
 {
-	struct locate_index *idx = calloc(1, sizeof(*idx));
-	GEOSContextHandle_t c = geo_ctx();
+	struct build b = {.h = h ? h : geo_ctx(), .e = e};
+	struct locate_index *x = calloc(1, sizeof(*x));
+	size_t k, ncell;
 
-	(void)h;
-	if (!idx || !(idx->geoms = calloc(n ? n : 1, sizeof(*idx->geoms))) ||
-	    !(idx->prep = calloc(n ? n : 1, sizeof(*idx->prep))) ||
-	    !(idx->ids = calloc(n ? n : 1, sizeof(*idx->ids)))) {
-		locate_free(idx);
-		err_set(e, 500, "locate.oom", "内存不足", "out of memory");
-		return NULL;
+	b.x = x;
+	if (!x || !(b.first = calloc(n + 1, sizeof(*b.first))) ||
+	    !(b.pbox = malloc((n ? n : 1) * 4 * sizeof(*b.pbox)))) {
+		oom(&b);
+		goto fail;
 	}
-	idx->tree = GEOSSTRtree_create_r(c, 10);
-	for (size_t i = 0; i < n; i++) {
-		idx->geoms[i] = GEOSGeom_clone_r(c, polys[i]);
-		idx->prep[i] = GEOSPrepare_r(c, idx->geoms[i]);
-		idx->ids[i] = (long)i;
-		GEOSSTRtree_insert_r(c, idx->tree, idx->geoms[i], &idx->ids[i]);
+	if (n >= INT32_MAX) {
+		err_set(e, 400, "locate.too_many", "多边形过多", "too many polygons");
+		goto fail;
 	}
-	idx->n = n;
-	return idx;
-}
-
-void locate_free(struct locate_index *idx)
-{
-	GEOSContextHandle_t c = geo_ctx();
-	if (!idx)
-		return;
-	if (idx->tree)
-		GEOSSTRtree_destroy_r(c, idx->tree);
-	for (size_t i = 0; i < idx->n; i++) {
-		GEOSPreparedGeom_destroy_r(c, idx->prep[i]);
-		GEOSGeom_destroy_r(c, idx->geoms[i]);
+	x->n = n;
+	for (k = 0; k < n; k++) {
+		b.first[k] = b.nedges;
+		if (polys[k] && !GEOSisEmpty_r(b.h, polys[k]) &&
+		    geom_add(&b, (int32_t)k, polys[k], 0) < 0)
+			goto fail;
 	}
-	free(idx->geoms);
-	free(idx->prep);
-	free(idx->ids);
-	free(idx);
-}
-
-struct q { const struct locate_index *idx; GEOSContextHandle_t c; const GEOSGeometry *pt; long hit; };
-
-static void visit(void *item, void *ud)
-{
-	struct q *q = ud;
-	long i = *(long *)item;
-	if ((q->hit < 0 || i < q->hit) && GEOSPreparedContains_r(q->c, q->idx->prep[i], q->pt) == 1)
-		q->hit = i;
-}
-
-long locate_find(const struct locate_index *idx, double lon, double lat)
-{
-	GEOSContextHandle_t c = geo_ctx();
-	struct q q = {idx, c, NULL, -1};
-	GEOSGeometry *pt;
-
-	if (!idx->n)
-		return -1;
-	pt = GEOSGeom_createPointFromXY_r(c, lon, lat);
-	q.pt = pt;
-	GEOSSTRtree_query_r(c, idx->tree, pt, visit, &q);
-	GEOSGeom_destroy_r(c, pt);
-	return q.hit;
-}
-
-size_t locate_memory(const struct locate_index *idx)
-{
-	return idx ? idx->n * 256 : 0;
+	b.first[n] = b.nedges;
+	if (b.nedges >= REG_INSIDE) {
+		err_set(e, 400, "locate.too_many", "边过多", "too many edges");
+		goto fail;
+	}
+	if (raster_choose(&b, n) < 0)
+		goto fail;
+	if (!x->nx)
+		goto done;
+	ncell = (size_t)x->nx * x->ny;
+	if (!(x->cells = malloc(ncell * sizeof(*x->cells))) ||
+	    !(b.full = malloc(ncell * sizeof(*b.full))) ||
+	    !(b.stamp = malloc(ncell * sizeof(*b.stamp))) ||
+	    !(b.state = calloc(ncell, sizeof(*b.state))) ||
+	    !(b.rowcount = malloc((x->ny + 2) * sizeof(*b.rowcount)))) {
+		oom(&b);
+		goto fail;
+	}
+	memset(b.full, 0xff, ncell * sizeof(*b.full));    /* -1 */
+	memset(b.stamp, 0xff, ncell * sizeof(*b.stamp));
+	for (k = 0; k < n; k++)
+		if (polygon_rasterize(&b, (int32_t)k) < 0)
+			goto fail;
+	if (regs_sort(&b) < 0 || emit(&b) < 0)
+		goto fail;
+done:
+	build_release(&b);
+	return x;
+fail:
+	build_release(&b);
+	locate_free(x);
+	return NULL;
 }
