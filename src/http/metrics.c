@@ -52,13 +52,16 @@ void metrics_free(struct metrics *m)
 
 void metrics_observe(struct metrics *m, int route, int status, uint64_t us)
 {
-	size_t slot = route >= 0 ? (size_t)route : m->nroutes + (size_t)(-route - 1);
+	size_t slot;
 	struct route_metrics *r;
 	size_t s, b;
 	double sec = (double)us / 1e6;
 
-	if (slot >= m->nroutes + 2)
+	/* table rows, -1 or -2 only: a bad index must not land in the "static"
+	 * or "unmatched" slots, nor compute -INT_MIN */
+	if (route < -2 || (route >= 0 && (size_t)route >= m->nroutes))
 		return;
+	slot = route >= 0 ? (size_t)route : m->nroutes + (size_t)(-route - 1);
 	r = &m->r[slot];
 	for (s = 0; s < NSTATUS - 1 && statuses[s] != status; s++)
 		;
