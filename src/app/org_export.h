@@ -6,7 +6,7 @@
  * Each Feature has "id" = the unit code and the properties code, name,
  * level, kind, parent_code, grid_type, grid_subtype, households, population
  * (null when empty or unknown). Coordinates are converted to the requested
- * CRS and rounded to ORG_EXPORT_DECIMALS places (~1 cm).
+ * CRS and rounded to ORG_EXPORT_DECIMALS places (~1 mm).
  */
 #ifndef WG_ORG_EXPORT_H
 #define WG_ORG_EXPORT_H
@@ -17,11 +17,11 @@
 #include "lib/err.h"
 #include "store/db.h"
 
-#define ORG_EXPORT_DECIMALS 7
-/* json_dump flags for the result: compact, and reals printed with 10
- * significant digits, enough for 7 decimals of a longitude and without the
+#define ORG_EXPORT_DECIMALS 8
+/* json_dump flags for the result: compact, and reals printed with 11
+ * significant digits, enough for 8 decimals of a longitude and without the
  * binary noise (113.24288300000001) a full-precision dump shows. */
-#define ORG_EXPORT_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
+#define ORG_EXPORT_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(11))
 #define ORG_EXPORT_MAX_FEATURES 200000
 
 /* FeatureCollection of the units at `level` (LEVEL_NONE: every level) in the

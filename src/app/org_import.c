@@ -143,8 +143,8 @@ json_t *org_import_report_json(const struct org_import_report *r)
 			                    "count", (json_int_t)r->units[l], "replaced", (json_int_t)r->replaced[l]));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct org_problem *p = &r->items[i];
-		json_t *j = json_pack("{s:s, s:o}", "severity", p->severity == ORG_ERROR ? "error" : "warning",
-		                      "error", jsonx_error(&p->err));
+		json_t *j = jsonx_error(&p->err);           /* {"error":{code, message, message_en}} */
+		json_object_set_new(j, "severity", json_string(p->severity == ORG_ERROR ? "error" : "warning"));
 		json_object_set_new(j, "feature", p->feature >= 0 ? json_integer(p->feature) : json_null());
 		jsonx_set_str_or_null(j, "code", p->code);
 		json_array_append_new(problems, j);
