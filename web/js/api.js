@@ -5,8 +5,8 @@
 // own error message when it sent one ({"error":{code,message,message_en,param}}),
 // or a message of ours for network failures and unreadable replies.
 //
-// Read-mostly replies (unit detail, children, GeoJSON) are cached for the
-// life of the page, so drilling back up the tree costs no request.
+// Read-mostly replies (unit detail, children, GeoJSON) are cached for a few
+// minutes, so drilling back up the tree costs no request.
 
 /** An API failure; `status` is 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -19,17 +19,19 @@ export class ApiError extends Error {
   }
 }
 
-const cache = new Map();   // path -> Promise of JSON
+const CACHE_MS = 5 * 60 * 1000;
+const cache = new Map();   // path -> {at, promise of JSON}
 
 /**
  * GET `path` (e.g. "/api/v1/units/440111") and parse the JSON reply.
- * opts.cache: reuse an earlier reply of the same path.
+ * opts.cache: reuse a reply of the same path fetched in the last minutes.
  */
 export async function getJSON(path, opts = {}) {
-  if (opts.cache && cache.has(path)) return cache.get(path);
+  const hit = opts.cache && cache.get(path);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.promise;
   const p = fetchJSON(path);
   if (opts.cache) {
-    cache.set(path, p);
+    cache.set(path, { at: Date.now(), promise: p });
     p.catch(() => cache.delete(path));   // never cache a failure
   }
   return p;

@@ -90,10 +90,9 @@ async function show(code) {
     if (seq !== state.seq) return;
     const isGrid = unit.level === 'grid';
     const mapCode = isGrid && unit.parent ? unit.parent.code : code;
-    let [geo, children] = await Promise.all([
-      getGeoJSON(mapCode),
-      isGrid ? null : getChildren(code),
-    ]);
+    // The children of the unit drawn: the panel's list (unless a grid is
+    // shown) and the heads, with phones, for the map's tooltips.
+    let [geo, children] = await Promise.all([getGeoJSON(mapCode), getChildren(mapCode)]);
     // A unit without mapped children (e.g. an area whose grids are not drawn
     // yet) shows its own outline instead.
     let key = `${mapCode}/children`;
@@ -107,10 +106,11 @@ async function show(code) {
     state.mapCode = mapCode;
     document.title = `${unit.name} · 网格化服务管理平台`;
     renderBreadcrumb(unit);
-    renderUnit(detailEl, unit, children);
+    renderUnit(detailEl, unit, isGrid ? null : children);
     updateMetricButtons(geo.features[0]?.properties.level);
     map.hideLoading();
-    map.show(key, geo, { metric: effectiveMetric(geo), selected: isGrid ? code : cameFrom(geo) });
+    const heads = new Map(children.children.map((c) => [c.code, c.head]));
+    map.show(key, geo, { metric: effectiveMetric(geo), selected: isGrid ? code : cameFrom(geo), heads });
     mapEl.dataset.unit = code;
     mapEl.dataset.regions = String(geo.features.length);
     setMapState(geo.features.length ? 'ready' : 'empty');

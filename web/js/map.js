@@ -37,6 +37,7 @@ export class MapView {
     this.handlers = handlers;
     this.chart = echarts.init(el, null, { renderer: 'canvas' });
     this.props = new Map();     // code -> feature properties of the regions shown
+    this.heads = new Map();     // code -> head {name, phone, title} of each region
     this.mapName = null;
     this.metric = 'households';
     this.selected = null;       // code of the highlighted region
@@ -86,12 +87,14 @@ export class MapView {
 
   /**
    * Draw a FeatureCollection. key: a stable name for it (e.g. "440111/children").
-   * opts.metric, opts.selected (code to highlight).
+   * opts.metric, opts.selected (code to highlight), opts.heads (code ->
+   * {name, phone, title} from …/children, for the tooltips).
    */
   show(key, geojson, opts = {}) {
     this.mapName = `wg:${key}`;
     echarts.registerMap(this.mapName, geojson);
     this.props = new Map(geojson.features.map((f) => [String(f.properties.code ?? f.id), f.properties]));
+    this.heads = opts.heads || new Map();
     if (opts.metric) this.metric = opts.metric;
     this.selected = opts.selected ?? null;
     this.levelOfRegions = geojson.features[0]?.properties.level ?? null;
@@ -162,7 +165,8 @@ export class MapView {
     const vals = data.map((d) => d.value);
     let min = vals.length ? Math.min(...vals) : 0;
     let max = vals.length ? Math.max(...vals) : 1;
-    if (max <= min) { min -= 1; max += 1; }     // all equal: one middle colour
+    const legend = vals.length > 1 && max > min;
+    if (!legend) { min -= 1; max += 1; }     // all equal: one middle colour, no legend
     const many = this.props.size > 40;
     const narrow = this.narrow = this.isNarrow();
     // Region names at their centres: dark text on light fills, white on dark.
@@ -189,6 +193,7 @@ export class MapView {
       visualMap: {
         id: 'vm',
         type: 'continuous',
+        show: legend,
         seriesIndex: 0,
         min, max,
         calculable: true,
@@ -277,9 +282,12 @@ export class MapView {
       ['人口', `${fmtInt(p.population)} 人`],
     ];
     if (p.level !== 'grid') rows.push(['网格', `${fmtInt(p.grids)} 个`]);
-    const headRole = { grid: '网格员', area: '网格长', community: '站长' }[p.level] || '负责人';
-    const head = typeof p.head === 'string' ? p.head : p.head?.name;
-    rows.push([headRole, head || '—']);
+    // Heads: 网格员 of a grid, 网格长 of an area, 站长 of a community; the API
+    // names none for a town.
+    const headRole = { grid: '网格员', area: '网格长', community: '站长' }[p.level];
+    const h = this.heads.get(params.name);
+    const head = h ? `${h.name}${h.phone ? ' ' + h.phone : ''}` : typeof p.head === 'string' ? p.head : p.head?.name;
+    if (headRole || head) rows.push([headRole || '负责人', head || '暂未配备']);
     return `<div class="tt"><div class="tt-title">${escapeHtml(p.name)}` +
       `<span class="tt-kind">${escapeHtml(p.kind || '')}</span></div>` +
       rows.map(([k, v]) => `<div class="tt-row"><span>${k}</span><b>${escapeHtml(v)}</b></div>`).join('') +
