@@ -113,8 +113,8 @@ void static_close(struct static_files *s)
 	free(s);
 }
 
-/* Is every segment of p a plain name? */
-static int path_safe(const char *p)
+/* Is every segment of p a plain name? (static.h) */
+int static_path_safe(const char *p)
 {
 	if (*p != '/' || strlen(p) > 512 || strchr(p, '\\'))
 		return 0;
@@ -126,7 +126,7 @@ static int path_safe(const char *p)
 		if (len && seg[0] == '.')
 			return 0;                   /* ".", "..", hidden files */
 		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)seg[i] < 0x20)
+			if ((unsigned char)seg[i] < 0x20 || seg[i] == 0x7f)
 				return 0;
 		p = seg + len;
 	}
@@ -237,7 +237,7 @@ int static_serve(struct static_files *s, struct http_req *req)
 	const char *inm, *ae;
 	int gz;
 
-	if (!path_safe(req->path))
+	if (!static_path_safe(req->path))
 		return not_found(req);
 	if (resolve(s, req->path, file, &st) < 0)
 		return not_found(req);

@@ -22,6 +22,11 @@ struct static_files *static_open(const char *web_dir, const char *node_modules_d
 void static_close(struct static_files *s);
 /* Serve req->path (GET/HEAD). Replies 200/304 or a JSON 404. */
 int static_serve(struct static_files *s, struct http_req *req);
+/* Is the decoded request path p made of plain names only? True when it
+ * starts with '/', is at most 512 bytes and has no empty inner segment
+ * ("//"), no segment starting with '.' (".", "..", hidden files), no
+ * backslash and no control character. Pure: touches no file. */
+int static_path_safe(const char *p);
 /* MIME type for a file name. */
 const char *static_mime(const char *name);
 
