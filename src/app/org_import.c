@@ -682,7 +682,8 @@ static int index_file(struct imp *imp)
 	for (i = 0; i < imp->nfile; i++)
 		if (imp->file[i].rec.code[0])
 			imp->byc[k++] = &imp->file[i];
-	qsort(imp->byc, k, sizeof(*imp->byc), byc_cmp);
+	if (k)
+		qsort(imp->byc, k, sizeof(*imp->byc), byc_cmp);
 	for (i = 0; i < k; i = j) {              /* sorted by (code, feature): the first one wins */
 		struct imp_unit *first = imp->byc[i];
 		for (j = i + 1; j < k && !strcmp(imp->byc[j]->rec.code, first->rec.code); j++) {
@@ -1154,7 +1155,8 @@ int org_import_run(struct db *db, const char *text, size_t len, const struct org
 	if (parse_file(&imp, text, len) < 0 || index_file(&imp) < 0 || load_context(&imp, db) < 0)
 		goto out;
 	check_all(&imp);
-	qsort(r->items, r->n, sizeof(*r->items), problem_cmp);
+	if (r->n)
+		qsort(r->items, r->n, sizeof(*r->items), problem_cmp);
 	for (size_t i = 0; i < imp.nbyc; i++) {
 		r->units[imp.byc[i]->rec.level]++;
 		r->replaced[imp.byc[i]->rec.level] += imp.byc[i]->exists;

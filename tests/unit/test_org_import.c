@@ -591,9 +591,10 @@ static void test_under(void **state)
 	struct org_import_report r;
 	struct org_import_opts o;
 	struct err e = ERR_INIT;
-	char *s = json_dumps(fc(f_district(), feat("440303", "罗湖区", rect(114.1, 22.5, 114.2, 22.6)), NULL),
-	                     JSON_COMPACT);
+	json_t *two = fc(f_district(), feat("440303", "罗湖区", rect(114.1, 22.5, 114.2, 22.6)), NULL);
+	char *s = json_dumps(two, JSON_COMPACT);
 
+	json_decref(two);
 	memset(&o, 0, sizeof(o));
 	str_copy(o.under, sizeof(o.under), "440100");
 	org_import_report_init(&r);
