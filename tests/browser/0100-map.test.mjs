@@ -143,6 +143,15 @@ test('click a town to drill down; breadcrumb, back button and history go back up
     await waitForMap(page, fx.comm.code);
     assert.deepEqual(await page.locator('#breadcrumb li').allInnerTexts(),
                      [fx.root.name, fx.town.name, fx.comm.name]);
+    assert.equal(await page.locator('#map').getAttribute('data-regions'), String(fx.comm.counts.children));
+
+    // "显示网格": every grid of the community instead of its areas, and back.
+    await page.click('#btn-grids');
+    await waitForMap(page, fx.comm.code);
+    assert.equal(await page.locator('#map').getAttribute('data-regions'), String(fx.comm.counts.grids));
+    await page.click('#btn-grids');
+    await waitForMap(page, fx.comm.code);
+    assert.equal(await page.locator('#map').getAttribute('data-regions'), String(fx.comm.counts.children));
 
     // Browser history back, then a breadcrumb link.
     await page.goBack();

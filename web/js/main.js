@@ -26,6 +26,7 @@ const state = {
   prevCode: null,      // unit shown before, to highlight where we came from
   seq: 0,              // latest navigation; older replies are dropped
   metric: METRICS[localStorage.getItem('wangge.metric')] ? localStorage.getItem('wangge.metric') : 'grids',
+  showGrids: localStorage.getItem('wangge.showGrids') === '1',   // draw every grid, not the children
 };
 
 const map = new MapView(mapEl, {
@@ -91,11 +92,16 @@ async function show(code) {
     const isGrid = unit.level === 'grid';
     const mapCode = isGrid && unit.parent ? unit.parent.code : code;
     // The children of the unit drawn: the panel's list (unless a grid is
-    // shown) and the heads, with phones, for the map's tooltips.
-    let [geo, children] = await Promise.all([getGeoJSON(mapCode), getChildren(mapCode)]);
+    // shown) and the heads, with phones, for the map's tooltips. "显示网格"
+    // draws all the grids below the unit instead of its children.
+    const allGrids = state.showGrids && ['district', 'town', 'community'].includes(unit.level);
+    let [geo, children] = await Promise.all([
+      getGeoJSON(mapCode, allGrids ? { level: 'grid' } : {}),
+      getChildren(mapCode),
+    ]);
     // A unit without mapped children (e.g. an area whose grids are not drawn
     // yet) shows its own outline instead.
-    let key = `${mapCode}/children`;
+    let key = `${mapCode}/${allGrids ? 'grid' : 'children'}`;
     if (!geo.features.length) {
       geo = await getGeoJSON(mapCode, { level: 'self' });
       key = `${mapCode}/self`;
@@ -108,6 +114,7 @@ async function show(code) {
     renderBreadcrumb(unit);
     renderUnit(detailEl, unit, isGrid ? null : children);
     updateMetricButtons(geo.features[0]?.properties.level);
+    updateGridsButton(unit.level);
     map.hideLoading();
     const heads = new Map(children.children.map((c) => [c.code, c.head]));
     map.show(key, geo, { metric: effectiveMetric(geo), selected: isGrid ? code : cameFrom(geo), heads });
@@ -210,6 +217,23 @@ for (const b of metricButtons) {
     map.setMetric(lvl === 'grid' && state.metric === 'grids' ? 'households' : state.metric);
   });
 }
+
+/* ------------------------------------------------- toolbar: show all grids */
+
+const gridsBtn = $('btn-grids');
+
+function updateGridsButton(level) {
+  const usable = ['district', 'town', 'community'].includes(level);
+  gridsBtn.disabled = !usable;
+  gridsBtn.setAttribute('aria-pressed', String(usable && state.showGrids));
+  gridsBtn.title = usable ? '在地图上显示本级范围内的全部网格' : '当前地图已显示网格';
+}
+
+gridsBtn.addEventListener('click', () => {
+  state.showGrids = !state.showGrids;
+  localStorage.setItem('wangge.showGrids', state.showGrids ? '1' : '0');
+  show(state.code);
+});
 
 /* ------------------------------------------------ toolbar: pick mode, reset */
 

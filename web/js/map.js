@@ -170,7 +170,9 @@ export class MapView {
     const many = this.props.size > 40;
     const narrow = this.narrow = this.isNarrow();
     // Region names at their centres: dark text on light fills, white on dark.
-    const labels = [...this.props].filter(([, p]) => Array.isArray(p.center) && p.center.length === 2)
+    // (Hundreds of grids at once: no names, the tooltip tells.)
+    const labels = this.props.size > 200 ? [] : [...this.props]
+      .filter(([, p]) => Array.isArray(p.center) && p.center.length === 2)
       .map(([code, p]) => {
         const dark = (this.value(p) - min) / (max - min) > 0.6;
         return {
