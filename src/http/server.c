@@ -36,6 +36,8 @@ struct http_server {
 	struct accesslog *log;
 	_Atomic int inflight;
 	unsigned short port;
+	int starting;                     /* MHD_start_daemon() running */
+	char start_err[256];              /* its last complaint, for the error */
 };
 
 /* Server-side state of one request, kept in req->priv. */
@@ -394,9 +396,12 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *val)
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *s = cls;
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
+	if (s->starting)                 /* only the starting thread runs now */
+		str_copy(s->start_err, sizeof(s->start_err), msg);
 	log_debug("libmicrohttpd: %s", msg);
 }
 
@@ -435,10 +440,12 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 		        o->access_log ? o->access_log : "");
 		goto fail;
 	}
+	s->starting = 1;
 	s->d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		o->port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,    /* first, so it sees everything */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
@@ -446,12 +453,17 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, s,
 		MHD_OPTION_END);
+	s->starting = 0;
 	if (!s->d) {
-		err_set(e, 503, "server.listen", "无法在 %s:%u 上监听（端口被占用？）",
-		        "cannot listen on %s:%u (port in use?)", o->host, o->port);
+		/* say why: "Failed to bind to port 8080: Address already in use" */
+		if (s->start_err[0])
+			err_set(e, 503, "server.listen", "无法在 %s:%u 上监听：%s",
+			        "cannot listen on %s:%u: %s", o->host, o->port, s->start_err);
+		else
+			err_set(e, 503, "server.listen", "无法在 %s:%u 上监听（端口被占用？）",
+			        "cannot listen on %s:%u (port in use?)", o->host, o->port);
 		goto fail;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
