@@ -40,7 +40,7 @@ static const char SQL_POST_ADD[] =
 	"INSERT INTO post (person_id, unit_code, role, title, start_date, end_date) "
 	"VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_POST_END[] =
-	"UPDATE post SET end_date = ? WHERE id = ? AND end_date IS NULL";
+	"UPDATE post SET end_date = ? WHERE id = ? AND end_date IS NULL RETURNING id";
 static const char SQL_POSTS_CUR[] =
 	"SELECT " POST_COLS " FROM post p JOIN person n ON n.id = p.person_id "
 	"WHERE p.unit_code = ? AND p.end_date IS NULL ORDER BY p.role, p.start_date, p.id";
@@ -131,29 +131,24 @@ int store_post_add(struct db *db, const struct post_rec *p, int64_t *id, struct 
 int store_post_end(struct db *db, int64_t post_id, const char *date, struct err *e)
 {
 	struct db_stmt *st;
-	struct db_stmt *chk = NULL;
 	enum db_step r;
-	int ret = -1;
 
+	/* RETURNING tells whether this call ended the post: a post already
+	 * ended, even on the same date, is a 404 rather than a silent success */
 	if (db_prepare_cached(db, SQL_POST_END, &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, date);
 	db_bind_int64(st, 2, post_id);
 	r = db_step(st, e);
-	db_finalize(st);
-	if (r != DB_DONE)
-		return -1;
-	if (db_prepare(db, "SELECT end_date FROM post WHERE id = ?", &chk, e) < 0)
-		return -1;
-	db_bind_int64(chk, 1, post_id);
-	r = db_step(chk, e);
-	if (r == DB_ROW && db_col_text(chk, 0) && !strcmp(db_col_text(chk, 0), date))
-		ret = 0;
-	else if (r != DB_ERROR)
+	if (r == DB_ROW) {
+		r = db_step(st, e);
+	} else if (r == DB_DONE) {
 		err_set(e, 404, "post.not_found", "岗位 %lld 不存在或已结束",
 		        "post %lld unknown or already ended", (long long)post_id);
-	db_finalize(chk);
-	return ret;
+		r = DB_ERROR;
+	}
+	db_finalize(st);
+	return r == DB_DONE ? 0 : -1;
 }
 
 int store_posts_current(struct db *db, const char *unit_code, post_cb cb, void *ctx, struct err *e)
