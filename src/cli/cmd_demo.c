@@ -1,10 +1,91 @@
 /*
- * cmd_demo.c - `wangge demo` (placeholder until implemented).
+ * cmd_demo.c - `wangge demo`: parse the options, build the demo district
+ * (app/demo.h) and print a one-line summary with the time taken and the
+ * size of the database file.
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "app/demo.h"
 #include "cli/cli.h"
+#include "lib/str.h"
 #include "lib/banned.h"
+
+/* Size of an SQLite database file and its WAL, or -1 when url is not a
+ * local file. */
+static long long db_file_size(const char *url)
+{
+	char path[1024];
+	struct stat st;
+	long long size;
+
+	if (str_starts_with(url, "sqlite:"))
+		url += strlen("sqlite:");
+	else if (strstr(url, "://"))
+		return -1;
+	if (stat(url, &st) < 0)
+		return -1;
+	size = (long long)st.st_size;
+	snprintf(path, sizeof(path), "%s-wal", url);
+	if (stat(path, &st) == 0)
+		size += (long long)st.st_size;
+	return size;
+}
 
 int cmd_demo(int argc, char **argv)
 {
-	return cli_fail("demo", "not implemented yet");
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"seed", required_argument, NULL, 's'},
+		{"outline", required_argument, NULL, 'o'},
+		{"crs", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct demo_opts o = {CLI_DEFAULT_DB, 1, NULL, CRS_GCJ02, -1};
+	struct demo_stats st;
+	struct err e = ERR_INIT;
+	const char *crs = NULL;
+	long long size;
+	int64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.db_url = optarg;
+			break;
+		case 's':
+			if (parse_int64(optarg, 0, INT64_MAX, &v) < 0)
+				return cli_fail("demo", "bad --seed '%s': expected a non-negative integer", optarg);
+			o.seed = (uint64_t)v;
+			break;
+		case 'o':
+			o.outline = optarg;
+			break;
+		case 'c':
+			crs = optarg;
+			break;
+		default:
+			return cli_usage("demo");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("demo");
+	if (crs && !o.outline)
+		return cli_fail("demo", "--crs needs --outline");
+	if (crs && crs_parse(crs, &o.crs) < 0)
+		return cli_fail("demo", "unknown --crs '%s': expected gcj02, wgs84 or bd09", crs);
+	if (demo_build(&o, &st, &e) < 0)
+		return cli_fail("demo", "%s", e.msg_en);
+	size = db_file_size(o.db_url);
+	printf("demo: %d towns, %d communities, %d areas, %d grids, %d staff posts in %.1f s; %s",
+	       st.towns, st.communities, st.areas, st.grids, st.posts,
+	       st.gen_seconds + st.write_seconds, o.db_url);
+	if (size >= 0)
+		printf(" %.1f MB", (double)size / 1e6);
+	printf("\n");
+	return 0;
 }

@@ -1,0 +1,986 @@
+/*
+ * demo.c - the demo district generator behind `wangge demo` (see demo.h).
+ *
+ * Four stages, each deterministic in the seed:
+ *   1. plan: the org tree without geometry. Towns come from app/baiyun.c;
+ *      grids and areas are apportioned over the communities by weights
+ *      (streets denser than towns), codes are derived with unit_code_child(),
+ *      names, 专属网格 and households are drawn from domain/demo_names.
+ *   2. cut: nested Voronoi tessellation, top down. The district outline is
+ *      cut at the real town centres; every town, community and area is then
+ *      cut into its children around well-spread seeds relaxed by Lloyd
+ *      iterations, one exact arrangement per level (geo/tessellate.h).
+ *   3. merge: bottom up, every unit's polygon becomes the union of its
+ *      children's, so the levels nest exactly and the grids tile the district
+ *      without gaps or overlaps.
+ *   4. write: one transaction that clears the old org data, writes units,
+ *      people and posts, and bumps the org version.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app/baiyun.h"
+#include "app/demo.h"
+#include "domain/demo_names.h"
+#include "domain/unit_code.h"
+#include "geo/geojson.h"
+#include "geo/geos_ctx.h"
+#include "geo/tessellate.h"
+#include "lib/buf.h"
+#include "lib/str.h"
+#include "lib/timeutil.h"
+#include "store/db.h"
+#include "store/store_staff.h"
+#include "store/store_unit.h"
+#include "lib/banned.h"
+
+#define OUTLINE_FILE_MAX (64 << 20)  /* bytes of an outline GeoJSON file */
+#define WKB_MAX (64 << 20)           /* bytes of one unit's WKB */
+#define SPECIAL_GRIDS 48             /* 专属网格, including the landmarks */
+#define REPLACED_GRIDS 72            /* grids whose first 网格员 was replaced */
+#define STEM_MAX 32
+
+/* A unit being generated. */
+struct dunit {
+	struct unit_rec rec;
+	GEOSGeometry *geom;              /* owned */
+	size_t parent;                   /* index in the level above */
+	size_t child0, nchild;           /* children: [child0, child0 + nchild) below */
+	int village;                     /* communities: 村 rather than 社区 */
+	int special;                     /* grids: 专属网格 */
+	int replaced;                    /* grids: a past 网格员 was replaced */
+	char stem[STEM_MAX];             /* communities: place-name stem */
+};
+
+struct demo {
+	GEOSContextHandle_t h;
+	uint64_t seed;
+	int lloyd;
+	GEOSGeometry *outline;           /* WGS-84, owned */
+	struct dunit *lv[LEVEL_GRID + 1];/* lv[1] the district … lv[5] the grids */
+	size_t n[LEVEL_GRID + 1];
+	char (*stems)[STEM_MAX];         /* community stems taken, for uniqueness */
+	size_t nstems;
+};
+
+static int oom(struct err *e)
+{
+	return err_set(e, 500, "demo.oom", "内存不足", "out of memory");
+}
+
+static int geos_fail(struct err *e, const char *what)
+{
+	return err_set(e, 500, "demo.geometry", "演示数据几何计算失败（%s）：%s",
+	               "demo geometry failed (%s): %s", what, geo_last_error());
+}
+
+/* ================================================================ plan */
+
+static int stem_taken(const struct demo *d, const char *s)
+{
+	for (size_t i = 0; i < d->nstems; i++)
+		if (!strcmp(d->stems[i], s))
+			return 1;
+	return 0;
+}
+
+static void stem_take(struct demo *d, const char *s)
+{
+	str_copy(d->stems[d->nstems++], STEM_MAX, s);
+}
+
+/* A town's name without 街道/镇: 三元里街道 -> 三元里. */
+static void town_stem(const char *name, char *out, size_t n)
+{
+	size_t len = str_copy(out, n, name);
+
+	if (len > strlen("街道") && !strcmp(out + len - strlen("街道"), "街道"))
+		out[len - strlen("街道")] = '\0';
+	else if (len > strlen("镇") && !strcmp(out + len - strlen("镇"), "镇"))
+		out[len - strlen("镇")] = '\0';
+}
+
+/* Name a community: a town's first after the town itself (its stem was
+ * taken up front so no other community gets it), the rest from fresh stems
+ * (urban for 社区, rural for 村), unique in the district. */
+static void name_community(struct demo *d, struct demo_rng *r, struct dunit *c, int first,
+                           const char *tstem)
+{
+	if (first) {
+		str_copy(c->stem, sizeof(c->stem), tstem);   /* taken up front */
+	} else {
+		do
+			demo_place_stem(r, c->village ? DEMO_PLACE_VILLAGE : DEMO_PLACE_URBAN,
+			                c->stem, sizeof(c->stem));
+		while (stem_taken(d, c->stem));
+		stem_take(d, c->stem);
+	}
+	snprintf(c->rec.name, sizeof(c->rec.name), "%s%s", c->stem, c->village ? "村" : "社区");
+}
+
+static void unit_init(struct dunit *u, const char *code, const char *parent, int level,
+                      const char *kind)
+{
+	memset(u, 0, sizeof(*u));
+	str_copy(u->rec.code, sizeof(u->rec.code), code);
+	str_copy(u->rec.parent, sizeof(u->rec.parent), parent);
+	u->rec.level = level;
+	str_copy(u->rec.kind, sizeof(u->rec.kind), kind);
+	u->rec.households = -1;
+	u->rec.population = -1;
+}
+
+/* Choose k distinct indexes of [0, n) into mark[] (partial Fisher–Yates),
+ * skipping those already marked. */
+static int pick_distinct(struct demo_rng *r, size_t n, size_t k, int *mark)
+{
+	size_t *ix = malloc(n * sizeof(*ix)), m = 0;
+
+	if (!ix)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!mark[i])
+			ix[m++] = i;
+	for (size_t i = 0; i < k && i < m; i++) {
+		size_t j = i + (size_t)demo_rng_range(r, 0, (int)(m - i - 1)), t = ix[i];
+		ix[i] = ix[j];
+		ix[j] = t;
+		mark[ix[i]] = 1;
+	}
+	free(ix);
+	return 0;
+}
+
+/* Grids of town t: [*g0, *g1). Grids are stored in code order, so a town's
+ * grids are contiguous. */
+static void town_grids(const struct demo *d, size_t t, size_t *g0, size_t *g1)
+{
+	const struct dunit *town = &d->lv[LEVEL_TOWN][t];
+	const struct dunit *c0 = &d->lv[LEVEL_COMMUNITY][town->child0];
+	const struct dunit *c1 = &d->lv[LEVEL_COMMUNITY][town->child0 + town->nchild - 1];
+	const struct dunit *a0 = &d->lv[LEVEL_AREA][c0->child0];
+	const struct dunit *a1 = &d->lv[LEVEL_AREA][c1->child0 + c1->nchild - 1];
+
+	*g0 = a0->child0;
+	*g1 = a1->child0 + a1->nchild;
+}
+
+/* 专属网格: two landmarks (the airport in 人和镇, 白云站 in 棠景街道) and
+ * the rest spread at random, each with a subtype fitting its town. */
+static int plan_specials(struct demo *d, struct err *e)
+{
+	static const struct { const char *town, *name; enum demo_special type; } landmarks[] = {
+		{"440111103", "白云国际机场专属网格", DEMO_SPECIAL_TRANSPORT},
+		{"440111007", "白云站专属网格", DEMO_SPECIAL_TRANSPORT},
+	};
+	struct demo_rng r;
+	size_t ng = d->n[LEVEL_GRID];
+	int *mark = calloc(ng, sizeof(*mark)), ret = -1;
+
+	if (!mark)
+		return oom(e);
+	demo_rng_init(&r, d->seed, demo_stream("special"));
+	for (size_t l = 0; l < sizeof(landmarks) / sizeof(landmarks[0]); l++) {
+		for (size_t t = 0; t < d->n[LEVEL_TOWN]; t++) {
+			struct dunit *g;
+			size_t g0, g1;
+			if (strcmp(d->lv[LEVEL_TOWN][t].rec.code, landmarks[l].town))
+				continue;
+			town_grids(d, t, &g0, &g1);
+			g = &d->lv[LEVEL_GRID][g0 + (size_t)demo_rng_range(&r, 0, (int)(g1 - g0 - 1))];
+			mark[g - d->lv[LEVEL_GRID]] = 2;
+			g->special = 1;
+			str_copy(g->rec.name, sizeof(g->rec.name), landmarks[l].name);
+			str_copy(g->rec.grid_subtype, sizeof(g->rec.grid_subtype),
+			         demo_special_label(landmarks[l].type));
+			g->rec.households = demo_special_households(&r, landmarks[l].type);
+		}
+	}
+	if (pick_distinct(&r, ng, SPECIAL_GRIDS - sizeof(landmarks) / sizeof(landmarks[0]), mark) < 0) {
+		oom(e);
+		goto out;
+	}
+	for (size_t i = 0; i < ng; i++) {
+		struct dunit *g = &d->lv[LEVEL_GRID][i];
+		const struct dunit *a = &d->lv[LEVEL_AREA][g->parent];
+		const struct dunit *c = &d->lv[LEVEL_COMMUNITY][a->parent];
+		const struct dunit *t = &d->lv[LEVEL_TOWN][c->parent];
+		enum demo_special type;
+		if (mark[i] != 1)
+			continue;
+		type = demo_special_pick(&r, !strcmp(t->rec.kind, "镇"));
+		g->special = 1;
+		demo_special_name(&r, type, c->stem, g->rec.name, sizeof(g->rec.name));
+		str_copy(g->rec.grid_subtype, sizeof(g->rec.grid_subtype), demo_special_label(type));
+		g->rec.households = demo_special_households(&r, type);
+	}
+	ret = 0;
+out:
+	free(mark);
+	return ret;
+}
+
+/* Grid names, types, households and population; sums up the tree. */
+static void plan_grid_attrs(struct demo *d)
+{
+	struct demo_rng r;
+
+	demo_rng_init(&r, d->seed, demo_stream("households"));
+	for (size_t c = 0; c < d->n[LEVEL_COMMUNITY]; c++) {
+		struct dunit *cu = &d->lv[LEVEL_COMMUNITY][c];
+		int serial = 0;
+		for (size_t a = cu->child0; a < cu->child0 + cu->nchild; a++) {
+			struct dunit *au = &d->lv[LEVEL_AREA][a];
+			for (size_t g = au->child0; g < au->child0 + au->nchild; g++) {
+				struct dunit *gu = &d->lv[LEVEL_GRID][g];
+				double per = demo_rng_uniform(&r, 2.6, 3.2);
+				if (gu->special) {
+					str_copy(gu->rec.grid_type, sizeof(gu->rec.grid_type), "专属网格");
+				} else {
+					str_copy(gu->rec.grid_type, sizeof(gu->rec.grid_type), "综合网格");
+					snprintf(gu->rec.name, sizeof(gu->rec.name), "%s第%d网格",
+					         cu->rec.name, ++serial);
+					gu->rec.households = demo_rng_range(&r, 300, 500);
+				}
+				gu->rec.population = llround((double)gu->rec.households * per);
+			}
+		}
+	}
+	/* sums, bottom up */
+	for (int l = LEVEL_AREA; l >= LEVEL_DISTRICT; l--) {
+		for (size_t i = 0; i < d->n[l]; i++) {
+			struct dunit *u = &d->lv[l][i];
+			u->rec.households = u->rec.population = 0;
+			for (size_t k = u->child0; k < u->child0 + u->nchild; k++) {
+				u->rec.households += d->lv[l + 1][k].rec.households;
+				u->rec.population += d->lv[l + 1][k].rec.population;
+			}
+		}
+	}
+}
+
+/* Per-community counts of grids and areas. Streets' 社区 are the densest,
+ * villages the sparsest; every community has at least 3 grids, every area
+ * 1–99 grids and about three on average. */
+static int plan_counts(struct demo *d, int *grids, int *areas, struct err *e)
+{
+	size_t nc = d->n[LEVEL_COMMUNITY];
+	double *w = malloc(nc * sizeof(*w));
+	int *lo = malloc(nc * sizeof(*lo)), *hi = malloc(nc * sizeof(*hi)), ret = -1;
+	struct demo_rng r;
+
+	if (!w || !lo || !hi) {
+		oom(e);
+		goto out;
+	}
+	demo_rng_init(&r, d->seed, demo_stream("counts"));
+	for (size_t c = 0; c < nc; c++) {
+		const struct dunit *cu = &d->lv[LEVEL_COMMUNITY][c];
+		int street = !strcmp(d->lv[LEVEL_TOWN][cu->parent].rec.kind, "街道");
+		w[c] = cu->village ? demo_rng_uniform(&r, 0.45, 0.95)
+		                   : street ? demo_rng_uniform(&r, 0.9, 1.5) : demo_rng_uniform(&r, 0.7, 1.2);
+		lo[c] = 3;
+		hi[c] = 60;
+	}
+	if (demo_apportion(BAIYUN_GRIDS, w, lo, hi, nc, grids) < 0)
+		goto bad;
+	for (size_t c = 0; c < nc; c++) {
+		w[c] = grids[c];
+		lo[c] = (grids[c] + 5) / 6;
+		hi[c] = grids[c] < 99 ? grids[c] : 99;
+	}
+	if (demo_apportion(BAIYUN_AREAS, w, lo, hi, nc, areas) < 0)
+		goto bad;
+	ret = 0;
+	goto out;
+bad:
+	err_set(e, 500, "demo.plan", "无法分配网格数量", "cannot apportion the grids");
+out:
+	free(w);
+	free(lo);
+	free(hi);
+	return ret;
+}
+
+/* Stage 1: the org tree, without geometry. */
+static int plan(struct demo *d, struct err *e)
+{
+	struct demo_rng r;
+	int *grids = NULL, *areas = NULL, ret = -1;
+	size_t nc = 0, ci = 0, ai = 0, gi = 0;
+
+	for (size_t t = 0; t < baiyun_ntowns; t++)
+		nc += (size_t)baiyun_towns[t].communities;
+	if (nc != BAIYUN_COMMUNITIES) {
+		err_set(e, 500, "demo.plan", "村社区数量不符", "community counts do not add up");
+		return -1;
+	}
+	d->n[LEVEL_DISTRICT] = 1;
+	d->n[LEVEL_TOWN] = baiyun_ntowns;
+	d->n[LEVEL_COMMUNITY] = nc;
+	d->n[LEVEL_AREA] = BAIYUN_AREAS;
+	d->n[LEVEL_GRID] = BAIYUN_GRIDS;
+	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++)
+		if (!(d->lv[l] = calloc(d->n[l], sizeof(struct dunit))))
+			return oom(e);
+	if (!(d->stems = calloc(nc + baiyun_ntowns, sizeof(*d->stems))) ||
+	    !(grids = calloc(nc, sizeof(*grids))) || !(areas = calloc(nc, sizeof(*areas)))) {
+		oom(e);
+		goto out;
+	}
+
+	/* district and towns */
+	unit_init(&d->lv[LEVEL_DISTRICT][0], BAIYUN_CODE, "", LEVEL_DISTRICT, "区");
+	str_copy(d->lv[LEVEL_DISTRICT][0].rec.name, UNIT_NAME_MAX, BAIYUN_NAME);
+	d->lv[LEVEL_DISTRICT][0].nchild = baiyun_ntowns;
+	for (size_t t = 0; t < baiyun_ntowns; t++) {
+		struct dunit *u = &d->lv[LEVEL_TOWN][t];
+		unit_init(u, baiyun_towns[t].code, BAIYUN_CODE, LEVEL_TOWN, baiyun_towns[t].kind);
+		str_copy(u->rec.name, sizeof(u->rec.name), baiyun_towns[t].name);
+	}
+
+	/* communities: 社区 serials 001…, 村 serials 201… as in the statistical codes */
+	demo_rng_init(&r, d->seed, demo_stream("names"));
+	for (size_t t = 0; t < baiyun_ntowns; t++) {
+		char tstem[STEM_MAX];
+		town_stem(baiyun_towns[t].name, tstem, sizeof(tstem));
+		stem_take(d, tstem);
+	}
+	for (size_t t = 0; t < baiyun_ntowns; t++) {
+		const struct baiyun_town *bt = &baiyun_towns[t];
+		struct dunit *tu = &d->lv[LEVEL_TOWN][t];
+		int nsq = bt->communities - bt->villages;
+		char tstem[STEM_MAX];
+
+		town_stem(bt->name, tstem, sizeof(tstem));
+		tu->child0 = ci;
+		tu->nchild = (size_t)bt->communities;
+		for (int k = 0; k < bt->communities; k++, ci++) {
+			struct dunit *c = &d->lv[LEVEL_COMMUNITY][ci];
+			char code[UNIT_CODE_MAX];
+			int village = k >= nsq;
+			if (unit_code_child(bt->code, village ? 200 + (k - nsq) + 1 : k + 1, code,
+			                    sizeof(code)) < 0) {
+				err_set(e, 500, "demo.plan", "编码超出范围", "code out of range");
+				goto out;
+			}
+			unit_init(c, code, bt->code, LEVEL_COMMUNITY, village ? "村" : "社区");
+			c->village = village;
+			c->parent = t;
+			name_community(d, &r, c, k == 0, tstem);
+		}
+	}
+
+	/* areas and grids */
+	if (plan_counts(d, grids, areas, e) < 0)
+		goto out;
+	demo_rng_init(&r, d->seed, demo_stream("areas"));
+	for (size_t c = 0; c < nc; c++) {
+		struct dunit *cu = &d->lv[LEVEL_COMMUNITY][c];
+		int na = areas[c], *per = calloc((size_t)na, sizeof(int)), *lo = calloc((size_t)na, sizeof(int));
+		double *w = calloc((size_t)na, sizeof(double));
+		int ok = per && lo && w;
+
+		for (int a = 0; ok && a < na; a++) {
+			w[a] = demo_rng_uniform(&r, 0.7, 1.3);
+			lo[a] = 1;
+		}
+		ok = ok && demo_apportion(grids[c], w, lo, NULL, (size_t)na, per) == 0;
+		cu->child0 = ai;
+		cu->nchild = (size_t)na;
+		for (int a = 0; ok && a < na; a++, ai++) {
+			struct dunit *au = &d->lv[LEVEL_AREA][ai];
+			char code[UNIT_CODE_MAX];
+			ok = per[a] <= 99 && unit_code_child(cu->rec.code, a + 1, code, sizeof(code)) == 0;
+			if (!ok)
+				break;
+			unit_init(au, code, cu->rec.code, LEVEL_AREA, "片区");
+			snprintf(au->rec.name, sizeof(au->rec.name), "第%d片区", a + 1);
+			au->parent = c;
+			au->child0 = gi;
+			au->nchild = (size_t)per[a];
+			for (int g = 0; ok && g < per[a]; g++, gi++) {
+				struct dunit *gu = &d->lv[LEVEL_GRID][gi];
+				ok = unit_code_child(au->rec.code, g + 1, code, sizeof(code)) == 0;
+				unit_init(gu, code, au->rec.code, LEVEL_GRID, "网格");
+				gu->parent = ai;
+			}
+		}
+		free(per);
+		free(lo);
+		free(w);
+		if (!ok) {
+			err_set(e, 500, "demo.plan", "片区或网格编码分配失败", "cannot lay out areas and grids");
+			goto out;
+		}
+	}
+	if (ai != BAIYUN_AREAS || gi != BAIYUN_GRIDS) {
+		err_set(e, 500, "demo.plan", "片区或网格数量不符", "area or grid counts do not add up");
+		goto out;
+	}
+	if (plan_specials(d, e) < 0)
+		goto out;
+	plan_grid_attrs(d);
+	ret = 0;
+out:
+	free(grids);
+	free(areas);
+	return ret;
+}
+
+/* ============================================================= outline */
+
+/* Add the polygon of one GeoJSON geometry to parts. */
+static int outline_add(GEOSContextHandle_t h, json_t *geometry, enum crs crs, GEOSGeometry **parts,
+                       size_t *n, struct err *e)
+{
+	GEOSGeometry *g = geojson_to_geos(h, geometry, crs, e);
+	char reason[256];
+
+	if (!g)
+		return -1;
+	if (!geom_is_valid(h, g, reason, sizeof(reason))) {
+		GEOSGeometry *v = GEOSMakeValid_r(h, g);
+		GEOSGeom_destroy_r(h, g);
+		if (!(g = v))
+			return err_set(e, 400, "demo.outline_invalid", "边界无效：%s", "outline is invalid: %s",
+			               reason);
+	}
+	parts[(*n)++] = g;
+	return 0;
+}
+
+/*
+ * Read the outline file: a GeoJSON FeatureCollection, a DataV-style bare
+ * array of Features, a single Feature or a bare geometry, Polygon or
+ * MultiPolygon in `crs`. Several features are merged into one. Returns a new
+ * WGS-84 geometry noded on the tessellation grid, or NULL with e set.
+ */
+static GEOSGeometry *outline_load(GEOSContextHandle_t h, const char *path, enum crs crs,
+                                  struct err *e)
+{
+	struct buf b;
+	json_t *root = NULL, *features = NULL;
+	json_error_t jerr;
+	GEOSGeometry **parts = NULL, *coll = NULL, *out = NULL;
+	size_t n = 0, nf;
+	const char *type;
+	double area = 0;
+
+	buf_init(&b, OUTLINE_FILE_MAX);
+	if (buf_read_file(&b, path) < 0) {
+		err_set(e, 400, "demo.outline_read", "无法读取边界文件 '%s'：%s",
+		        "cannot read outline '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!(root = json_loadb(b.data ? b.data : "", b.len, 0, &jerr))) {
+		err_set(e, 400, "demo.outline_json", "边界文件 '%s' 不是有效的 JSON（第 %d 行：%s）",
+		        "outline '%s' is not valid JSON (line %d: %s)", path, jerr.line, jerr.text);
+		goto out;
+	}
+	type = json_string_value(json_object_get(root, "type"));
+	if (json_is_array(root))
+		features = root;
+	else if (type && !strcmp(type, "FeatureCollection"))
+		features = json_object_get(root, "features");
+	nf = features ? json_array_size(features) : 1;
+	if (features && (!json_is_array(features) || nf == 0)) {
+		err_set(e, 400, "demo.outline_empty", "边界文件 '%s' 中没有要素",
+		        "outline '%s' has no features", path);
+		goto out;
+	}
+	if (!(parts = calloc(nf, sizeof(*parts)))) {
+		oom(e);
+		goto out;
+	}
+	if (!features) {
+		json_t *g = type && !strcmp(type, "Feature") ? json_object_get(root, "geometry") : root;
+		if (outline_add(h, g, crs, parts, &n, e) < 0)
+			goto out;
+	} else {
+		for (size_t i = 0; i < nf; i++)
+			if (outline_add(h, json_object_get(json_array_get(features, i), "geometry"), crs,
+			                parts, &n, e) < 0)
+				goto out;
+	}
+	if (!(coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n))) {
+		geos_fail(e, "outline");
+		goto out;
+	}
+	n = 0;                           /* owned by coll */
+	if (!(out = GEOSUnaryUnionPrec_r(h, coll, TESS_GRID))) {
+		geos_fail(e, "outline union");
+		goto out;
+	}
+	GEOSArea_r(h, out, &area);
+	if (area <= 0) {
+		err_set(e, 400, "demo.outline_empty", "边界文件 '%s' 的面积为零",
+		        "outline '%s' has no area", path);
+		GEOSGeom_destroy_r(h, out);
+		out = NULL;
+	}
+out:
+	while (n > 0)
+		GEOSGeom_destroy_r(h, parts[--n]);
+	free(parts);
+	if (coll)
+		GEOSGeom_destroy_r(h, coll);
+	json_decref(root);
+	buf_release(&b);
+	return out;
+}
+
+/* ============================================================ geometry */
+
+static double bbox_overlap(const double a[4], const double b[4])
+{
+	double w = fmin(a[2], b[2]) - fmax(a[0], b[0]), hgt = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+	double inter = w > 0 && hgt > 0 ? w * hgt : 0;
+	double uni = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+	return uni > 0 ? inter / uni : 0;
+}
+
+/*
+ * Town seeds: the real centres. For an outline that is not Baiyun's (its
+ * box overlaps the built-in outline's by less than half) they are first
+ * mapped box to box; a seed still outside the outline takes the nearest of a
+ * set of sample points inside it.
+ */
+static int town_seeds(struct demo *d, double *xy, struct err *e)
+{
+	size_t n = d->n[LEVEL_TOWN], ns = 8 * n;
+	const GEOSPreparedGeometry *prep = NULL;
+	double ref[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}, box[4], *sxy = NULL;
+	int *used = NULL, ret = -1;
+
+	for (size_t i = 0; i < baiyun_outline_len; i++) {
+		ref[0] = fmin(ref[0], baiyun_outline[i][0]);
+		ref[1] = fmin(ref[1], baiyun_outline[i][1]);
+		ref[2] = fmax(ref[2], baiyun_outline[i][0]);
+		ref[3] = fmax(ref[3], baiyun_outline[i][1]);
+	}
+	if (geom_bbox(d->h, d->outline, box) < 0 || !(prep = GEOSPrepare_r(d->h, d->outline))) {
+		geos_fail(e, "outline box");
+		goto out;
+	}
+	for (size_t t = 0; t < n; t++) {
+		xy[2 * t] = baiyun_towns[t].lon;
+		xy[2 * t + 1] = baiyun_towns[t].lat;
+		if (bbox_overlap(ref, box) < 0.5) {
+			xy[2 * t] = box[0] + (xy[2 * t] - ref[0]) / (ref[2] - ref[0]) * (box[2] - box[0]);
+			xy[2 * t + 1] = box[1] + (xy[2 * t + 1] - ref[1]) / (ref[3] - ref[1]) * (box[3] - box[1]);
+		}
+	}
+	for (size_t t = 0; t < n; t++) {
+		GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(d->h, xy[2 * t], xy[2 * t + 1]);
+		int in = pt && GEOSPreparedContains_r(d->h, prep, pt) == 1;
+		size_t best = ns;
+		double bd = INFINITY;
+
+		if (pt)
+			GEOSGeom_destroy_r(d->h, pt);
+		if (in)
+			continue;
+		if (!sxy) {
+			if (!(sxy = malloc(2 * ns * sizeof(*sxy))) || !(used = calloc(ns, sizeof(*used)))) {
+				oom(e);
+				goto out;
+			}
+			if (tessellate_sample(d->h, d->outline, ns, d->seed ^ demo_stream("towns"), sxy, e) < 0)
+				goto out;
+		}
+		for (size_t s = 0; s < ns; s++) {
+			double dx = sxy[2 * s] - xy[2 * t], dy = sxy[2 * s + 1] - xy[2 * t + 1];
+			if (!used[s] && dx * dx + dy * dy < bd) {
+				bd = dx * dx + dy * dy;
+				best = s;
+			}
+		}
+		used[best] = 1;
+		xy[2 * t] = sxy[2 * best];
+		xy[2 * t + 1] = sxy[2 * best + 1];
+	}
+	ret = 0;
+out:
+	if (prep)
+		GEOSPreparedGeom_destroy_r(d->h, prep);
+	free(sxy);
+	free(used);
+	return ret;
+}
+
+/* Stage 2, one level: cut every unit of level lv-1 into its children. The
+ * towns are cut at fixed seeds without relaxation, so they keep their real
+ * relative sizes; lower levels get well-spread, relaxed seeds. */
+static int cut_level(struct demo *d, int lv, struct err *e)
+{
+	size_t nup = d->n[lv - 1], ndown = d->n[lv];
+	struct tess_part *parts = calloc(nup, sizeof(*parts));
+	double *xy = calloc(2 * ndown, sizeof(*xy));
+	GEOSGeometry **cells = calloc(ndown, sizeof(*cells));
+	int ret = -1;
+
+	if (!parts || !xy || !cells) {
+		oom(e);
+		goto out;
+	}
+	for (size_t i = 0; i < nup; i++) {
+		struct dunit *u = &d->lv[lv - 1][i];
+		const GEOSGeometry *region = lv == LEVEL_TOWN ? d->outline : u->geom;
+		double *s = xy + 2 * u->child0;
+		if (lv == LEVEL_TOWN) {
+			if (town_seeds(d, s, e) < 0)
+				goto out;
+		} else if (tessellate_sample(d->h, region, u->nchild, d->seed ^ demo_stream(u->rec.code),
+		                             s, e) < 0 ||
+		           tessellate_relax(d->h, region, s, u->nchild, d->lloyd, e) < 0) {
+			goto out;
+		}
+		parts[i].region = region;
+		parts[i].seeds = s;
+		parts[i].n = u->nchild;
+		parts[i].cells = cells + u->child0;
+	}
+	if (tessellate_parts(d->h, parts, nup, TESS_GRID, e) < 0)
+		goto out;
+	for (size_t j = 0; j < ndown; j++) {
+		d->lv[lv][j].geom = cells[j];
+		cells[j] = NULL;
+	}
+	ret = 0;
+out:
+	free(parts);
+	free(xy);
+	free(cells);
+	return ret;
+}
+
+/* Stage 3: every unit above the grids becomes the union of its children;
+ * then bounding box, inside point and area of every unit. */
+static int merge_up(struct demo *d, struct err *e)
+{
+	const GEOSGeometry **kids = NULL;
+	size_t most = 0;
+	int ret = -1;
+
+	for (int l = LEVEL_DISTRICT; l < LEVEL_GRID; l++)
+		for (size_t i = 0; i < d->n[l]; i++)
+			most = d->lv[l][i].nchild > most ? d->lv[l][i].nchild : most;
+	if (!(kids = malloc((most ? most : 1) * sizeof(*kids))))
+		return oom(e);
+	for (int l = LEVEL_AREA; l >= LEVEL_DISTRICT; l--) {
+		for (size_t i = 0; i < d->n[l]; i++) {
+			struct dunit *u = &d->lv[l][i];
+			GEOSGeometry *m;
+			for (size_t k = 0; k < u->nchild; k++)
+				kids[k] = d->lv[l + 1][u->child0 + k].geom;
+			if (!(m = tessellate_merge(d->h, kids, u->nchild))) {
+				geos_fail(e, u->rec.code);
+				goto out;
+			}
+			if (u->geom)
+				GEOSGeom_destroy_r(d->h, u->geom);
+			u->geom = m;
+		}
+	}
+	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++) {
+		for (size_t i = 0; i < d->n[l]; i++) {
+			struct unit_rec *r = &d->lv[l][i].rec;
+			const GEOSGeometry *g = d->lv[l][i].geom;
+			if (geom_bbox(d->h, g, r->bbox) < 0 || geom_inside_point(d->h, g, r->center) < 0) {
+				geos_fail(e, r->code);
+				goto out;
+			}
+			r->area_m2 = geom_area_m2(d->h, g);
+		}
+	}
+	ret = 0;
+out:
+	free(kids);
+	return ret;
+}
+
+/* =============================================================== staff */
+
+struct staff {
+	struct db *db;
+	struct demo_rng r;
+	int64_t serial;                  /* person number, for the phone */
+	int persons, posts;
+};
+
+/* A random day in [from, to] as YYYY-MM-DD. */
+static void random_date(struct demo_rng *r, int64_t from, int64_t to, char *out, size_t n)
+{
+	demo_date_format(from + demo_rng_range(r, 0, (int)(to - from)), out, n);
+}
+
+static int64_t ymd(int y, int m, int dd)
+{
+	return demo_days_from_civil(y, m, dd);
+}
+
+/* A new fictional person; female with probability female_share. */
+static int staff_person(struct staff *s, double female_share, int64_t *id, struct err *e)
+{
+	struct person_rec p;
+	enum demo_gender g = demo_gender_pick(&s->r, female_share);
+
+	memset(&p, 0, sizeof(p));
+	demo_person_name(&s->r, g, p.name, sizeof(p.name));
+	demo_phone((uint64_t)s->serial++, p.phone, sizeof(p.phone));
+	str_copy(p.gender, sizeof(p.gender), demo_gender_label(g));
+	if (store_person_add(s->db, &p, id, e) < 0)
+		return -1;
+	s->persons++;
+	return 0;
+}
+
+static int staff_post(struct staff *s, int64_t person, const char *unit, const char *role,
+                      const char *title, const char *start, const char *end, struct err *e)
+{
+	struct post_rec p;
+
+	memset(&p, 0, sizeof(p));
+	p.person_id = person;
+	str_copy(p.unit_code, sizeof(p.unit_code), unit);
+	str_copy(p.role, sizeof(p.role), role);
+	str_copy(p.title, sizeof(p.title), title);
+	str_copy(p.start_date, sizeof(p.start_date), start);
+	str_copy(p.end_date, sizeof(p.end_date), end ? end : "");
+	if (store_post_add(s->db, &p, NULL, e) < 0)
+		return -1;
+	s->posts++;
+	return 0;
+}
+
+/* One new person in one post. */
+static int staff_hire(struct staff *s, double female_share, const char *unit, const char *role,
+                      const char *title, const char *start, const char *end, struct err *e)
+{
+	int64_t id;
+
+	if (staff_person(s, female_share, &id, e) < 0)
+		return -1;
+	return staff_post(s, id, unit, role, title, start, end, e);
+}
+
+/* Each town's 领导小组: a 组长, one or two 副组长 and 成员, 5–8 people. */
+static int staff_leaders(struct demo *d, struct staff *s, struct err *e)
+{
+	for (size_t t = 0; t < d->n[LEVEL_TOWN]; t++) {
+		int size = demo_rng_range(&s->r, 5, 8), deputies = size >= 7 ? 2 : 1;
+		char start[DATE_MAX];
+		random_date(&s->r, ymd(2021, 3, 1), ymd(2023, 6, 30), start, sizeof(start));
+		for (int k = 0; k < size; k++) {
+			const char *title = k == 0 ? "组长" : k <= deputies ? "副组长" : "成员";
+			if (staff_hire(s, 0.35, d->lv[LEVEL_TOWN][t].rec.code, "leader_group", title, start,
+			               NULL, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * 总站长 of two 城中村 (urban villages) that grew over several communities:
+ * in 三元里街道 and 石井街道, the town's first community and its nearest
+ * neighbours. One person, one post row per community covered.
+ */
+static int staff_chiefs(struct demo *d, struct staff *s, struct err *e)
+{
+	static const struct { const char *town; int span; } villages[] = {
+		{"440111002", 3}, {"440111014", 2},
+	};
+
+	for (size_t v = 0; v < sizeof(villages) / sizeof(villages[0]); v++) {
+		for (size_t t = 0; t < d->n[LEVEL_TOWN]; t++) {
+			const struct dunit *tu = &d->lv[LEVEL_TOWN][t];
+			const struct dunit *first = &d->lv[LEVEL_COMMUNITY][tu->child0];
+			size_t cover[4] = {tu->child0}, nc = 1;
+			char title[64], start[DATE_MAX];
+			int64_t id;
+
+			if (strcmp(tu->rec.code, villages[v].town))
+				continue;
+			while (nc < (size_t)villages[v].span && nc < tu->nchild) {
+				size_t best = tu->child0;
+				double bd = INFINITY;
+				for (size_t c = tu->child0; c < tu->child0 + tu->nchild; c++) {
+					const double *p = d->lv[LEVEL_COMMUNITY][c].rec.center;
+					double dx = p[0] - first->rec.center[0], dy = p[1] - first->rec.center[1];
+					int taken = 0;
+					for (size_t k = 0; k < nc; k++)
+						taken |= cover[k] == c;
+					if (!taken && dx * dx + dy * dy < bd) {
+						bd = dx * dx + dy * dy;
+						best = c;
+					}
+				}
+				cover[nc++] = best;
+			}
+			snprintf(title, sizeof(title), "%s村总站长", first->stem);
+			random_date(&s->r, ymd(2019, 1, 1), ymd(2022, 12, 31), start, sizeof(start));
+			if (staff_person(s, 0.25, &id, e) < 0)
+				return -1;
+			for (size_t k = 0; k < nc; k++)
+				if (staff_post(s, id, d->lv[LEVEL_COMMUNITY][cover[k]].rec.code,
+				               "chief_station_head", title, start, NULL, e) < 0)
+					return -1;
+		}
+	}
+	return 0;
+}
+
+/* Everybody: leaders, 总站长, a 站长 per community, a 网格长 per area and a
+ * 专职网格员 per grid, with an ended post before the current one on a few
+ * grids so that history exists. */
+static int write_staff(struct demo *d, struct db *db, struct demo_stats *st, struct err *e)
+{
+	struct staff s;
+	int *replaced = calloc(d->n[LEVEL_GRID], sizeof(*replaced)), ret = -1;
+	char start[DATE_MAX], end[DATE_MAX];
+
+	memset(&s, 0, sizeof(s));
+	s.db = db;
+	demo_rng_init(&s.r, d->seed, demo_stream("staff"));
+	if (!replaced || pick_distinct(&s.r, d->n[LEVEL_GRID], REPLACED_GRIDS, replaced) < 0) {
+		oom(e);
+		goto out;
+	}
+	if (staff_leaders(d, &s, e) < 0 || staff_chiefs(d, &s, e) < 0)
+		goto out;
+	for (size_t c = 0; c < d->n[LEVEL_COMMUNITY]; c++) {
+		random_date(&s.r, ymd(2018, 6, 1), ymd(2024, 6, 30), start, sizeof(start));
+		if (staff_hire(&s, 0.45, d->lv[LEVEL_COMMUNITY][c].rec.code, "station_head", "站长",
+		               start, NULL, e) < 0)
+			goto out;
+	}
+	for (size_t a = 0; a < d->n[LEVEL_AREA]; a++) {
+		random_date(&s.r, ymd(2019, 1, 1), ymd(2024, 9, 30), start, sizeof(start));
+		if (staff_hire(&s, 0.5, d->lv[LEVEL_AREA][a].rec.code, "grid_leader", "网格长", start,
+		               NULL, e) < 0)
+			goto out;
+	}
+	for (size_t g = 0; g < d->n[LEVEL_GRID]; g++) {
+		const char *code = d->lv[LEVEL_GRID][g].rec.code;
+		if (replaced[g]) {
+			int64_t from = ymd(2018, 3, 1) + demo_rng_range(&s.r, 0, 3 * 365);
+			int64_t to = from + 365 + demo_rng_range(&s.r, 0, (int)(ymd(2024, 3, 31) - from - 365));
+			demo_date_format(from, start, sizeof(start));
+			demo_date_format(to, end, sizeof(end));
+			if (staff_hire(&s, 0.62, code, "grid_worker", "专职网格员", start, end, e) < 0)
+				goto out;
+			demo_date_format(to + 1, start, sizeof(start));
+		} else {
+			random_date(&s.r, ymd(2019, 1, 1), ymd(2024, 10, 31), start, sizeof(start));
+		}
+		if (staff_hire(&s, 0.62, code, "grid_worker", "专职网格员", start, NULL, e) < 0)
+			goto out;
+	}
+	st->persons = s.persons;
+	st->posts = s.posts;
+	ret = 0;
+out:
+	free(replaced);
+	return ret;
+}
+
+/* =============================================================== write */
+
+/* Stage 4: everything in one transaction. */
+static int write_all(struct demo *d, const char *url, struct demo_stats *st, struct err *e)
+{
+	struct db *db = NULL;
+	struct buf wkb;
+	int in_tx = 0, ret = -1;
+
+	buf_init(&wkb, WKB_MAX);
+	if (db_open(url, &db, e) < 0 || db_migrate(db, e) < 0 || db_begin(db, e) < 0)
+		goto out;
+	in_tx = 1;
+	if (store_org_clear(db, e) < 0)
+		goto out;
+	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++) {
+		for (size_t i = 0; i < d->n[l]; i++) {
+			const struct dunit *u = &d->lv[l][i];
+			buf_release(&wkb);
+			if (geom_to_wkb(d->h, u->geom, &wkb) < 0) {
+				geos_fail(e, u->rec.code);
+				goto out;
+			}
+			if (store_unit_put(db, &u->rec, wkb.data, wkb.len, e) < 0)
+				goto out;
+		}
+	}
+	if (write_staff(d, db, st, e) < 0 || store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
+		goto out;
+	in_tx = 0;
+	ret = 0;
+out:
+	if (in_tx)
+		db_rollback(db);
+	db_close(db);
+	buf_release(&wkb);
+	return ret;
+}
+
+/* ================================================================ main */
+
+static void demo_release(struct demo *d)
+{
+	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++) {
+		for (size_t i = 0; d->lv[l] && i < d->n[l]; i++)
+			if (d->lv[l][i].geom)
+				GEOSGeom_destroy_r(d->h, d->lv[l][i].geom);
+		free(d->lv[l]);
+	}
+	if (d->outline)
+		GEOSGeom_destroy_r(d->h, d->outline);
+	free(d->stems);
+}
+
+int demo_build(const struct demo_opts *o, struct demo_stats *st, struct err *e)
+{
+	struct demo d;
+	uint64_t t0 = time_mono_us(), t1;
+	int ret = -1;
+
+	memset(&d, 0, sizeof(d));
+	memset(st, 0, sizeof(*st));
+	d.h = geo_ctx();
+	d.seed = o->seed;
+	d.lloyd = o->lloyd < 0 ? DEMO_LLOYD : o->lloyd;
+	if (o->outline)
+		d.outline = outline_load(d.h, o->outline, o->crs, e);
+	else if (!(d.outline = baiyun_outline_geom(d.h)))
+		geos_fail(e, "built-in outline");
+	if (!d.outline || plan(&d, e) < 0)
+		goto out;
+	for (int l = LEVEL_TOWN; l <= LEVEL_GRID; l++)
+		if (cut_level(&d, l, e) < 0)
+			goto out;
+	if (merge_up(&d, e) < 0)
+		goto out;
+	t1 = time_mono_us();
+	if (write_all(&d, o->db_url, st, e) < 0)
+		goto out;
+	st->towns = (int)d.n[LEVEL_TOWN];
+	st->communities = (int)d.n[LEVEL_COMMUNITY];
+	st->areas = (int)d.n[LEVEL_AREA];
+	st->grids = (int)d.n[LEVEL_GRID];
+	for (size_t g = 0; g < d.n[LEVEL_GRID]; g++)
+		st->special_grids += d.lv[LEVEL_GRID][g].special;
+	st->households = d.lv[LEVEL_DISTRICT][0].rec.households;
+	st->population = d.lv[LEVEL_DISTRICT][0].rec.population;
+	st->district_km2 = d.lv[LEVEL_DISTRICT][0].rec.area_m2 / 1e6;
+	st->gen_seconds = (double)(t1 - t0) / 1e6;
+	st->write_seconds = (double)(time_mono_us() - t1) / 1e6;
+	ret = 0;
+out:
+	demo_release(&d);
+	return ret;
+}
