@@ -3,9 +3,9 @@
  * of org units into the database, all or nothing.
  *
  * The work is app/org_import.c's; this file reads the options and the file,
- * opens the database and prints the outcome: a summary line per level on
- * stdout, the problems (errors and warnings, one line each, Chinese and
- * English) on stderr. Exit 0 when the file was imported (or is valid, with
+ * opens the database and prints the outcome: after an import a summary line
+ * per level on stdout; the problems (errors and warnings, one line each,
+ * Chinese and English) on stderr. Exit 0 when the file was imported (or is valid, with
  * --dry-run), 2 when it was not, 1 for a usage error.
  */
 #include <getopt.h>
@@ -132,7 +132,6 @@ int cmd_import(int argc, char **argv)
 			cli_fail("import", "%s: %s%s [%s] / %s; nothing written", path, where, p->err.msg_en,
 			         p->err.code, p->err.msg);
 		} else if (r.nerrors) {
-			print_summary(&r);
 			cli_fail("import", "%s: %zu error%s, %zu warning%s; nothing written", path, r.nerrors,
 			         r.nerrors == 1 ? "" : "s", r.nwarnings, r.nwarnings == 1 ? "" : "s");
 			for (size_t i = 0; i < r.n; i++)
