@@ -478,39 +478,34 @@ static void read_properties(struct imp *imp, json_t *props, long i, struct imp_u
 	}
 }
 
-/* Read the geometry of feature i into u (WGS-84, valid or repaired). */
+/* Read the geometry of feature i into u (WGS-84, valid or repaired); on a
+ * problem note it, set *bad and leave u->geom NULL. */
 static void read_geometry(struct imp *imp, json_t *geometry, long i, struct imp_unit *u, int *bad)
 {
 	GEOSContextHandle_t h = imp->h;
 	struct err pe = ERR_INIT;
 	char reason[256];
-	GEOSGeometry *g, *fixed;
+	GEOSGeometry *g = NULL, *fixed;
 
 	if (!geometry || json_is_null(geometry)) {
 		note(imp->r, ORG_ERROR, i, u->rec.code, "geojson.no_geometry", "缺少几何（须为 Polygon 或 MultiPolygon）",
 		     "geometry missing (Polygon or MultiPolygon required)");
-		*bad = 1;
-		return;
+		goto fail;
 	}
 	if (!(g = geojson_to_geos(h, geometry, imp->o->crs, &pe))) {
 		note_err(imp->r, ORG_ERROR, i, u->rec.code, &pe);
-		*bad = 1;
-		return;
+		goto fail;
 	}
 	if (!geom_is_valid(h, g, reason, sizeof(reason))) {
 		if (!(imp->o->flags & ORG_IMPORT_REPAIR)) {
 			note(imp->r, ORG_ERROR, i, u->rec.code, "geom.invalid",
 			     "多边形无效：%s（可用 --repair 修复）", "invalid polygon: %s (--repair fixes it)", reason);
-			GEOSGeom_destroy_r(h, g);
-			*bad = 1;
-			return;
+			goto fail;
 		}
 		if (!(fixed = geom_repair(h, g))) {
 			note(imp->r, ORG_ERROR, i, u->rec.code, "geom.unrepairable",
 			     "多边形无效且无法修复：%s", "invalid polygon that cannot be repaired: %s", reason);
-			GEOSGeom_destroy_r(h, g);
-			*bad = 1;
-			return;
+			goto fail;
 		}
 		note(imp->r, ORG_WARNING, i, u->rec.code, "geom.repaired",
 		     "多边形无效（%s），已修复：面积 %.0f m² → %.0f m²",
@@ -522,11 +517,14 @@ static void read_geometry(struct imp *imp, json_t *geometry, long i, struct imp_
 	u->area = geom_area_m2(h, g);
 	if (!(u->area > 0)) {
 		note(imp->r, ORG_ERROR, i, u->rec.code, "geom.empty", "多边形面积为零", "polygon has no area");
-		GEOSGeom_destroy_r(h, g);
-		*bad = 1;
-		return;
+		goto fail;
 	}
 	u->geom = g;
+	return;
+fail:
+	if (g)
+		GEOSGeom_destroy_r(h, g);
+	*bad = 1;
 }
 
 /* Read feature i into u. Units with a valid code get it even when other
