@@ -295,6 +295,7 @@ test('a click on the map (pick mode) shows the grid of the clicked point', { ski
     assert.equal(new URL(page.url()).hash, `#/unit/${fx.town.code}`);
     assert.ok(Math.abs(Number(await page.inputValue('#lat')) - fx.point.lat) < 0.01);
     assert.ok(await page.evaluate(() => window.__wangge.map.marker !== null), 'marker shown');
+    await page.mouse.move(5, 5);    // let the tooltip go: show the marker
     await screenshot(page, 'map-1366x768-town-picked');
     assertClean(rec);
   } finally {

@@ -241,6 +241,7 @@ export class MapView {
           coordinateSystem: 'geo',
           geoIndex: 0,
           silent: true,
+          animation: false,           // names at once, no fade-in
           symbolSize: 0,
           tooltip: { show: false },
           data: labels,

@@ -4,7 +4,7 @@
 // h() (text is never parsed as HTML). Navigation goes through links to
 // "#/unit/CODE", so the router in main.js handles it like any other.
 
-import { h, fmtInt, fmtNum, telLink, LEVEL_LABEL, CHILD_LEVEL } from './util.js';
+import { h, fmtInt, fmtNum, fmtCount, telLink, LEVEL_LABEL, CHILD_LEVEL } from './util.js';
 
 export const unitHref = (code) => `#/unit/${code}`;
 
@@ -29,9 +29,11 @@ export function renderError(container, message, onRetry) {
 export function renderUnit(container, unit, children) {
   container.removeAttribute('aria-busy');
   const childLabel = LEVEL_LABEL[CHILD_LEVEL[unit.level]] || '下级';
+  const [hh, hhWan] = fmtCount(unit.households);
+  const [pop, popWan] = fmtCount(unit.population);
   const stats = [
-    ['户数', fmtInt(unit.households), '户'],
-    ['人口', fmtInt(unit.population), '人'],
+    ['户数', hh, `${hhWan}户`, fmtInt(unit.households)],
+    ['人口', pop, `${popWan}人`, fmtInt(unit.population)],
     ['面积', fmtNum(unit.area_km2, unit.area_km2 >= 100 ? 0 : 2), 'km²'],
   ];
   if (unit.counts) {
@@ -51,8 +53,9 @@ export function renderUnit(container, unit, children) {
       parents ? h('span', { class: 'muted' }, ` · ${parents}`) : null),
     unit.grid_type ? h('p', { class: 'detail-sub' }, '网格类型：', unit.grid_type,
       unit.grid_subtype ? `（${unit.grid_subtype}）` : '') : null,
-    h('dl', { class: 'stats' }, stats.map(([k, v, u]) =>
-      h('div', { class: 'stat' }, h('dt', {}, k), h('dd', {}, v, h('small', {}, u))))),
+    h('dl', { class: 'stats' }, stats.map(([k, v, u, exact]) =>
+      h('div', { class: 'stat', title: exact ? `${k} ${exact}` : null },
+        h('dt', {}, k), h('dd', {}, v, h('small', {}, u))))),
     renderStaff(unit.staff || []),
     children && children.children && children.children.length
       ? renderChildren(children.children, childLabel) : null,
@@ -65,7 +68,7 @@ function renderStaff(staff) {
     ? h('ul', { class: 'staff' }, staff.map((s) => h('li', {},
         h('span', { class: 'role' }, s.role_label || s.role),
         h('span', { class: 'who' }, h('b', {}, s.name), s.title && s.title !== s.role_label
-          ? h('small', { class: 'muted' }, ` ${s.title}`) : null),
+          ? h('small', { class: 'muted' }, s.title) : null),
         telLink(s.phone))))
     : h('p', { class: 'muted' }, '暂无登记的工作人员');
   return h('section', { class: 'sub' }, h('h3', {}, '工作人员'), body);
@@ -112,7 +115,7 @@ export function renderGridCard(r, point) {
       return h('li', { class: `contact contact-${key}` },
         h('span', { class: 'role' }, label),
         c ? h('span', { class: 'who' }, h('b', {}, c.name),
-          c.title && c.title !== label ? h('small', { class: 'muted' }, ` ${c.title}`) : null)
+          c.title && c.title !== label ? h('small', { class: 'muted' }, c.title) : null)
           : h('span', { class: 'who muted' }, '暂未配备'),
         c ? telLink(c.phone) : null);
     })),

@@ -13,6 +13,17 @@ export function fmtInt(n) {
   return Math.round(v).toLocaleString('zh-CN');
 }
 
+/**
+ * A count for a small box: 12,345 below 100,000, else in 万 (136.7万), the
+ * Chinese convention. Returns [number text, unit prefix ("" or "万")].
+ */
+export function fmtCount(n) {
+  const v = Number(n);
+  if (n === null || n === undefined || n === '' || !Number.isFinite(v)) return ['—', ''];
+  if (Math.abs(v) < 100000) return [fmtInt(v), ''];
+  return [(v / 10000).toLocaleString('zh-CN', { maximumFractionDigits: 1 }), '万'];
+}
+
 /** Number with up to `digits` decimals, "—" when unknown. */
 export function fmtNum(n, digits = 2) {
   const v = Number(n);

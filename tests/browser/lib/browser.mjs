@@ -79,9 +79,11 @@ export async function openPage(browser, baseUrl, opts = {}) {
   return rec;
 }
 
-/** Save a full-viewport screenshot to tests/artifacts/NAME.png; returns the path. */
+/** Save a full-viewport screenshot to tests/artifacts/NAME.png; returns the path.
+ * Waits for ECharts' hover and update transitions to end first. */
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
+  await page.waitForTimeout(700);
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
