@@ -42,6 +42,9 @@
 #define RASTER_MIN_SIDE 16       /* and at least (when there is any area) */
 #define CELLS_PER_POLYGON 16.0   /* typical polygon extent, in cells */
 
+_Static_assert(sizeof(struct locate_bcell) % 8 == 0 && sizeof(struct locate_cand) % 8 == 0 &&
+               sizeof(struct locate_seg) % 8 == 0, "boundary records stay 8-byte aligned");
+
 /* ================================================= exact orientation */
 
 /* Shewchuk's error bound for the filtered 2-D orientation: (3 + 16u) u,
@@ -176,16 +179,35 @@ static inline int seg_crossed(const struct locate_seg *s, double rx, double ry,
 	       side_of_path(qx, qy, rx, ry, s->bx, s->by);
 }
 
-/* Is q inside candidate k of boundary cell b? */
-static int cand_holds(const struct locate_index *x, const struct locate_bcell *b,
-                      const struct locate_cand *k, double qx, double qy)
+/* Is q inside candidate k of the boundary cell with reference point (rx, ry)?
+ * k's edges follow it in the record. */
+static inline int cand_holds(const struct locate_cand *k, double rx, double ry,
+                             double qx, double qy)
 {
-	const struct locate_seg *s = &x->segs[k->seg], *end = s + k->nseg;
+	const struct locate_seg *s = (const struct locate_seg *)(k + 1), *end = s + k->nseg;
 	int in = k->inside;
 
 	for (; s < end; s++)
-		in ^= seg_crossed(s, b->rx, b->ry, qx, qy);
+		in ^= seg_crossed(s, rx, ry, qx, qy);
 	return in;
+}
+
+/* Answer for q in the boundary cell whose record is at p: the first
+ * candidate holding q, else the cell's fallback. */
+static long bcell_find(const unsigned char *p, double qx, double qy)
+{
+	const struct locate_bcell *b = (const struct locate_bcell *)p;
+	const struct locate_cand *k = (const struct locate_cand *)(b + 1);
+	long ret = b->fallback;
+
+	for (uint32_t i = 0; i < b->ncand; i++) {
+		if (cand_holds(k, b->rx, b->ry, qx, qy)) {
+			ret = k->poly;
+			break;
+		}
+		k = (const struct locate_cand *)((const struct locate_seg *)(k + 1) + k->nseg);
+	}
+	return ret;
 }
 
 long locate_find(const struct locate_index *x, double lon, double lat)
@@ -195,18 +217,7 @@ long locate_find(const struct locate_index *x, double lon, double lat)
 
 	if (x && x->nx && lon >= x->x0 && lon <= x->x1 && lat >= x->y0 && lat <= x->y1) {
 		v = x->cells[(size_t)raster_row(x, lat) * x->nx + raster_col(x, lon)];
-		if (v >= -1) {
-			ret = v;
-		} else {
-			const struct locate_bcell *b = &x->bcells[-2 - (long)v];
-			const struct locate_cand *k = &x->cands[b->cand], *end = k + b->ncand;
-			ret = b->fallback;
-			for (; k < end; k++)
-				if (cand_holds(x, b, k, lon, lat)) {
-					ret = k->poly;
-					break;
-				}
-		}
+		ret = v >= -1 ? v : bcell_find(x->blob + 8 * (size_t)(-2 - (long)v), lon, lat);
 	}
 	return ret;
 }
@@ -216,9 +227,7 @@ size_t locate_memory(const struct locate_index *x)
 	size_t n = 0;
 
 	if (x)
-		n = sizeof(*x) + (size_t)x->nx * x->ny * sizeof(x->cells[0]) +
-		    x->nbcells * sizeof(x->bcells[0]) + x->ncands * sizeof(x->cands[0]) +
-		    x->nsegs * sizeof(x->segs[0]);
+		n = sizeof(*x) + (size_t)x->nx * x->ny * sizeof(x->cells[0]) + x->blob_len;
 	return n;
 }
 
@@ -226,9 +235,7 @@ void locate_free(struct locate_index *x)
 {
 	if (x) {
 		free(x->cells);
-		free(x->bcells);
-		free(x->cands);
-		free(x->segs);
+		free(x->blob);
 		free(x);
 	}
 }
@@ -645,64 +652,74 @@ out:
 	return ret;
 }
 
-/* Shrink an array grown by doubling to its final n elements. */
-static void *shrink(void *p, size_t n, size_t size)
+/* Append n bytes to the blob; NULL when out of memory. */
+static void *blob_add(struct build *b, size_t n, size_t *cap)
 {
-	void *np = n ? realloc(p, n * size) : NULL;
-	return np ? np : p;
+	struct locate_index *x = b->x;
+	void *p = NULL;
+
+	if (grow((void **)&x->blob, cap, x->blob_len + n, 1) == 0) {
+		p = x->blob + x->blob_len;
+		x->blob_len += n;
+	}
+	return p;
 }
 
 /* Turn the registrations, sorted by cell (then polygon, then edge), into the
- * final cells, boundary cells, candidates and edges. */
+ * raster and the boundary cell records. */
 static int emit(struct build *b)
 {
 	struct locate_index *x = b->x;
-	size_t ncell = (size_t)x->nx * x->ny, i = 0, j, bcap = 0, ccap = 0, scap = 0;
+	size_t ncell = (size_t)x->nx * x->ny, i = 0, j, end, cap = 0, rec;
 	uint32_t cell;
 
 	for (cell = 0; cell < ncell; cell++) {
 		int32_t fm = b->full[cell];
-		size_t end = i, cand0 = x->ncands;
-		double rx = centre_x(x, cell % x->nx), ry = centre_y(x, cell / x->nx);
-		while (end < b->nregs && b->regs[end].cell == cell)
-			end++;
+		struct locate_bcell head = {centre_x(x, cell % x->nx), centre_y(x, cell / x->nx), fm, 0};
+		rec = x->blob_len;
+		for (end = i; end < b->nregs && b->regs[end].cell == cell; end++)
+			;
 		for (; i < end; i = j) {
 			uint32_t e0 = b->regs[i].edge & ~REG_INSIDE;
 			int32_t k = b->edge_poly[e0];
 			struct locate_cand *cd;
+			struct locate_seg *sg;
 			for (j = i; j < end && b->edge_poly[b->regs[j].edge & ~REG_INSIDE] == k; j++)
 				;
 			if (fm >= 0 && k > fm)
 				continue;               /* a lower polygon covers the cell */
-			if (grow((void **)&x->cands, &ccap, x->ncands + 1, sizeof(x->cands[0])) < 0 ||
-			    grow((void **)&x->segs, &scap, x->nsegs + (j - i), sizeof(x->segs[0])) < 0)
+			if (!head.ncand++ && !blob_add(b, sizeof(head), &cap))
 				return oom(b);
-			cd = &x->cands[x->ncands++];
+			if (!(cd = blob_add(b, sizeof(*cd) + (j - i) * sizeof(*sg), &cap)))
+				return oom(b);
 			cd->poly = k;
-			cd->seg = (uint32_t)x->nsegs;
 			cd->nseg = (uint32_t)(j - i);
 			cd->inside = !!(b->regs[i].edge & REG_INSIDE);
-			for (size_t t = i; t < j; t++) {
-				struct locate_seg s = b->edges[b->regs[t].edge & ~REG_INSIDE];
-				if (side_of_edge(s.ax, s.ay, s.bx, s.by, rx, ry) < 0)
-					s = (struct locate_seg){s.bx, s.by, s.ax, s.ay};
-				x->segs[x->nsegs++] = s;
+			sg = (struct locate_seg *)(cd + 1);
+			for (size_t t = i; t < j; t++, sg++) {
+				*sg = b->edges[b->regs[t].edge & ~REG_INSIDE];
+				if (side_of_edge(sg->ax, sg->ay, sg->bx, sg->by, head.rx, head.ry) < 0)
+					*sg = (struct locate_seg){sg->bx, sg->by, sg->ax, sg->ay};
 			}
+			x->ncands++;
+			x->nsegs += j - i;
 		}
-		if (x->ncands == cand0) {
+		i = end;
+		if (!head.ncand) {
 			x->cells[cell] = fm;
+		} else if (rec / 8 >= INT32_MAX - 2) {
+			return err_set(b->e, 400, "locate.too_many", "边界单元过多", "too many boundary cells");
 		} else {
-			if (grow((void **)&x->bcells, &bcap, x->nbcells + 1, sizeof(x->bcells[0])) < 0)
-				return oom(b);
-			x->bcells[x->nbcells] = (struct locate_bcell){rx, ry, (uint32_t)cand0,
-			                                              (uint32_t)(x->ncands - cand0), fm, 0};
-			x->cells[cell] = -2 - (int32_t)x->nbcells++;
+			memcpy(x->blob + rec, &head, sizeof(head));
+			x->cells[cell] = -2 - (int32_t)(rec / 8);
+			x->nbcells++;
 		}
 	}
-	/* give back the slack of the doubling */
-	x->bcells = shrink(x->bcells, x->nbcells, sizeof(x->bcells[0]));
-	x->cands = shrink(x->cands, x->ncands, sizeof(x->cands[0]));
-	x->segs = shrink(x->segs, x->nsegs, sizeof(x->segs[0]));
+	if (x->blob_len) {                      /* give back the slack of the doubling */
+		unsigned char *p = realloc(x->blob, x->blob_len);
+		if (p)
+			x->blob = p;
+	}
 	return 0;
 }
 
