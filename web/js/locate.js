@@ -109,7 +109,11 @@ export class Finder {
       const r = await locate(point.lat, point.lon, point.crs);
       if (seq !== this.seq) return;
       this.message('');
-      this.el.result.replaceChildren(renderGridCard(r, point));
+      const card = renderGridCard(r, point);
+      this.el.result.replaceChildren(card);
+      // On a phone the panel is under the map: bring the answer into view.
+      if (point.source === 'map' && window.matchMedia('(max-width: 760px)').matches)
+        card.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
       this.handlers.onLocated?.(r, pt);
     } catch (e) {
       if (seq !== this.seq) return;

@@ -157,11 +157,7 @@ export class MapView {
 
   render() {
     const m = METRICS[this.metric];
-    // The selection lives in the map series (a geo component hosting a
-    // series ignores its own selection); its look is geo.select.itemStyle.
-    const data = [...this.props].map(([code, p]) => ({
-      name: code, value: this.value(p), selected: code === this.selected,
-    }));
+    const data = [...this.props].map(([code, p]) => ({ name: code, value: this.value(p) }));
     const vals = data.map((d) => d.value);
     let min = vals.length ? Math.min(...vals) : 0;
     let max = vals.length ? Math.max(...vals) : 1;
@@ -274,6 +270,11 @@ export class MapView {
         },
       ],
     }, { notMerge: true });
+    // The selection lives in the map series (a geo component hosting a
+    // series ignores its own), set by action: `selected` in the data is not
+    // honoured for a series drawn on a geo. Its look is geo.select.itemStyle.
+    if (this.selected && this.props.has(this.selected))
+      this.chart.dispatchAction({ type: 'select', seriesId: 'regions', name: this.selected });
   }
 
   tooltip(params) {

@@ -79,13 +79,13 @@ export async function openPage(browser, baseUrl, opts = {}) {
   return rec;
 }
 
-/** Save a full-viewport screenshot to tests/artifacts/NAME.png; returns the path.
+/** Save a screenshot (the viewport, or opts.fullPage) to tests/artifacts/NAME.png; returns the path.
  * Waits for ECharts' hover and update transitions to end first. */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, opts = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.waitForTimeout(700);
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path });
+  await page.screenshot({ path, fullPage: !!opts.fullPage });
   return path;
 }
 
