@@ -254,15 +254,16 @@ static void dispatch(struct http_server *s, struct http_req *req)
 	struct req_priv *p = req->priv;
 	enum router_result rr;
 
+	rr = router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->arena,
+	                  req->params, &req->nparams, &req->route);
+	if (rr == ROUTER_FOUND)          /* a 413 counts for its route in metrics and log */
+		p->route_idx = (int)(req->route - s->o.routes);
 	if (p->too_big) {
 		http_reply_error(req, 413, "http.body_too_large", "请求体过大",
 		                 "request body too large");
 		return;
 	}
-	rr = router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->arena,
-	                  req->params, &req->nparams, &req->route);
 	if (rr == ROUTER_FOUND) {
-		p->route_idx = (int)(req->route - s->o.routes);
 		if (p->body.len) {
 			req->body = p->body.data;
 			req->body_len = p->body.len;
