@@ -72,6 +72,26 @@ async function open(opts = {}) {
 
 const text = (page, sel) => page.locator(sel).innerText();
 
+/** The region at WGS-84 lonlat is drawn in the selection colour (#ffb347). */
+async function assertSelectedAt(page, lonlat) {
+  const [x, y] = await page.evaluate((p) => window.__wangge.map.pixelOf(p), lonlat);
+  // Sampled around the point: a grid's centre is where its name is written.
+  const pixels = () => page.evaluate(([px, py]) => {
+    const c = document.querySelector('#map canvas');
+    const r = window.devicePixelRatio || 1;
+    const ctx = c.getContext('2d');
+    return [[0, 22], [0, -22], [22, 0], [-22, 0]].map(([dx, dy]) =>
+      [...ctx.getImageData(Math.round((px + dx) * r), Math.round((py + dy) * r), 1, 1).data].slice(0, 3).join());
+  }, [x, y]);
+  let rgb;
+  for (let i = 0; i < 20; i++) {           // the select state fades in
+    rgb = await pixels();
+    if (rgb.includes('255,179,71')) return;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`selected region colour (#ffb347) expected near ${lonlat}: ${rgb.join(' ')}`);
+}
+
 function assertClean(rec) {
   assert.deepEqual(rec.consoleErrors, [], 'no console errors');
   assert.deepEqual(rec.failed, [], 'no failed requests');
@@ -183,23 +203,7 @@ test('reload on a hash URL keeps the place', { skip }, async () => {
     await waitForMap(page, g);
     assert.equal(await text(page, '#detail-name'), fx.located.grid.name);
     assert.equal(await page.evaluate(() => window.__wangge.map.selected), g);
-    // … and drawn selected: its region is painted in the selection colour.
-    const [sx, sy] = await page.evaluate((p) => window.__wangge.map.pixelOf(p), [fx.point.lon, fx.point.lat]);
-    // (Sampled around the centre, where the grid's name is written.)
-    const pixels = () => page.evaluate(([x, y]) => {
-      const c = document.querySelector('#map canvas');
-      const r = window.devicePixelRatio || 1;
-      const ctx = c.getContext('2d');
-      return [[0, 22], [0, -22], [22, 0], [-22, 0]].map(([dx, dy]) =>
-        [...ctx.getImageData(Math.round((x + dx) * r), Math.round((y + dy) * r), 1, 1).data].slice(0, 3).join());
-    }, [sx, sy]);
-    let rgb;
-    for (let i = 0; i < 20; i++) {           // the select state fades in
-      rgb = await pixels();
-      if (rgb.includes('255,179,71')) break;
-      await page.waitForTimeout(100);
-    }
-    assert.ok(rgb.includes('255,179,71'), `selected grid colour (#ffb347) near the point: ${rgb.join(' ')}`);
+    await assertSelectedAt(page, [fx.point.lon, fx.point.lat]);
 
     // An unknown code says so in Chinese.
     await page.goto(`${srv.url}/#/unit/440111999999`);
@@ -364,6 +368,7 @@ test('我的位置 uses the browser position (phone width)', { skip }, async () 
     await page.click('#btn-geo');
     await page.locator(`#grid-card[data-grid="${fx.located.grid.code}"]`).waitFor({ timeout: 10000 });
     await waitForMap(page, fx.located.grid.code);
+    await assertSelectedAt(page, [fx.point.lon, fx.point.lat]);
     await screenshot(page, 'map-390x844-phone-located', { fullPage: true });
     assertClean(rec);
   } finally {

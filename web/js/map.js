@@ -60,7 +60,9 @@ export class MapView {
     // Re-layout on resize; crossing the phone breakpoint changes the legend.
     new ResizeObserver(() => {
       this.chart.resize();
-      if (this.mapName && this.isNarrow() !== this.narrow) this.render();
+      if (!this.mapName) return;
+      if (this.isNarrow() !== this.narrow) this.render();
+      else this.applySelection();     // a resize redraws the regions unselected
     }).observe(el);
   }
 
@@ -114,8 +116,7 @@ export class MapView {
     this.selected = code;
     if (!this.mapName) return;
     this.chart.dispatchAction({ type: 'unselect', seriesId: 'regions', name: this.regionCodes() });
-    if (code && this.props.has(code))
-      this.chart.dispatchAction({ type: 'select', seriesId: 'regions', name: code });
+    this.applySelection();
   }
 
   /** Show the "找网格员" marker at WGS-84 [lon, lat], or remove it (null). */
@@ -270,9 +271,16 @@ export class MapView {
         },
       ],
     }, { notMerge: true });
-    // The selection lives in the map series (a geo component hosting a
-    // series ignores its own), set by action: `selected` in the data is not
-    // honoured for a series drawn on a geo. Its look is geo.select.itemStyle.
+    this.applySelection();
+  }
+
+  /**
+   * Draw this.selected as selected. The selection lives in the map series (a
+   * geo component hosting a series ignores its own) and is set by action:
+   * `selected` in the data is not honoured for a series drawn on a geo, and
+   * a redraw (resize) forgets it. Its look is geo.select.itemStyle.
+   */
+  applySelection() {
     if (this.selected && this.props.has(this.selected))
       this.chart.dispatchAction({ type: 'select', seriesId: 'regions', name: this.selected });
   }
