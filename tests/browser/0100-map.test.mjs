@@ -66,6 +66,7 @@ async function fixtures() {
 
 async function open(opts = {}) {
   const rec = await openPage(browser, srv.url, { allowStatus, ...opts });
+  if (opts.beforeGoto) await opts.beforeGoto(rec.page);
   await rec.page.goto(`${srv.url}${opts.path || '/'}`);
   return rec;
 }
@@ -371,6 +372,40 @@ test('我的位置 uses the browser position (phone width)', { skip }, async () 
     await assertSelectedAt(page, [fx.point.lon, fx.point.lat]);
     await screenshot(page, 'map-390x844-phone-located', { fullPage: true });
     assertClean(rec);
+  } finally {
+    await rec.close();
+  }
+});
+
+test('server and network failures show a Chinese message; retry recovers', { skip }, async () => {
+  const children = `**/api/v1/units/${fx.town.code}/children`;
+  const rec = await open({
+    path: `/#/unit/${fx.town.code}`,
+    allowStatus: () => true,
+    beforeGoto: (page) => page.route(children, (r) => r.fulfill({
+      status: 503, contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'db.unavailable', message: '数据库暂时不可用', message_en: 'database unavailable' } }),
+    })),
+  });
+  const { page } = rec;
+  try {
+    await page.waitForSelector('#map[data-state="error"]');
+    assert.match(await text(page, '#map-error'), /加载失败：数据库暂时不可用/);
+    assert.match(await text(page, '#detail'), /数据库暂时不可用/);
+    await page.unroute(children);
+    await page.click('#btn-retry');
+    await waitForMap(page, fx.town.code);
+    assert.equal(await page.locator('#map-error').isHidden(), true);
+
+    // The server cannot be reached while locating.
+    await page.route('**/api/v1/locate?*', (r) => r.abort('connectionrefused'));
+    await page.fill('#lat', String(fx.point.lat));
+    await page.fill('#lon', String(fx.point.lon));
+    await page.press('#lon', 'Enter');
+    await page.waitForSelector('#locate-msg[data-kind="error"]');
+    assert.match(await text(page, '#locate-msg'), /无法连接服务器/);
+    assert.equal(await page.isEnabled('#btn-locate'), true, 'the button is usable again');
+    assert.deepEqual(rec.consoleErrors.filter((e) => e.startsWith('uncaught')), []);
   } finally {
     await rec.close();
   }

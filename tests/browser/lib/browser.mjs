@@ -31,7 +31,7 @@ export const skipReason = !existsSync(CHROMIUM)
     ? 'playwright-core is not installed: browser tests skipped (run npm ci)'
     : false;
 
-if (skipReason) console.log(`# ${skipReason}`);
+if (skipReason) console.log(skipReason);
 
 /** Launch headless Chromium with the flags this machine needs. */
 export function launch() {
