@@ -246,7 +246,7 @@ export class MapView {
             show: true,
             formatter: '{b}',
             color: '#14202c',
-            fontSize: many ? 10 : 12,
+            fontSize: many ? 10 : this.el.clientWidth > 1200 ? 13 : 12,
             textBorderColor: 'rgba(255,255,255,0.85)',
             textBorderWidth: 2,
           },
