@@ -40,7 +40,9 @@
 
 #define RASTER_MAX_SIDE 2048     /* cells along the longer side, at most */
 #define RASTER_MIN_SIDE 16       /* and at least (when there is any area) */
-#define CELLS_PER_POLYGON 16.0   /* typical polygon extent, in cells */
+#define CELLS_PER_POLYGON 8.0    /* typical polygon extent, in cells */
+#define CELL_EDGES 2.0           /* a cell is at most this many typical edge lengths */
+#define EDGE_SAMPLES 65536       /* edges sampled for their typical length */
 
 _Static_assert(sizeof(struct locate_bcell) % 8 == 0 && sizeof(struct locate_cand) % 8 == 0 &&
                sizeof(struct locate_seg) % 8 == 0, "boundary records stay 8-byte aligned");
@@ -373,17 +375,25 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Bounding boxes, and the raster: cells about 1/CELLS_PER_POLYGON of the
- * median polygon extent, clamped to RASTER_MIN_SIDE..RASTER_MAX_SIDE along
- * the longer side. Leaves nx = ny = 0 when no polygon has any area. */
+/* Median of the m values in v (reordered). */
+static double median(double *v, size_t m)
+{
+	qsort(v, m, sizeof(*v), cmp_double);
+	return v[m / 2];
+}
+
+/* Bounding boxes, and the raster. A cell is 1/CELLS_PER_POLYGON of the
+ * median polygon extent, or CELL_EDGES median edge lengths when edges are
+ * shorter (finely drawn boundaries), so that a boundary cell holds one or two
+ * edges per polygon; then the longer side is clamped to RASTER_MIN_SIDE ..
+ * RASTER_MAX_SIDE cells. Leaves nx = ny = 0 when no polygon has any area. */
 static int raster_choose(struct build *b, size_t n)
 {
 	struct locate_index *x = b->x;
-	double *ext, w, h, cell, scale;
-	size_t k, i, m = 0;
-	int ret = -1;
+	size_t k, i, m = 0, step = b->nedges / EDGE_SAMPLES + 1;
+	double *v = malloc((n > EDGE_SAMPLES ? n : EDGE_SAMPLES) * sizeof(*v)), w, h, cell, side;
 
-	if (!(ext = malloc((n ? n : 1) * sizeof(*ext))))
+	if (!v)
 		return oom(b);
 	x->x0 = x->y0 = INFINITY;
 	x->x1 = x->y1 = -INFINITY;
@@ -403,19 +413,23 @@ static int raster_choose(struct build *b, size_t n)
 			x->y0 = fmin(x->y0, pb[1]);
 			x->x1 = fmax(x->x1, pb[2]);
 			x->y1 = fmax(x->y1, pb[3]);
-			ext[m++] = fmax(pb[2] - pb[0], pb[3] - pb[1]);
+			v[m++] = fmax(pb[2] - pb[0], pb[3] - pb[1]);
 		}
 	}
 	x->nx = x->ny = 0;
 	if (m) {
 		w = x->x1 - x->x0;
 		h = x->y1 - x->y0;
-		qsort(ext, m, sizeof(*ext), cmp_double);
-		cell = ext[m / 2] / CELLS_PER_POLYGON;
-		scale = fmax(w, h) / cell;
-		if (scale > RASTER_MAX_SIDE)
+		cell = median(v, m) / CELLS_PER_POLYGON;
+		for (m = 0, i = 0; i < b->nedges; i += step) {
+			const struct locate_seg *s = &b->edges[i];
+			v[m++] = fmax(fabs(s->bx - s->ax), fabs(s->by - s->ay));
+		}
+		cell = fmin(cell, CELL_EDGES * median(v, m));
+		side = fmax(w, h) / cell;
+		if (!(side <= RASTER_MAX_SIDE))         /* also catches cell == 0 */
 			cell = fmax(w, h) / RASTER_MAX_SIDE;
-		else if (scale < RASTER_MIN_SIDE)
+		else if (side < RASTER_MIN_SIDE)
 			cell = fmax(w, h) / RASTER_MIN_SIDE;
 		x->nx = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(w / cell)));
 		x->ny = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(h / cell)));
@@ -428,9 +442,8 @@ static int raster_choose(struct build *b, size_t n)
 		b->mx = 1e-3 * x->cw + 64 * DBL_EPSILON * (fabs(x->x0) + fabs(x->x1) + 1);
 		b->my = 1e-3 * x->ch + 64 * DBL_EPSILON * (fabs(x->y0) + fabs(x->y1) + 1);
 	}
-	ret = 0;
-	free(ext);
-	return ret;
+	free(v);
+	return 0;
 }
 
 /* First row whose centre is at or above y (ny when none). */
