@@ -483,7 +483,7 @@ describe('graceful shutdown', () => {
     assert.equal(j.features.length, 3454);
     assert.equal(await stopped, 0);
     assert.ok(Date.now() - t0 < 15000);
-    if (answeredBeforeKill) console.log('# note: the reply came before SIGTERM; nothing was in flight');
+    if (answeredBeforeKill) console.log('note: the reply came before SIGTERM; nothing was in flight');
   });
 
   test('SIGINT works too, and idle keep-alive connections do not hold up the exit', async () => {
