@@ -52,6 +52,7 @@ const finder = new Finder({
   },
   onMissed(pt) {
     map.setMarker(pt ? { lon: pt.wgs[0], lat: pt.wgs[1], label: '查询位置（不在任何网格内）' } : null);
+    map.setSelected(map.selected);   // undo the selection a pick-mode click toggled
   },
   onPickUnit(u) {
     map.setMarker(null);   // the marker belonged to an earlier point
