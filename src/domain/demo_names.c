@@ -178,6 +178,7 @@ void demo_person_name(struct demo_rng *r, enum demo_gender g, char *out, size_t 
 
 void demo_phone(uint64_t serial, char *out, size_t n)
 {
+	serial++;                        /* the first is 139-0000-0001 */
 	snprintf(out, n, "139-%04u-%04u", (unsigned)(serial / 10000 % 10000),
 	         (unsigned)(serial % 10000));
 }

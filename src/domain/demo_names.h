@@ -44,9 +44,9 @@ enum demo_gender demo_gender_pick(struct demo_rng *r, double female_share);
 /* A plausible Chinese name (surname weighted towards common and Cantonese
  * ones, one or two given-name characters fitting the gender) into out. */
 void demo_person_name(struct demo_rng *r, enum demo_gender g, char *out, size_t n);
-/* The phone number of person number `serial` (0-based): "139-0000-0001" …,
- * a reserved-looking block so nobody mistakes it for a real number. Unique
- * for serial < 100,000,000. */
+/* The phone number of person number `serial` (0-based): "139-0000-0001",
+ * "139-0000-0002" …, a reserved-looking block so nobody mistakes it for a
+ * real number. Unique for serial < 99,999,999. */
 void demo_phone(uint64_t serial, char *out, size_t n);
 
 /* --------------------------------------------------------------- places */

@@ -440,90 +440,107 @@ static int merge_into(GEOSContextHandle_t h, GEOSGeometry **slot, const GEOSGeom
 	return 0;
 }
 
+/* Index of the piece of cell c to keep: the one holding its seed, else the
+ * largest. */
+static int home_piece(GEOSContextHandle_t h, const GEOSGeometry *cell, double x, double y)
+{
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+	int k = GEOSGetNumGeometries_r(h, cell), home = 0, found = 0;
+	double best_area = -1;
+
+	for (int j = 0; j < k && pt && !found; j++)
+		if (GEOSIntersects_r(h, GEOSGetGeometryN_r(h, cell, j), pt) == 1) {
+			home = j;
+			found = 1;
+		}
+	for (int j = 0; j < k && !found; j++) {
+		double a = 0;
+		GEOSArea_r(h, GEOSGetGeometryN_r(h, cell, j), &a);
+		if (a > best_area) {
+			best_area = a;
+			home = j;
+		}
+	}
+	if (pt)
+		GEOSGeom_destroy_r(h, pt);
+	return home;
+}
+
 /*
- * Cells of one part that came out in several pieces (a non-convex region
- * cut a Voronoi cell): keep the piece holding the seed (or the largest) and
- * hand every other piece to the sibling it shares the longest border with.
- * Pieces with no such sibling (an island of a multi-part region) stay.
+ * Cell c came out in several pieces (a non-convex region cut its Voronoi
+ * cell): keep the home piece and hand every other piece to the sibling it
+ * shares the longest border with; a piece with no such sibling (an island of
+ * a multi-part region) stays. Adds the pieces moved to *moved.
  */
+static int split_cell(GEOSContextHandle_t h, GEOSGeometry **cells, const double *seeds, size_t n,
+                      size_t c, int *moved, struct err *e)
+{
+	int k = GEOSGetNumGeometries_r(h, cells[c]);
+	int home = home_piece(h, cells[c], seeds[2 * c], seeds[2 * c + 1]), ret = -1;
+	struct gvec keep = {0};
+	GEOSGeometry *rebuilt = NULL;
+
+	for (int j = 0; j < k; j++) {
+		const GEOSGeometry *piece = GEOSGetGeometryN_r(h, cells[c], j);
+		size_t best = n;
+		double best_len = 0;
+		GEOSGeometry *cl;
+
+		for (size_t s = 0; j != home && s < n; s++) {
+			double len;
+			if (s == c || GEOSIntersects_r(h, piece, cells[s]) != 1)
+				continue;
+			if ((len = shared_length(h, piece, cells[s])) > best_len) {
+				best_len = len;
+				best = s;
+			}
+		}
+		if (best < n) {
+			if (merge_into(h, &cells[best], piece) < 0) {
+				geos_fail(e, "merge");
+				goto out;
+			}
+			(*moved)++;
+			continue;
+		}
+		if (!(cl = GEOSGeom_clone_r(h, piece)) || gvec_push(&keep, cl) < 0) {
+			if (cl)
+				GEOSGeom_destroy_r(h, cl);
+			oom(e);
+			goto out;
+		}
+	}
+	if (keep.n == 1)
+		rebuilt = keep.v[0];
+	else
+		rebuilt = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep.v, (unsigned)keep.n);
+	if (!rebuilt) {
+		geos_fail(e, "rebuild");
+		goto out;
+	}
+	keep.n = 0;                      /* owned by rebuilt */
+	GEOSGeom_destroy_r(h, cells[c]);
+	cells[c] = rebuilt;
+	ret = 0;
+out:
+	gvec_release(h, &keep);
+	return ret;
+}
+
+/* Repair the cells of one part until every cut-off piece has found a
+ * neighbour (a few passes: a moved piece may land on a piece itself cut off). */
 static int fix_orphans(GEOSContextHandle_t h, GEOSGeometry **cells, const double *seeds, size_t n,
                        struct err *e)
 {
-	for (int pass = 0; pass < ORPHAN_PASSES; pass++) {
-		int moved = 0;
-		for (size_t c = 0; c < n; c++) {
-			int k = GEOSGetNumGeometries_r(h, cells[c]), home = 0;
-			struct gvec keep = {0};
-			GEOSGeometry *pt, *rebuilt;
-			double best_area = -1;
+	int moved = 1;
 
-			if (GEOSGeomTypeId_r(h, cells[c]) != GEOS_MULTIPOLYGON || k < 2)
-				continue;
-			pt = GEOSGeom_createPointFromXY_r(h, seeds[2 * c], seeds[2 * c + 1]);
-			for (int j = 0; j < k; j++) {
-				const GEOSGeometry *comp = GEOSGetGeometryN_r(h, cells[c], j);
-				double a = 0;
-				if (pt && GEOSIntersects_r(h, comp, pt) == 1) {
-					home = j;
-					break;
-				}
-				GEOSArea_r(h, comp, &a);
-				if (a > best_area) {
-					best_area = a;
-					home = j;
-				}
-			}
-			if (pt)
-				GEOSGeom_destroy_r(h, pt);
-			for (int j = 0; j < k; j++) {
-				const GEOSGeometry *comp = GEOSGetGeometryN_r(h, cells[c], j);
-				size_t best = n;
-				double best_len = 0;
-				GEOSGeometry *cl;
-
-				if (j != home) {
-					for (size_t s = 0; s < n; s++) {
-						double len;
-						if (s == c || GEOSIntersects_r(h, comp, cells[s]) != 1)
-							continue;
-						if ((len = shared_length(h, comp, cells[s])) > best_len) {
-							best_len = len;
-							best = s;
-						}
-					}
-					if (best < n) {
-						if (merge_into(h, &cells[best], comp) < 0) {
-							gvec_release(h, &keep);
-							return geos_fail(e, "merge");
-						}
-						moved++;
-						continue;
-					}
-				}
-				if (!(cl = GEOSGeom_clone_r(h, comp)) || gvec_push(&keep, cl) < 0) {
-					if (cl)
-						GEOSGeom_destroy_r(h, cl);
-					gvec_release(h, &keep);
-					return oom(e);
-				}
-			}
-			if (keep.n == 1) {
-				rebuilt = keep.v[0];
-				keep.n = 0;
-			} else {
-				rebuilt = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep.v,
-				                                      (unsigned)keep.n);
-				if (rebuilt)
-					keep.n = 0;
-			}
-			gvec_release(h, &keep);
-			if (!rebuilt)
-				return geos_fail(e, "rebuild");
-			GEOSGeom_destroy_r(h, cells[c]);
-			cells[c] = rebuilt;
-		}
-		if (!moved)
-			break;
+	for (int pass = 0; pass < ORPHAN_PASSES && moved; pass++) {
+		moved = 0;
+		for (size_t c = 0; c < n; c++)
+			if (GEOSGeomTypeId_r(h, cells[c]) == GEOS_MULTIPOLYGON &&
+			    GEOSGetNumGeometries_r(h, cells[c]) > 1 &&
+			    split_cell(h, cells, seeds, n, c, &moved, e) < 0)
+				return -1;
 	}
 	return 0;
 }
