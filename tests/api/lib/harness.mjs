@@ -163,7 +163,7 @@ export async function startServer(opts = {}) {
     post(path, body, o = {}) { return srv.request('POST', path, { ...o, body }); },
     /** SIGTERM and wait; resolves to the exit code. */
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
       child.removeAllListeners('exit');
       const done = new Promise((r) => child.on('exit', (code, sig) => r(code ?? sig)));
       child.kill(signal);
