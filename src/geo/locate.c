@@ -244,41 +244,46 @@ void locate_free(struct locate_index *x)
 
 /* ============================================================== build */
 
-/* An edge registered in a cell: the triples of the build. */
+/* An edge registered in a cell. */
 struct reg {
 	uint32_t cell;                  /* row * nx + col */
-	uint32_t edge;                  /* index in build.edges; top bit: centre inside */
+	uint32_t edge;                  /* index in build.edges; REG_INSIDE: the
+	                                   cell's centre is inside the edge's polygon */
 };
 #define REG_INSIDE 0x80000000u
 
+/* Working state of locate_build(). */
 struct build {
 	GEOSContextHandle_t h;
-	struct locate_index *x;
+	struct locate_index *x;         /* the index being built */
 	struct err *e;
 	struct locate_seg *edges;       /* every polygon's edges, polygon by polygon */
-	int32_t *edge_poly;             /* polygon of each edge */
 	size_t nedges, edges_cap;
+	int32_t *edge_poly;             /* polygon of each edge */
+	size_t edge_poly_cap;
 	size_t *first;                  /* n + 1: edges of k are [first[k], first[k + 1]) */
 	double *pbox;                   /* 4 per polygon: its bbox */
-	double mx, my;                  /* registration margins */
+	double mx, my;                  /* registration margins, degrees */
 	int32_t *full;                  /* per cell: lowest polygon covering it, or -1 */
-	int32_t *stamp;                 /* per cell: k when k has edges in it, -2 - k once classified */
-	uint8_t *state;                 /* per cell: is its centre inside the current polygon */
-	struct reg *regs;
+	int32_t *stamp;                 /* per cell: k while k has edges in it, -2 - k
+	                                   once its centre is classified for k */
+	uint8_t *state;                 /* per cell: centre inside the polygon of stamp */
+	struct reg *regs;               /* registrations, polygon by polygon */
 	size_t nregs, regs_cap;
-	uint32_t *rowcount;             /* scanline: straddling edges per row, CSR */
-	uint32_t *rowedge;
+	uint32_t *rowstart;             /* scanline: CSR offsets into rowedge per row */
+	uint32_t *rowedge;              /* scanline: edges straddling each row's centre line */
 	size_t rowedge_cap;
 	double *xs;                     /* scanline: crossings of one row */
 	size_t xs_cap;
 };
 
-static int oom(struct build *b)
+static int build_oom(struct build *b)
 {
 	return err_set(b->e, 500, "locate.oom", "内存不足", "out of memory");
 }
 
-/* Make room for `need` elements of `size` bytes in *p (capacity *cap). */
+/* Make room for `need` elements of `size` bytes in *p (capacity *cap),
+ * doubling. 0, or -1 when out of memory (*p unchanged). */
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	size_t c = *cap ? *cap : 64;
@@ -300,71 +305,81 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* ---------------------------------------------------- edges from GEOS */
 
-static int edge_add(struct build *b, int32_t k, double ax, double ay, double bx, double by)
+/* Append edge a -> b of polygon k, unless it has no length. */
+static int build_edge(struct build *b, int32_t k, double ax, double ay, double bx, double by)
 {
-	size_t cap = b->edges_cap;
+	int ret = 0;
 
-	if (ax == bx && ay == by)
-		return 0;
-	if (grow((void **)&b->edges, &cap, b->nedges + 1, sizeof(b->edges[0])) < 0 ||
-	    grow((void **)&b->edge_poly, &b->edges_cap, b->nedges + 1, sizeof(b->edge_poly[0])) < 0)
-		return oom(b);
-	b->edges[b->nedges] = (struct locate_seg){ax, ay, bx, by};
-	b->edge_poly[b->nedges++] = k;
-	return 0;
+	if (ax == bx && ay == by) {
+		/* nothing to cross */
+	} else if (grow((void **)&b->edges, &b->edges_cap, b->nedges + 1, sizeof(b->edges[0])) < 0 ||
+	           grow((void **)&b->edge_poly, &b->edge_poly_cap, b->nedges + 1,
+	                sizeof(b->edge_poly[0])) < 0) {
+		ret = build_oom(b);
+	} else {
+		b->edges[b->nedges] = (struct locate_seg){ax, ay, bx, by};
+		b->edge_poly[b->nedges++] = k;
+	}
+	return ret;
 }
 
-/* Append the edges of one ring of polygon k. */
-static int ring_add(struct build *b, int32_t k, const GEOSGeometry *ring)
+/* Append the edges of one ring of polygon k; 400 locate.bad_geometry when
+ * its coordinates cannot be read or are not finite. */
+static int build_ring(struct build *b, int32_t k, const GEOSGeometry *ring)
 {
-	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(b->h, ring);
+	const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(b->h, ring) : NULL;
 	double x0 = 0, y0 = 0, px = 0, py = 0, x, y;
 	unsigned int n = 0, i;
+	int ret = -1;
 
-	if (!cs || !GEOSCoordSeq_getSize_r(b->h, cs, &n))
-		return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 的坐标无法读取",
-		               "cannot read the coordinates of polygon %d", (int)k);
+	if (!cs || !GEOSCoordSeq_getSize_r(b->h, cs, &n)) {
+		err_set(b->e, 400, "locate.bad_geometry", "无法读取多边形 %d 的坐标",
+		        "cannot read the coordinates of polygon %d", (int)k);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		if (!GEOSCoordSeq_getXY_r(b->h, cs, i, &x, &y) || !isfinite(x) || !isfinite(y))
-			return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 的坐标无效",
-			               "polygon %d has an invalid coordinate", (int)k);
+		if (!GEOSCoordSeq_getXY_r(b->h, cs, i, &x, &y) || !isfinite(x) || !isfinite(y)) {
+			err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 的坐标无效",
+			        "polygon %d has an invalid coordinate", (int)k);
+			goto out;
+		}
 		if (i == 0) {
 			x0 = x;
 			y0 = y;
-		} else if (edge_add(b, k, px, py, x, y) < 0) {
-			return -1;
+		} else if (build_edge(b, k, px, py, x, y) < 0) {
+			goto out;
 		}
 		px = x;
 		py = y;
 	}
-	return n > 1 ? edge_add(b, k, px, py, x0, y0) : 0;   /* closes unclosed rings */
+	if (n > 1 && build_edge(b, k, px, py, x0, y0) < 0)   /* closes an unclosed ring */
+		goto out;
+	ret = 0;
+out:
+	return ret;
 }
 
-/* Append the edges of every ring of g (Polygon, MultiPolygon or a collection
- * of them) as polygon k. */
-static int geom_add(struct build *b, int32_t k, const GEOSGeometry *g, int depth)
+/* Append the edges of every ring of g (Polygon, MultiPolygon, or a
+ * collection of them) as polygon k; 400 locate.bad_geometry for anything
+ * else. */
+static int build_geom(struct build *b, int32_t k, const GEOSGeometry *g, int depth)
 {
-	int type = GEOSGeomTypeId_r(b->h, g), i, n;
+	int type = GEOSGeomTypeId_r(b->h, g), i, n, ret = 0;
 
 	if (type == GEOS_POLYGON) {
-		const GEOSGeometry *ring = GEOSGetExteriorRing_r(b->h, g);
-		if (!ring || ring_add(b, k, ring) < 0)
-			return err_set(b->e, 400, "locate.bad_geometry", "多边形 %d 无法读取",
-			               "cannot read polygon %d", (int)k);
 		n = GEOSGetNumInteriorRings_r(b->h, g);
-		for (i = 0; i < n; i++)
-			if (ring_add(b, k, GEOSGetInteriorRingN_r(b->h, g, i)) < 0)
-				return -1;
+		ret = build_ring(b, k, GEOSGetExteriorRing_r(b->h, g));
+		for (i = 0; i < n && ret == 0; i++)
+			ret = build_ring(b, k, GEOSGetInteriorRingN_r(b->h, g, i));
 	} else if ((type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) && depth < 8) {
 		n = GEOSGetNumGeometries_r(b->h, g);
-		for (i = 0; i < n; i++)
-			if (geom_add(b, k, GEOSGetGeometryN_r(b->h, g, i), depth + 1) < 0)
-				return -1;
+		for (i = 0; i < n && ret == 0; i++)
+			ret = build_geom(b, k, GEOSGetGeometryN_r(b->h, g, i), depth + 1);
 	} else {
-		return err_set(b->e, 400, "locate.bad_geometry", "第 %d 个几何不是多边形",
-		               "geometry %d is not a polygon", (int)k);
+		ret = err_set(b->e, 400, "locate.bad_geometry", "第 %d 个几何不是多边形",
+		              "geometry %d is not a polygon", (int)k);
 	}
-	return 0;
+	return ret;
 }
 
 /* --------------------------------------------------- raster geometry */
@@ -375,26 +390,29 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of the m values in v (reordered). */
+/* Median of the m > 0 values in v (reordered). */
 static double median(double *v, size_t m)
 {
 	qsort(v, m, sizeof(*v), cmp_double);
 	return v[m / 2];
 }
 
-/* Bounding boxes, and the raster. A cell is 1/CELLS_PER_POLYGON of the
+/* Polygon bboxes, and the raster. A cell is 1/CELLS_PER_POLYGON of the
  * median polygon extent, or CELL_EDGES median edge lengths when edges are
  * shorter (finely drawn boundaries), so that a boundary cell holds one or two
  * edges per polygon; then the longer side is clamped to RASTER_MIN_SIDE ..
  * RASTER_MAX_SIDE cells. Leaves nx = ny = 0 when no polygon has any area. */
-static int raster_choose(struct build *b, size_t n)
+static int build_raster(struct build *b, size_t n)
 {
 	struct locate_index *x = b->x;
 	size_t k, i, m = 0, step = b->nedges / EDGE_SAMPLES + 1;
 	double *v = malloc((n > EDGE_SAMPLES ? n : EDGE_SAMPLES) * sizeof(*v)), w, h, cell, side;
+	int ret = -1;
 
-	if (!v)
-		return oom(b);
+	if (!v) {
+		build_oom(b);
+		goto out;
+	}
 	x->x0 = x->y0 = INFINITY;
 	x->x1 = x->y1 = -INFINITY;
 	for (k = 0; k < n; k++) {
@@ -427,7 +445,7 @@ static int raster_choose(struct build *b, size_t n)
 		}
 		cell = fmin(cell, CELL_EDGES * median(v, m));
 		side = fmax(w, h) / cell;
-		if (!(side <= RASTER_MAX_SIDE))         /* also catches cell == 0 */
+		if (!(side <= RASTER_MAX_SIDE))         /* also when cell is 0 */
 			cell = fmax(w, h) / RASTER_MAX_SIDE;
 		else if (side < RASTER_MIN_SIDE)
 			cell = fmax(w, h) / RASTER_MIN_SIDE;
@@ -438,15 +456,18 @@ static int raster_choose(struct build *b, size_t n)
 		x->sx = x->nx / w;
 		x->sy = x->ny / h;
 		/* Margins absorb rounding in raster_col() and in the interpolation
-		 * of edge_register(); anything wider only costs a few extra edges. */
+		 * of build_register(); anything wider only costs a few extra edges. */
 		b->mx = 1e-3 * x->cw + 64 * DBL_EPSILON * (fabs(x->x0) + fabs(x->x1) + 1);
 		b->my = 1e-3 * x->ch + 64 * DBL_EPSILON * (fabs(x->y0) + fabs(x->y1) + 1);
 	}
+	ret = 0;
+out:
 	free(v);
-	return 0;
+	return ret;
 }
 
-/* First row whose centre is at or above y (ny when none). */
+/* First row whose centre is at or above y (ny when none), exactly as
+ * centre_y() computes centres. */
 static uint32_t row_from(const struct locate_index *x, double y)
 {
 	double f = ceil((y - x->y0) / x->ch - 0.5);
@@ -463,8 +484,10 @@ static uint32_t row_from(const struct locate_index *x, double y)
 
 /* Register edge ei of polygon k in every cell that any of its points can be
  * looked up in (raster_row/raster_col of the point, give or take the
- * margins), marking those cells as k's. */
-static int edge_register(struct build *b, uint32_t ei, int32_t k)
+ * margins), and stamp those cells with k. Any segment from a point looked up
+ * in a cell to that cell's centre stays in the cell, so every edge it can
+ * cross is registered there. */
+static int build_register(struct build *b, uint32_t ei, int32_t k)
 {
 	const struct locate_index *x = b->x;
 	const struct locate_seg *s = &b->edges[ei];
@@ -472,8 +495,10 @@ static int edge_register(struct build *b, uint32_t ei, int32_t k)
 	double xlo = fmin(s->ax, s->bx), xhi = fmax(s->ax, s->bx);
 	double t = (s->bx - s->ax) / (s->by - s->ay);
 	uint32_t r, r1 = raster_row(x, yhi + b->my), c, c0, c1;
+	int ret = 0;
 
-	for (r = raster_row(x, ylo - b->my); r <= r1; r++) {
+	for (r = raster_row(x, ylo - b->my); r <= r1 && ret == 0; r++) {
+		/* the part of the edge within the row's band, as an x range */
 		double bl = fmax(x->y0 + r * x->ch - b->my, ylo);
 		double bh = fmin(x->y0 + (r + 1) * x->ch + b->my, yhi);
 		double lo = xlo, hi = xhi;
@@ -489,59 +514,78 @@ static int edge_register(struct build *b, uint32_t ei, int32_t k)
 		c0 = raster_col(x, lo - b->mx);
 		c1 = raster_col(x, hi + b->mx);
 		if (grow((void **)&b->regs, &b->regs_cap, b->nregs + (c1 - c0 + 1),
-		         sizeof(b->regs[0])) < 0)
-			return oom(b);
-		for (c = c0; c <= c1; c++) {
-			uint32_t cell = r * x->nx + c;
-			b->regs[b->nregs++] = (struct reg){cell, ei};
-			b->stamp[cell] = k;
-		}
-	}
-	return 0;
-}
-
-/* Lists, for each row centre line of polygon k's rows [r0, r1), the edges
- * of k that straddle it (half-open: lower y <= centre < upper y) into
- * rowcount (CSR offsets) and rowedge. */
-static int straddlers(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
-{
-	const struct locate_index *x = b->x;
-	size_t i, total = 0, nrows = r1 - r0;
-	uint32_t r;
-
-	memset(b->rowcount, 0, (nrows + 1) * sizeof(b->rowcount[0]));
-	for (int pass = 0; pass < 2; pass++) {
-		for (i = b->first[k]; i < b->first[k + 1]; i++) {
-			const struct locate_seg *s = &b->edges[i];
-			uint32_t ra = row_from(x, fmin(s->ay, s->by));
-			uint32_t rb = row_from(x, fmax(s->ay, s->by));
-			for (r = ra; r < rb; r++) {
-				if (pass == 0)
-					b->rowcount[r - r0 + 1]++;
-				else
-					b->rowedge[b->rowcount[r - r0]++] = (uint32_t)i;
+		         sizeof(b->regs[0])) < 0) {
+			ret = build_oom(b);
+		} else {
+			for (c = c0; c <= c1; c++) {
+				uint32_t cell = r * x->nx + c;
+				b->regs[b->nregs++] = (struct reg){cell, ei};
+				b->stamp[cell] = k;
 			}
 		}
-		if (pass == 0) {
-			for (i = 0; i < nrows; i++)
-				b->rowcount[i + 1] += b->rowcount[i];
-			total = b->rowcount[nrows];
-			if (grow((void **)&b->rowedge, &b->rowedge_cap, total + 1, sizeof(b->rowedge[0])) < 0 ||
-			    grow((void **)&b->xs, &b->xs_cap, total + 1, sizeof(b->xs[0])) < 0)
-				return oom(b);
-		}
 	}
-	/* pass 2 advanced each row's offset to the next row's: shift back */
-	memmove(b->rowcount + 1, b->rowcount, nrows * sizeof(b->rowcount[0]));
-	b->rowcount[0] = 0;
-	return 0;
+	return ret;
 }
 
-/* Cells of rows [r0, r1) inside polygon k without any of its edges: set
- * full[] to k unless a lower polygon already covers them. Crossings are
- * interpolated in floating point; that is safe because every crossing lies
- * in a cell holding that edge, at least ~half a cell from such a centre. */
-static void fill_interior(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
+/* List, for each of polygon k's rows [r0, r1), the edges of k straddling
+ * the row's centre line (half-open: lower y <= centre < upper y), into
+ * rowstart (CSR offsets, row r at r - r0) and rowedge. */
+static int build_straddlers(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
+{
+	const struct locate_index *x = b->x;
+	size_t i, nrows = r1 - r0;
+	uint32_t r, *at = b->rowstart;
+	int ret = -1;
+
+	memset(at, 0, (nrows + 1) * sizeof(*at));
+	for (i = b->first[k]; i < b->first[k + 1]; i++) {     /* count */
+		const struct locate_seg *s = &b->edges[i];
+		uint32_t rb = row_from(x, fmax(s->ay, s->by));
+		for (r = row_from(x, fmin(s->ay, s->by)); r < rb; r++)
+			at[r - r0 + 1]++;
+	}
+	for (i = 0; i < nrows; i++)
+		at[i + 1] += at[i];
+	if (grow((void **)&b->rowedge, &b->rowedge_cap, at[nrows] + 1, sizeof(b->rowedge[0])) < 0 ||
+	    grow((void **)&b->xs, &b->xs_cap, at[nrows] + 1, sizeof(b->xs[0])) < 0) {
+		build_oom(b);
+		goto out;
+	}
+	for (i = b->first[k]; i < b->first[k + 1]; i++) {     /* fill, advancing at[] */
+		const struct locate_seg *s = &b->edges[i];
+		uint32_t rb = row_from(x, fmax(s->ay, s->by));
+		for (r = row_from(x, fmin(s->ay, s->by)); r < rb; r++)
+			b->rowedge[at[r - r0]++] = (uint32_t)i;
+	}
+	/* each at[r] now holds the start of row r + 1: shift back */
+	memmove(at + 1, at, nrows * sizeof(*at));
+	at[0] = 0;
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Sort the m doubles of v: insertion sort for the usual two or four. */
+static void sort_small(double *v, size_t m)
+{
+	if (m > 16) {
+		qsort(v, m, sizeof(*v), cmp_double);
+	} else {
+		for (size_t i = 1; i < m; i++)
+			for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+				double t = v[j];
+				v[j] = v[j - 1];
+				v[j - 1] = t;
+			}
+	}
+}
+
+/* Cells of rows [r0, r1) inside polygon k and without any of its edges: set
+ * full[] to k unless a lower polygon already covers them. Row by row, the
+ * crossings of the centre line are interpolated in floating point; that is
+ * safe here because a crossing lies in a cell the edge is registered in, so
+ * about half a cell or more from the centre of any cell without k's edges. */
+static void build_fill(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 {
 	const struct locate_index *x = b->x;
 	uint32_t r, c, c1;
@@ -550,23 +594,14 @@ static void fill_interior(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 	for (r = r0; r < r1; r++) {
 		double yc = centre_y(x, r);
 		m = 0;
-		for (i = b->rowcount[r - r0]; i < b->rowcount[r - r0 + 1]; i++) {
+		for (i = b->rowstart[r - r0]; i < b->rowstart[r - r0 + 1]; i++) {
 			const struct locate_seg *s = &b->edges[b->rowedge[i]];
 			b->xs[m++] = s->ax + (yc - s->ay) * ((s->bx - s->ax) / (s->by - s->ay));
 		}
 		if (m < 2)
 			continue;
-		if (m > 16) {
-			qsort(b->xs, m, sizeof(b->xs[0]), cmp_double);
-		} else {
-			for (i = 1; i < m; i++)
-				for (j = i; j > 0 && b->xs[j - 1] > b->xs[j]; j--) {
-					double t = b->xs[j];
-					b->xs[j] = b->xs[j - 1];
-					b->xs[j - 1] = t;
-				}
-		}
-		j = 0;
+		sort_small(b->xs, m);
+		j = 0;                          /* crossings left of the centre */
 		c1 = raster_col(x, b->xs[m - 1]);
 		for (c = raster_col(x, b->xs[0]); c <= c1; c++) {
 			size_t cell = (size_t)r * x->nx + c;
@@ -579,11 +614,12 @@ static void fill_interior(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 	}
 }
 
-/* Exact inside state of the centres of the cells where polygon k has edges
- * (registrations from reg0 on), by a horizontal ray to the right: edges that
- * straddle the centre line (half-open) with the centre strictly on their
- * left. This is the (d, e)-perturbed point-in-polygon test. */
-static void classify_centres(struct build *b, int32_t k, size_t reg0, uint32_t r0, uint32_t r1)
+/* Exact inside state of the centre of each cell where polygon k has edges
+ * (registrations from reg0 on), by a horizontal ray to the right: the edges
+ * straddling the centre line (half-open) with the centre strictly on their
+ * left. That is the point-in-polygon test of the centre moved by (d, e),
+ * the rule queries follow. Sets REG_INSIDE on the registrations. */
+static void build_centres(struct build *b, int32_t k, size_t reg0, uint32_t r0, uint32_t r1)
 {
 	const struct locate_index *x = b->x;
 	size_t i, j;
@@ -594,7 +630,7 @@ static void classify_centres(struct build *b, int32_t k, size_t reg0, uint32_t r
 			double px = centre_x(x, c), py = centre_y(x, r);
 			int in = 0;
 			if (r >= r0 && r < r1)
-				for (j = b->rowcount[r - r0]; j < b->rowcount[r - r0 + 1]; j++) {
+				for (j = b->rowstart[r - r0]; j < b->rowstart[r - r0 + 1]; j++) {
 					const struct locate_seg *s = &b->edges[b->rowedge[j]];
 					in ^= s->ay < s->by ?
 					      orient(s->ax, s->ay, s->bx, s->by, px, py) > 0 :
@@ -608,36 +644,33 @@ static void classify_centres(struct build *b, int32_t k, size_t reg0, uint32_t r
 	}
 }
 
-/* Register, fill and classify polygon k. */
-static int polygon_rasterize(struct build *b, int32_t k)
+/* Register, fill and classify polygon k. Polygons without area contain no
+ * point and are left out. */
+static int build_polygon(struct build *b, int32_t k)
 {
-	const struct locate_index *x = b->x;
 	const double *pb = &b->pbox[4 * k];
 	size_t reg0 = b->nregs, i;
 	uint32_t r0, r1;
+	int ret = 0;
 
-	if (b->first[k] == b->first[k + 1] || !(pb[2] > pb[0] && pb[3] > pb[1]))
-		return 0;                       /* no area: contains no point */
-	for (i = b->first[k]; i < b->first[k + 1]; i++)
-		if (edge_register(b, (uint32_t)i, k) < 0)
-			return -1;
-	r0 = row_from(x, pb[1]);
-	r1 = row_from(x, pb[3]);
-	if (r0 < r1) {
-		if (straddlers(b, k, r0, r1) < 0)
-			return -1;
-		fill_interior(b, k, r0, r1);
+	if (b->first[k] < b->first[k + 1] && pb[2] > pb[0] && pb[3] > pb[1]) {
+		for (i = b->first[k]; i < b->first[k + 1] && ret == 0; i++)
+			ret = build_register(b, (uint32_t)i, k);
+		r0 = row_from(b->x, pb[1]);
+		r1 = row_from(b->x, pb[3]);
+		if (ret == 0 && r0 < r1 && (ret = build_straddlers(b, k, r0, r1)) == 0)
+			build_fill(b, k, r0, r1);
+		if (ret == 0)
+			build_centres(b, k, reg0, r0, r1);
 	}
-	classify_centres(b, k, reg0, r0, r1);
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------- output */
 
-/* Sort the registrations by cell, keeping their order within a cell (which
- * is by polygon, then edge: the order they were registered in). A counting
- * sort: linear, and stable. */
-static int regs_sort(struct build *b)
+/* Sort the registrations by cell, keeping their order within a cell (by
+ * polygon, then edge: the order they were made in). A counting sort. */
+static int build_sort(struct build *b)
 {
 	size_t ncell = (size_t)b->x->nx * b->x->ny, i;
 	uint32_t *start = calloc(ncell + 1, sizeof(*start));
@@ -645,7 +678,7 @@ static int regs_sort(struct build *b)
 	int ret = -1;
 
 	if (!start || !out) {
-		oom(b);
+		build_oom(b);
 		goto out;
 	}
 	for (i = 0; i < b->nregs; i++)
@@ -665,10 +698,9 @@ out:
 	return ret;
 }
 
-/* Append n bytes to the blob; NULL when out of memory. */
-static void *blob_add(struct build *b, size_t n, size_t *cap)
+/* Append n bytes to the blob (capacity *cap); NULL when out of memory. */
+static void *blob_add(struct locate_index *x, size_t n, size_t *cap)
 {
-	struct locate_index *x = b->x;
 	void *p = NULL;
 
 	if (grow((void **)&x->blob, cap, x->blob_len + n, 1) == 0) {
@@ -678,62 +710,78 @@ static void *blob_add(struct build *b, size_t n, size_t *cap)
 	return p;
 }
 
-/* Turn the registrations, sorted by cell (then polygon, then edge), into the
- * raster and the boundary cell records. */
-static int emit(struct build *b)
+/* Write candidate k of a boundary cell, with the edges of registrations
+ * [i, j), each turned to have the centre (rx, ry) on its left. */
+static int build_cand(struct build *b, int32_t k, size_t i, size_t j, double rx, double ry,
+                      size_t *cap)
+{
+	struct locate_cand *cd = blob_add(b->x, sizeof(*cd) + (j - i) * sizeof(struct locate_seg), cap);
+	struct locate_seg *sg;
+	int ret = 0;
+
+	if (!cd) {
+		ret = build_oom(b);
+	} else {
+		cd->poly = k;
+		cd->nseg = (uint32_t)(j - i);
+		cd->inside = !!(b->regs[i].edge & REG_INSIDE);
+		for (sg = (struct locate_seg *)(cd + 1); i < j; i++, sg++) {
+			*sg = b->edges[b->regs[i].edge & ~REG_INSIDE];
+			if (side_of_edge(sg->ax, sg->ay, sg->bx, sg->by, rx, ry) < 0)
+				*sg = (struct locate_seg){sg->bx, sg->by, sg->ax, sg->ay};
+		}
+		b->x->ncands++;
+		b->x->nsegs += cd->nseg;
+	}
+	return ret;
+}
+
+/* Turn the registrations, sorted by cell, into the raster and the boundary
+ * cell records. A cell's candidates are its polygons with edges, lower than
+ * any polygon covering the whole cell (which becomes the fallback). */
+static int build_emit(struct build *b)
 {
 	struct locate_index *x = b->x;
 	size_t ncell = (size_t)x->nx * x->ny, i = 0, j, end, cap = 0, rec;
 	uint32_t cell;
+	int ret = 0;
 
-	for (cell = 0; cell < ncell; cell++) {
-		int32_t fm = b->full[cell];
+	for (cell = 0; cell < ncell && ret == 0; cell++) {
+		int32_t fm = b->full[cell], k;
 		struct locate_bcell head = {centre_x(x, cell % x->nx), centre_y(x, cell / x->nx), fm, 0};
 		rec = x->blob_len;
 		for (end = i; end < b->nregs && b->regs[end].cell == cell; end++)
 			;
-		for (; i < end; i = j) {
-			uint32_t e0 = b->regs[i].edge & ~REG_INSIDE;
-			int32_t k = b->edge_poly[e0];
-			struct locate_cand *cd;
-			struct locate_seg *sg;
+		for (; i < end && ret == 0; i = j) {
+			k = b->edge_poly[b->regs[i].edge & ~REG_INSIDE];
 			for (j = i; j < end && b->edge_poly[b->regs[j].edge & ~REG_INSIDE] == k; j++)
 				;
 			if (fm >= 0 && k > fm)
 				continue;               /* a lower polygon covers the cell */
-			if (!head.ncand++ && !blob_add(b, sizeof(head), &cap))
-				return oom(b);
-			if (!(cd = blob_add(b, sizeof(*cd) + (j - i) * sizeof(*sg), &cap)))
-				return oom(b);
-			cd->poly = k;
-			cd->nseg = (uint32_t)(j - i);
-			cd->inside = !!(b->regs[i].edge & REG_INSIDE);
-			sg = (struct locate_seg *)(cd + 1);
-			for (size_t t = i; t < j; t++, sg++) {
-				*sg = b->edges[b->regs[t].edge & ~REG_INSIDE];
-				if (side_of_edge(sg->ax, sg->ay, sg->bx, sg->by, head.rx, head.ry) < 0)
-					*sg = (struct locate_seg){sg->bx, sg->by, sg->ax, sg->ay};
-			}
-			x->ncands++;
-			x->nsegs += j - i;
+			if (!head.ncand++ && !blob_add(x, sizeof(head), &cap))
+				ret = build_oom(b);
+			else
+				ret = build_cand(b, k, i, j, head.rx, head.ry, &cap);
 		}
 		i = end;
-		if (!head.ncand) {
+		if (ret < 0) {
+			/* out of memory */
+		} else if (!head.ncand) {
 			x->cells[cell] = fm;
 		} else if (rec / 8 >= INT32_MAX - 2) {
-			return err_set(b->e, 400, "locate.too_many", "边界单元过多", "too many boundary cells");
+			ret = err_set(b->e, 400, "locate.too_many", "边界单元过多", "too many boundary cells");
 		} else {
 			memcpy(x->blob + rec, &head, sizeof(head));
 			x->cells[cell] = -2 - (int32_t)(rec / 8);
 			x->nbcells++;
 		}
 	}
-	if (x->blob_len) {                      /* give back the slack of the doubling */
+	if (ret == 0 && x->blob_len) {          /* give back the slack of the doubling */
 		unsigned char *p = realloc(x->blob, x->blob_len);
 		if (p)
 			x->blob = p;
 	}
-	return 0;
+	return ret;
 }
 
 static void build_release(struct build *b)
@@ -746,68 +794,73 @@ static void build_release(struct build *b)
 	free(b->stamp);
 	free(b->state);
 	free(b->regs);
-	free(b->rowcount);
+	free(b->rowstart);
 	free(b->rowedge);
 	free(b->xs);
 }
 
 /* Build the index: read the polygons' edges, choose the raster, rasterize
- * polygon by polygon (in index order, so "lowest index wins" falls out of the
- * order), then sort the registrations by cell and emit. */
+ * polygon by polygon in index order (so the lowest index covering a cell is
+ * the first one met), sort the registrations by cell and emit the records.
+ * NULL with e set: 400 locate.bad_geometry, 400 locate.too_many, 500
+ * locate.oom. */
 struct locate_index *locate_build(GEOSContextHandle_t h, const GEOSGeometry *const *polys,
                                   size_t n, struct err *e)
 {
 	struct build b = {.h = h ? h : geo_ctx(), .e = e};
-	struct locate_index *x = calloc(1, sizeof(*x));
+	struct locate_index *x = NULL;
 	size_t k, ncell;
+	int ok = 0;
 
-	b.x = x;
-	if (!x || !(b.first = calloc(n + 1, sizeof(*b.first))) ||
-	    !(b.pbox = malloc((n ? n : 1) * 4 * sizeof(*b.pbox)))) {
-		oom(&b);
-		goto fail;
-	}
 	if (n >= INT32_MAX) {
 		err_set(e, 400, "locate.too_many", "多边形过多", "too many polygons");
-		goto fail;
+		goto out;
+	}
+	if (!(b.x = x = calloc(1, sizeof(*x))) || !(b.first = calloc(n + 1, sizeof(*b.first))) ||
+	    !(b.pbox = malloc((n ? n : 1) * 4 * sizeof(*b.pbox)))) {
+		build_oom(&b);
+		goto out;
 	}
 	x->n = n;
 	for (k = 0; k < n; k++) {
 		b.first[k] = b.nedges;
 		if (polys[k] && !GEOSisEmpty_r(b.h, polys[k]) &&
-		    geom_add(&b, (int32_t)k, polys[k], 0) < 0)
-			goto fail;
+		    build_geom(&b, (int32_t)k, polys[k], 0) < 0)
+			goto out;
 	}
 	b.first[n] = b.nedges;
 	if (b.nedges >= REG_INSIDE) {
 		err_set(e, 400, "locate.too_many", "边过多", "too many edges");
-		goto fail;
+		goto out;
 	}
-	if (raster_choose(&b, n) < 0)
-		goto fail;
-	if (!x->nx)
-		goto done;
+	if (build_raster(&b, n) < 0)
+		goto out;
+	if (!x->nx) {
+		ok = 1;                         /* no area anywhere: always -1 */
+		goto out;
+	}
 	ncell = (size_t)x->nx * x->ny;
 	if (!(x->cells = malloc(ncell * sizeof(*x->cells))) ||
 	    !(b.full = malloc(ncell * sizeof(*b.full))) ||
 	    !(b.stamp = malloc(ncell * sizeof(*b.stamp))) ||
 	    !(b.state = calloc(ncell, sizeof(*b.state))) ||
-	    !(b.rowcount = malloc((x->ny + 2) * sizeof(*b.rowcount)))) {
-		oom(&b);
-		goto fail;
+	    !(b.rowstart = malloc((x->ny + 2) * sizeof(*b.rowstart)))) {
+		build_oom(&b);
+		goto out;
 	}
-	memset(b.full, 0xff, ncell * sizeof(*b.full));    /* -1 */
+	memset(b.full, 0xff, ncell * sizeof(*b.full));    /* all -1 */
 	memset(b.stamp, 0xff, ncell * sizeof(*b.stamp));
 	for (k = 0; k < n; k++)
-		if (polygon_rasterize(&b, (int32_t)k) < 0)
-			goto fail;
-	if (regs_sort(&b) < 0 || emit(&b) < 0)
-		goto fail;
-done:
+		if (build_polygon(&b, (int32_t)k) < 0)
+			goto out;
+	if (build_sort(&b) < 0 || build_emit(&b) < 0)
+		goto out;
+	ok = 1;
+out:
 	build_release(&b);
+	if (!ok) {
+		locate_free(x);
+		x = NULL;
+	}
 	return x;
-fail:
-	build_release(&b);
-	locate_free(x);
-	return NULL;
 }

@@ -438,6 +438,96 @@ static void test_shared_edges_and_vertices(void **state)
 	fixture_free(&fx);
 }
 
+/* The tie-breaking rule itself, for polygons with small dyadic coordinates
+ * (where double arithmetic is exact): q is in a polygon when an odd number
+ * of its edges straddle q's y (lower y <= qy < upper y) with q strictly to
+ * their left. That is point-in-polygon for q moved by (d, e), 0 < e << d. */
+static int rule_inside(const double *edges, size_t nedges, double qx, double qy)
+{
+	int in = 0;
+
+	for (size_t i = 0; i < nedges; i++) {
+		const double *e = &edges[4 * i];
+		const double *lo = e[1] < e[3] ? e : e + 2, *hi = e[1] < e[3] ? e + 2 : e;
+		if ((e[1] > qy) != (e[3] > qy))
+			in ^= (lo[0] - qx) * (hi[1] - qy) - (lo[1] - qy) * (hi[0] - qx) > 0;
+	}
+	return in;
+}
+
+/* Append the edges of a WKT polygon's rings to edges[] (4 doubles each). */
+static size_t rule_edges(const GEOSGeometry *g, double *edges, size_t max)
+{
+	GEOSContextHandle_t h = geo_ctx();
+	int nr = GEOSGetNumInteriorRings_r(h, g);
+	size_t n = 0;
+
+	for (int r = -1; r < nr; r++) {
+		const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, g) : GEOSGetInteriorRingN_r(h, g, r);
+		const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+		unsigned int m;
+		GEOSCoordSeq_getSize_r(h, cs, &m);
+		for (unsigned int i = 0; i + 1 < m && n < max; i++, n++) {
+			GEOSCoordSeq_getXY_r(h, cs, i, &edges[4 * n], &edges[4 * n + 1]);
+			GEOSCoordSeq_getXY_r(h, cs, i + 1, &edges[4 * n + 2], &edges[4 * n + 3]);
+		}
+	}
+	return n;
+}
+
+/* Every point of a 1/32 lattice, over a triangle tiling with an overlapping
+ * concave polygon with a hole, gets exactly the rule's answer. The lattice
+ * hits vertices, edges, cell centres and cell borders, so segments from a
+ * centre to the query run along edges and through vertices, horizontally,
+ * vertically and diagonally. */
+static void test_lattice_rule(void **state)
+{
+	struct fixture fx = {0};
+	const int N = 8;
+	double *edges[2 * 8 * 8 + 1];
+	size_t nedges[2 * 8 * 8 + 1];
+	char buf[256];
+
+	fx.n = (size_t)(2 * N * N + 1);
+	fx.g = calloc(fx.n, sizeof(*fx.g));
+	assert_non_null(fx.g);
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++) {
+			snprintf(buf, sizeof(buf), "POLYGON((%d %d, %d %d, %d %d, %d %d))",
+			         i, j, i + 1, j, i, j + 1, i, j);
+			fx.g[2 * (i * N + j)] = wkt(buf);
+			snprintf(buf, sizeof(buf), "POLYGON((%d %d, %d %d, %d %d, %d %d))",
+			         i + 1, j, i + 1, j + 1, i, j + 1, i + 1, j);
+			fx.g[2 * (i * N + j) + 1] = wkt(buf);
+		}
+	/* vertices on cell centres' rows and columns (odd multiples of 1/16)
+	 * and between them, on the lattice */
+	fx.g[2 * N * N] = wkt("POLYGON((6 2, 12 2, 12 7, 9.03125 4.5625, 6 7, 6 2),"
+	                      " (7.0625 3.0625, 7.53125 2.5625, 11 3.0625, 7.0625 3.0625))");
+	for (size_t k = 0; k < fx.n; k++) {
+		edges[k] = malloc(64 * 4 * sizeof(double));
+		assert_non_null(edges[k]);
+		nedges[k] = rule_edges(fx.g[k], edges[k], 64);
+	}
+	fixture_build(&fx);
+	/* the point of the lattice: cells of 1/8 from (0, 0), centres on it */
+	assert_true(fx.idx->cw == 0.125 && fx.idx->ch == 0.125);
+	assert_true(fx.idx->x0 == 0 && fx.idx->y0 == 0);
+	for (int a = -32; a <= 13 * 32; a++)
+		for (int b = -32; b <= 9 * 32; b++) {
+			double x = a / 32.0, y = b / 32.0;
+			long want = -1, got = locate_find(fx.idx, x, y);
+			for (size_t k = 0; k < fx.n && want < 0; k++)
+				if (rule_inside(edges[k], nedges[k], x, y))
+					want = (long)k;
+			if (got != want)
+				fail_msg("(%g, %g): got %ld, rule says %ld", x, y, got, want);
+		}
+	for (size_t k = 0; k < fx.n; k++)
+		free(edges[k]);
+	fixture_free(&fx);
+}
+
 /* Axis-aligned rectangles (horizontal edges everywhere) and queries exactly
  * on raster cell borders and one ulp either side of them. */
 static void test_cell_borders(void **state)
@@ -587,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_concave_and_multipolygons),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test(test_shared_edges_and_vertices),
+		cmocka_unit_test(test_lattice_rule),
 		cmocka_unit_test(test_cell_borders),
 		cmocka_unit_test(test_empty_and_degenerate),
 		cmocka_unit_test(test_threads),
