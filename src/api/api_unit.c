@@ -47,14 +47,16 @@ static int reply_unknown(struct http_req *req, const char *code)
 
 /* ----------------------------------------------------------- search */
 
-struct search_ctx { json_t *arr; };
+struct search_ctx { json_t *arr; const struct org_model *m; };
 
 static int search_row(void *p, const struct unit_rec *u, const void *wkb, size_t n)
 {
 	struct search_ctx *c = p;
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "code", u->code, "name", u->name,
 	                      "level", unit_level_name(u->level), "kind", u->kind);
+	const struct org_unit *pu = orgmodel_find(c->m, u->parent);
 	json_object_set_new(j, "parent", u->parent[0] ? json_string(u->parent) : json_null());
+	json_object_set_new(j, "parent_name", pu ? json_string(pu->rec.name) : json_null());
 	json_array_append_new(c->arr, j);
 	return 0;
 }
@@ -77,9 +79,11 @@ int api_unit_search(struct http_req *req)
 	if (api_query_int_or_reply(req, "limit", 20, 1, 100, &limit) < 0)
 		return 0;
 	c.arr = json_array();
+	c.m = org_holder_get(&api_app(req)->org);
 	db = db_pool_get(api_app(req)->pool);
 	rc = store_unit_search(db, q, (int)limit, search_row, &c, &e);
 	db_pool_put(api_app(req)->pool, db);
+	orgmodel_release((struct org_model *)c.m);
 	if (rc < 0) {
 		json_decref(c.arr);
 		return http_reply_err(req, &e);
@@ -153,15 +157,13 @@ static int geo_row(void *p, const struct unit_rec *u, const void *wkb, size_t n)
 	props = json_pack("{s:s, s:s, s:s, s:s}", "code", u->code, "name", u->name,
 	                  "level", unit_level_name(u->level), "kind", u->kind);
 	if (ou) {
-		const struct post_rec *head = orgmodel_staff(ou, u->level == LEVEL_GRID ? "grid_worker" :
-		                                             u->level == LEVEL_AREA ? "grid_leader" :
-		                                             u->level == LEVEL_COMMUNITY ? "station_head" : "");
+		const struct post_rec *head = orgmodel_head(ou);
 		json_object_set_new(props, "households", json_integer(u->level == LEVEL_GRID ?
 		                    (u->households > 0 ? u->households : 0) : ou->sum_households));
 		json_object_set_new(props, "population", json_integer(u->level == LEVEL_GRID ?
 		                    (u->population > 0 ? u->population : 0) : ou->sum_population));
 		json_object_set_new(props, "grids", json_integer(u->level == LEVEL_GRID ? 1 : ou->n_grids));
-		json_object_set_new(props, "head", head ? json_string(head->name) : json_null());
+		json_object_set_new(props, "head", orgmodel_contact_json(head));
 	}
 	{
 		double cx, cy;

@@ -170,6 +170,27 @@ const struct post_rec *orgmodel_staff(const struct org_unit *u, const char *role
 	return NULL;
 }
 
+const struct post_rec *orgmodel_head(const struct org_unit *u)
+{
+	const struct post_rec *p = NULL;
+
+	if (!u)
+		return NULL;
+	switch (u->rec.level) {
+	case LEVEL_GRID: return orgmodel_staff(u, "grid_worker");
+	case LEVEL_AREA: return orgmodel_staff(u, "grid_leader");
+	case LEVEL_COMMUNITY:
+		return (p = orgmodel_staff(u, "station_head")) ? p : orgmodel_staff(u, "chief_station_head");
+	case LEVEL_TOWN:
+		for (size_t i = 0; i < u->nstaff; i++)
+			if (!strcmp(u->staff[i].role, "leader_group") && !strcmp(u->staff[i].title, "组长"))
+				return &u->staff[i];
+		return orgmodel_staff(u, "leader_group");
+	default:
+		return NULL;
+	}
+}
+
 const struct org_unit *orgmodel_ancestor(const struct org_model *m, const struct org_unit *u, int level)
 {
 	while (u && u->rec.level > level)
@@ -187,7 +208,7 @@ static json_t *staff_json(const struct post_rec *p)
 	return j;
 }
 
-static json_t *contact_json(const struct post_rec *p)
+json_t *orgmodel_contact_json(const struct post_rec *p)
 {
 	if (!p)
 		return json_null();
@@ -249,11 +270,9 @@ static json_t *children_json(const struct org_model *m, const struct org_unit *u
 	for (size_t i = 0; i < u->nchildren; i++) {
 		const struct org_unit *c = &m->units[u->children[i]];
 		json_t *cj = orgmodel_unit_brief(c);
-		const struct post_rec *lead = orgmodel_staff(c, c->rec.level == LEVEL_GRID ? "grid_worker" :
-		                                             c->rec.level == LEVEL_AREA ? "grid_leader" :
-		                                             c->rec.level == LEVEL_COMMUNITY ? "station_head" : "");
+		const struct post_rec *lead = orgmodel_head(c);
 		add_stats(cj, c);
-		json_object_set_new(cj, "head", contact_json(lead));
+		json_object_set_new(cj, "head", orgmodel_contact_json(lead));
 		json_array_append_new(arr, cj);
 	}
 	return json_pack("{s:o, s:o}", "unit", orgmodel_unit_brief(u), "children", arr);
@@ -265,11 +284,9 @@ static json_t *locate_json(const struct org_model *m, const struct org_unit *g)
 	const struct org_unit *comm = orgmodel_ancestor(m, g, LEVEL_COMMUNITY);
 	const struct org_unit *town = orgmodel_ancestor(m, g, LEVEL_TOWN);
 	const struct org_unit *dist = orgmodel_ancestor(m, g, LEVEL_DISTRICT);
-	const struct post_rec *head = orgmodel_staff(comm, "station_head");
+	const struct post_rec *head = orgmodel_head(comm);
 	json_t *grid = orgmodel_unit_brief(g);
 
-	if (!head)
-		head = orgmodel_staff(comm, "chief_station_head");
 	add_stats(grid, g);
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}}",
 	                 "grid", grid,
@@ -278,9 +295,9 @@ static json_t *locate_json(const struct org_model *m, const struct org_unit *g)
 	                 "town", town ? orgmodel_unit_brief(town) : json_null(),
 	                 "district", dist ? orgmodel_unit_brief(dist) : json_null(),
 	                 "contacts",
-	                 "grid_worker", contact_json(orgmodel_staff(g, "grid_worker")),
-	                 "grid_leader", contact_json(orgmodel_staff(area, "grid_leader")),
-	                 "station_head", contact_json(head));
+	                 "grid_worker", orgmodel_contact_json(orgmodel_staff(g, "grid_worker")),
+	                 "grid_leader", orgmodel_contact_json(orgmodel_staff(area, "grid_leader")),
+	                 "station_head", orgmodel_contact_json(head));
 }
 
 static int dump(json_t *j, char **out, size_t *len)
@@ -314,7 +331,8 @@ struct org_model *orgmodel_load(struct db *db, struct err *e)
 	    store_unit_list(db, 0, NULL, 0, add_unit, &c, e) != 0)
 		goto fail;
 	/* bsearch needs strcmp order, whatever the database's collation */
-	qsort(m->units, m->nunits, sizeof(m->units[0]), cmp_units);
+	if (m->nunits)
+		qsort(m->units, m->nunits, sizeof(m->units[0]), cmp_units);
 	if (store_unit_list(db, LEVEL_GRID, NULL, 1, add_grid_geom, &c, e) != 0 ||
 	    store_posts_all_current(db, add_post, &c, e) != 0 ||
 	    link_tree(m, e) < 0)

@@ -65,6 +65,12 @@ const struct org_unit *orgmodel_locate(const struct org_model *m, double lon, do
 json_t *orgmodel_unit_brief(const struct org_unit *u);
 /* The staff member of `role` on u, or NULL. */
 const struct post_rec *orgmodel_staff(const struct org_unit *u, const char *role);
+/* Who heads u: the grid worker of a grid, the grid leader of an area, the
+ * station head (or chief station head) of a community, the leadership
+ * group's 组长 of a town; NULL when vacant. */
+const struct post_rec *orgmodel_head(const struct org_unit *u);
+/* {name, phone, title} of a post, or JSON null. New reference. */
+json_t *orgmodel_contact_json(const struct post_rec *p);
 /* Ancestor of u at level, or NULL. */
 const struct org_unit *orgmodel_ancestor(const struct org_model *m, const struct org_unit *u, int level);
 

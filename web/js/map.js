@@ -296,7 +296,7 @@ export class MapView {
     if (p.level !== 'grid') rows.push(['网格', `${fmtInt(p.grids)} 个`]);
     // Heads: 网格员 of a grid, 网格长 of an area, 站长 of a community; the API
     // names none for a town.
-    const headRole = { grid: '网格员', area: '网格长', community: '站长' }[p.level];
+    const headRole = { grid: '网格员', area: '网格长', community: '站长', town: '领导小组组长' }[p.level];
     const h = this.heads.get(params.name);
     const head = h ? `${h.name}${h.phone ? ' ' + h.phone : ''}` : typeof p.head === 'string' ? p.head : p.head?.name;
     if (headRole || head) rows.push([headRole || '负责人', head || '暂未配备']);
