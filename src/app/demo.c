@@ -599,6 +599,10 @@ static int town_seeds(struct demo *d, double *xy, struct err *e)
 				best = s;
 			}
 		}
+		if (best == ns) {
+			err_set(e, 500, "demo.towns", "无法在边界内放置镇街", "cannot place the towns inside the outline");
+			goto out;
+		}
 		used[best] = 1;
 		xy[2 * t] = sxy[2 * best];
 		xy[2 * t + 1] = sxy[2 * best + 1];
