@@ -53,6 +53,16 @@ static const struct cli_command commands[] = {
 	 "\n"
 	 "Prints the grid containing the point, as GET /api/v1/locate answers it.\n"
 	 "Exit 3 when the point lies outside every grid.\n"},
+	{"migrate", cmd_migrate, "在数据库之间迁移整套部署 / copy a deployment between databases",
+	 "usage: wangge migrate --from URL --to URL\n"
+	 "\n"
+	 "Copies everything (units and their geometry, people, posts, settings, and\n"
+	 "whatever later versions add) from one database to another, e.g.\n"
+	 "  wangge migrate --from sqlite:wangge.db --to postgresql://wangge@db/wangge\n"
+	 "Both are brought to the newest schema first. The target's wangge tables are\n"
+	 "replaced in one transaction, so a failure leaves it as it was and a rerun\n"
+	 "gives the same result. Afterwards row counts and checksums of every table\n"
+	 "are compared; exit 0 only when they all agree.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -37,5 +37,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

@@ -232,6 +232,25 @@ static int migrate_locked(struct db *db, struct err *e)
 	return 0;
 }
 
+int db_sync_identity(struct db *db, const char *table, const char *column, struct err *e)
+{
+	char sql[512];
+
+	if (!db->drv->sync_identity_sql)
+		return 0;
+	for (const char *p = table; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return err_set(e, 500, "db.bad_identifier", "标识符无效", "bad identifier '%s'", table);
+	for (const char *p = column; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return err_set(e, 500, "db.bad_identifier", "标识符无效", "bad identifier '%s'", column);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(sql, sizeof(sql), db->drv->sync_identity_sql, table, column, column, table);
+#pragma GCC diagnostic pop
+	return db_exec(db, sql, e);
+}
+
 /* ------------------------------------------------- between instances */
 
 static int channel_ok(const char *c, struct err *e)

@@ -78,6 +78,11 @@ int db_migrate(struct db *db, struct err *e);
 /* Current schema version (0 for an empty database). */
 int db_schema_version(struct db *db, int *out, struct err *e);
 
+/* After inserting rows with explicit ids into table.column (an @ID@ column),
+ * move the id generator past them (PostgreSQL setval; nothing on SQLite).
+ * table and column are identifiers from the code, never from input. */
+int db_sync_identity(struct db *db, const char *table, const char *column, struct err *e);
+
 /* --- between instances -------------------------------------------------- */
 /* Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Channel names are
  * [a-z0-9_], at most 48 bytes; payloads at most 7,900 bytes. On SQLite they

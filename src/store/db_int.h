@@ -40,6 +40,10 @@ struct db_driver {
 	int (*listen)(struct db *db, const char *channel, struct err *e);
 	int (*wait_notification)(struct db *db, int timeout_ms, char *channel, size_t cn,
 	                         char *payload, size_t pn, struct err *e);
+	/* After rows were inserted with explicit values in an auto-increment
+	 * column: SQL (with %s for table, then column) that moves the id
+	 * generator past them, or NULL when the dialect needs nothing. */
+	const char *sync_identity_sql;
 	int (*try_lock)(struct db *db, int64_t key, int *got, struct err *e);
 	int (*unlock)(struct db *db, int64_t key, struct err *e);
 };

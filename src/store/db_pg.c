@@ -499,6 +499,8 @@ const struct db_driver db_pg_driver = {
 	.notify = pg_notify,
 	.listen = pg_listen,
 	.wait_notification = pg_wait_notification,
+	.sync_identity_sql = "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
+	                     "(SELECT COALESCE(MAX(%s), 0) + 1 FROM %s), false)",
 	.try_lock = pg_try_lock,
 	.unlock = pg_unlock,
 };
