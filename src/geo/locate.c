@@ -43,6 +43,8 @@
 #define CELLS_PER_POLYGON 8.0    /* typical polygon extent, in cells */
 #define CELL_EDGES 2.0           /* a cell is at most this many typical edge lengths */
 #define EDGE_SAMPLES 65536       /* edges sampled for their typical length */
+#define REGS_PER_EDGE 16.0       /* edge-in-cell registrations per edge, at most */
+#define REGS_MIN 1e6             /* (or this many in all) before coarsening */
 
 _Static_assert(sizeof(struct locate_bcell) % 8 == 0 && sizeof(struct locate_cand) % 8 == 0 &&
                sizeof(struct locate_seg) % 8 == 0, "boundary records stay 8-byte aligned");
@@ -397,11 +399,25 @@ static double median(double *v, size_t m)
 	return v[m / 2];
 }
 
+/* About how many cells the edges will be registered in with square cells
+ * of side `cell`: a segment touches at most rows + columns cells. */
+static double regs_estimate(const struct build *b, double cell)
+{
+	double n = 0;
+
+	for (size_t i = 0; i < b->nedges; i++) {
+		const struct locate_seg *s = &b->edges[i];
+		n += (fabs(s->bx - s->ax) + fabs(s->by - s->ay)) / cell + 2;
+	}
+	return n;
+}
+
 /* Polygon bboxes, and the raster. A cell is 1/CELLS_PER_POLYGON of the
  * median polygon extent, or CELL_EDGES median edge lengths when edges are
  * shorter (finely drawn boundaries), so that a boundary cell holds one or two
  * edges per polygon; then the longer side is clamped to RASTER_MIN_SIDE ..
- * RASTER_MAX_SIDE cells. Leaves nx = ny = 0 when no polygon has any area. */
+ * RASTER_MAX_SIDE cells, and coarsened if the edges would be registered in
+ * too many cells. Leaves nx = ny = 0 when no polygon has any area. */
 static int build_raster(struct build *b, size_t n)
 {
 	struct locate_index *x = b->x;
@@ -449,6 +465,12 @@ static int build_raster(struct build *b, size_t n)
 			cell = fmax(w, h) / RASTER_MAX_SIDE;
 		else if (side < RASTER_MIN_SIDE)
 			cell = fmax(w, h) / RASTER_MIN_SIDE;
+		/* Hostile mixes (many long edges among short ones) would register
+		 * each long edge in thousands of cells: coarsen until the estimate
+		 * of registrations fits REGS_PER_EDGE per edge. */
+		while (fmax(w, h) / cell > 2 * RASTER_MIN_SIDE &&
+		       regs_estimate(b, cell) > fmax(REGS_MIN, REGS_PER_EDGE * (double)b->nedges))
+			cell *= 2;
 		x->nx = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(w / cell)));
 		x->ny = (uint32_t)fmin(RASTER_MAX_SIDE, fmax(1, ceil(h / cell)));
 		x->cw = w / x->nx;

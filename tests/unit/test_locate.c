@@ -368,6 +368,57 @@ static void test_concave_and_multipolygons(void **state)
 	fixture_free(&fx);
 }
 
+/* A hostile mix: a comb of 2,000 teeth running the full height (long edges)
+ * whose base is 20,000 tiny steps (short edges, which would make the cells
+ * tiny). The raster must coarsen rather than register every long edge in
+ * thousands of cells; the answers stay exact. */
+static void test_long_and_short_edges(void **state)
+{
+	GEOSContextHandle_t h = geo_ctx();
+	struct fixture fx = {0};
+	size_t nteeth = 2000, nsteps = 20000, n = 0, cap = 4 * nteeth + 2 * nsteps + 8;
+	GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)cap, 2);
+	GEOSGeometry *ring;
+
+	assert_non_null(cs);
+	for (size_t i = 0; i < nsteps; i++) {       /* staircase base, left to right */
+		double x = 10.0 * (double)i / (double)nsteps;
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x, (i % 2) * 1e-4);
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x + 5e-4, (i % 2) * 1e-4);
+	}
+	GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, 10, 1);
+	for (size_t t = nteeth; t-- > 0;) {         /* teeth, right to left */
+		double x = 10.0 * (double)t / (double)nteeth;
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x + 0.004, 1);
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x + 0.004, 10);
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x + 0.002, 10);
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, x + 0.002, 1);
+	}
+	GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, 0, 1);
+	GEOSCoordSeq_setXY_r(h, cs, (unsigned)n++, 0, 0);
+	assert_true(n <= cap);
+	for (size_t i = n; i < cap; i++)            /* pad with the closing point */
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, 0, 0);
+	ring = GEOSGeom_createLinearRing_r(h, cs);
+	assert_non_null(ring);
+	fx.n = 1;
+	fx.g = calloc(1, sizeof(*fx.g));
+	assert_non_null(fx.g);
+	fx.g[0] = GEOSGeom_createPolygon_r(h, ring, NULL, 0);
+	if (GEOSisValid_r(h, fx.g[0]) != 1) {
+		char *why = GEOSisValidReason_r(h, fx.g[0]);
+		print_error("%s\n", why);
+		GEOSFree_r(h, why);
+		fail();
+	}
+	fixture_build(&fx);
+	print_message("comb: raster %ux%u, index %zu bytes\n", fx.idx->nx, fx.idx->ny,
+	              locate_memory(fx.idx));
+	assert_true(locate_memory(fx.idx) < 64u << 20);
+	check_random(&fx, 20000, 41, 0.01);         /* GEOS crosses ~4,000 teeth per point */
+	fixture_free(&fx);
+}
+
 /* Overlapping polygons: the lowest index wins, as in GEOS's answer. */
 static void test_overlaps(void **state)
 {
@@ -675,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_voronoi_baiyun),
 		cmocka_unit_test(test_voronoi_mixed_sizes),
 		cmocka_unit_test(test_concave_and_multipolygons),
+		cmocka_unit_test(test_long_and_short_edges),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test(test_shared_edges_and_vertices),
 		cmocka_unit_test(test_lattice_rule),
