@@ -254,6 +254,12 @@ struct reg {
 };
 #define REG_INSIDE 0x80000000u
 
+/* An edge crossing a row's centre line. */
+struct crossing {
+	double x;                       /* where, in floating point */
+	uint32_t edge;                  /* index in build.edges */
+};
+
 /* Working state of locate_build(). */
 struct build {
 	GEOSContextHandle_t h;
@@ -272,11 +278,10 @@ struct build {
 	uint8_t *state;                 /* per cell: centre inside the polygon of stamp */
 	struct reg *regs;               /* registrations, polygon by polygon */
 	size_t nregs, regs_cap;
-	uint32_t *rowstart;             /* scanline: CSR offsets into rowedge per row */
-	uint32_t *rowedge;              /* scanline: edges straddling each row's centre line */
-	size_t rowedge_cap;
-	double *xs;                     /* scanline: crossings of one row */
-	size_t xs_cap;
+	uint32_t *rowstart;             /* scanline: CSR offsets into cross per row */
+	struct crossing *cross;         /* scanline: edges straddling each row's centre
+	                                   line, sorted by where they cross it */
+	size_t cross_cap;
 };
 
 static int build_oom(struct build *b)
@@ -390,6 +395,27 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+static int cmp_crossing(const void *a, const void *b)
+{
+	double x = ((const struct crossing *)a)->x, y = ((const struct crossing *)b)->x;
+	return (x > y) - (x < y);
+}
+
+/* Sort m crossings by x: insertion sort for the usual two or four. */
+static void sort_crossings(struct crossing *v, size_t m)
+{
+	if (m > 16) {
+		qsort(v, m, sizeof(*v), cmp_crossing);
+	} else {
+		for (size_t i = 1; i < m; i++)
+			for (size_t j = i; j > 0 && v[j - 1].x > v[j].x; j--) {
+				struct crossing t = v[j];
+				v[j] = v[j - 1];
+				v[j - 1] = t;
+			}
+	}
 }
 
 /* Median of the m > 0 values in v (reordered). */
@@ -550,9 +576,9 @@ static int build_register(struct build *b, uint32_t ei, int32_t k)
 }
 
 /* List, for each of polygon k's rows [r0, r1), the edges of k straddling
- * the row's centre line (half-open: lower y <= centre < upper y), into
- * rowstart (CSR offsets, row r at r - r0) and rowedge. */
-static int build_straddlers(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
+ * the row's centre line (half-open: lower y <= centre < upper y) and where
+ * they cross it, sorted by x: into cross[], row r from rowstart[r - r0]. */
+static int build_crossings(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 {
 	const struct locate_index *x = b->x;
 	size_t i, nrows = r1 - r0;
@@ -568,67 +594,51 @@ static int build_straddlers(struct build *b, int32_t k, uint32_t r0, uint32_t r1
 	}
 	for (i = 0; i < nrows; i++)
 		at[i + 1] += at[i];
-	if (grow((void **)&b->rowedge, &b->rowedge_cap, at[nrows] + 1, sizeof(b->rowedge[0])) < 0 ||
-	    grow((void **)&b->xs, &b->xs_cap, at[nrows] + 1, sizeof(b->xs[0])) < 0) {
+	if (grow((void **)&b->cross, &b->cross_cap, at[nrows] + 1, sizeof(b->cross[0])) < 0) {
 		build_oom(b);
 		goto out;
 	}
 	for (i = b->first[k]; i < b->first[k + 1]; i++) {     /* fill, advancing at[] */
 		const struct locate_seg *s = &b->edges[i];
 		uint32_t rb = row_from(x, fmax(s->ay, s->by));
-		for (r = row_from(x, fmin(s->ay, s->by)); r < rb; r++)
-			b->rowedge[at[r - r0]++] = (uint32_t)i;
+		for (r = row_from(x, fmin(s->ay, s->by)); r < rb; r++) {
+			double yc = centre_y(x, r);
+			b->cross[at[r - r0]++] = (struct crossing){
+				s->ax + (yc - s->ay) * ((s->bx - s->ax) / (s->by - s->ay)), (uint32_t)i};
+		}
 	}
-	/* each at[r] now holds the start of row r + 1: shift back */
+	/* each at[r] now holds the start of row r + 1: shift back, and sort */
 	memmove(at + 1, at, nrows * sizeof(*at));
 	at[0] = 0;
+	for (i = 0; i < nrows; i++)
+		sort_crossings(b->cross + at[i], at[i + 1] - at[i]);
 	ret = 0;
 out:
 	return ret;
 }
 
-/* Sort the m doubles of v: insertion sort for the usual two or four. */
-static void sort_small(double *v, size_t m)
-{
-	if (m > 16) {
-		qsort(v, m, sizeof(*v), cmp_double);
-	} else {
-		for (size_t i = 1; i < m; i++)
-			for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-				double t = v[j];
-				v[j] = v[j - 1];
-				v[j - 1] = t;
-			}
-	}
-}
-
 /* Cells of rows [r0, r1) inside polygon k and without any of its edges: set
- * full[] to k unless a lower polygon already covers them. Row by row, the
- * crossings of the centre line are interpolated in floating point; that is
- * safe here because a crossing lies in a cell the edge is registered in, so
- * about half a cell or more from the centre of any cell without k's edges. */
+ * full[] to k unless a lower polygon already covers them. The crossings are
+ * floating point; that is safe here because a crossing lies in a cell the
+ * edge is registered in, so about half a cell or more from the centre of any
+ * cell without k's edges. */
 static void build_fill(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 {
 	const struct locate_index *x = b->x;
 	uint32_t r, c, c1;
-	size_t i, j, m;
+	size_t j, m;
 
 	for (r = r0; r < r1; r++) {
-		double yc = centre_y(x, r);
-		m = 0;
-		for (i = b->rowstart[r - r0]; i < b->rowstart[r - r0 + 1]; i++) {
-			const struct locate_seg *s = &b->edges[b->rowedge[i]];
-			b->xs[m++] = s->ax + (yc - s->ay) * ((s->bx - s->ax) / (s->by - s->ay));
-		}
+		const struct crossing *cr = b->cross + b->rowstart[r - r0];
+		m = b->rowstart[r - r0 + 1] - b->rowstart[r - r0];
 		if (m < 2)
 			continue;
-		sort_small(b->xs, m);
 		j = 0;                          /* crossings left of the centre */
-		c1 = raster_col(x, b->xs[m - 1]);
-		for (c = raster_col(x, b->xs[0]); c <= c1; c++) {
+		c1 = raster_col(x, cr[m - 1].x);
+		for (c = raster_col(x, cr[0].x); c <= c1; c++) {
 			size_t cell = (size_t)r * x->nx + c;
 			double xc = centre_x(x, c);
-			while (j < m && b->xs[j] <= xc)
+			while (j < m && cr[j].x <= xc)
 				j++;
 			if (((m - j) & 1) && b->stamp[cell] != k && b->full[cell] < 0)
 				b->full[cell] = k;
@@ -636,28 +646,52 @@ static void build_fill(struct build *b, int32_t k, uint32_t r0, uint32_t r1)
 	}
 }
 
+/* Index of the first of the m sorted crossings with x >= v (m if none). */
+static size_t crossing_from(const struct crossing *cr, size_t m, double v)
+{
+	size_t lo = 0, hi = m;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cr[mid].x < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Exact inside state of the centre of each cell where polygon k has edges
  * (registrations from reg0 on), by a horizontal ray to the right: the edges
  * straddling the centre line (half-open) with the centre strictly on their
  * left. That is the point-in-polygon test of the centre moved by (d, e),
- * the rule queries follow. Sets REG_INSIDE on the registrations. */
+ * the rule queries follow. Crossings farther than the margin from the centre
+ * are counted by position (their floating-point error is far smaller); only
+ * those near it need the exact orientation. Sets REG_INSIDE on the
+ * registrations. */
 static void build_centres(struct build *b, int32_t k, size_t reg0, uint32_t r0, uint32_t r1)
 {
 	const struct locate_index *x = b->x;
-	size_t i, j;
+	size_t i, j, m, lo, hi;
 
 	for (i = reg0; i < b->nregs; i++) {
 		uint32_t cell = b->regs[i].cell, r = cell / x->nx, c = cell % x->nx;
 		if (b->stamp[cell] == k) {
 			double px = centre_x(x, c), py = centre_y(x, r);
 			int in = 0;
-			if (r >= r0 && r < r1)
-				for (j = b->rowstart[r - r0]; j < b->rowstart[r - r0 + 1]; j++) {
-					const struct locate_seg *s = &b->edges[b->rowedge[j]];
+			if (r >= r0 && r < r1) {
+				const struct crossing *cr = b->cross + b->rowstart[r - r0];
+				m = b->rowstart[r - r0 + 1] - b->rowstart[r - r0];
+				lo = crossing_from(cr, m, px - b->mx);
+				hi = crossing_from(cr, m, px + b->mx);
+				in = (int)((m - hi) & 1);
+				for (j = lo; j < hi; j++) {
+					const struct locate_seg *s = &b->edges[cr[j].edge];
 					in ^= s->ay < s->by ?
 					      orient(s->ax, s->ay, s->bx, s->by, px, py) > 0 :
 					      orient(s->bx, s->by, s->ax, s->ay, px, py) > 0;
 				}
+			}
 			b->state[cell] = (uint8_t)in;
 			b->stamp[cell] = -2 - k;
 		}
@@ -680,7 +714,7 @@ static int build_polygon(struct build *b, int32_t k)
 			ret = build_register(b, (uint32_t)i, k);
 		r0 = row_from(b->x, pb[1]);
 		r1 = row_from(b->x, pb[3]);
-		if (ret == 0 && r0 < r1 && (ret = build_straddlers(b, k, r0, r1)) == 0)
+		if (ret == 0 && r0 < r1 && (ret = build_crossings(b, k, r0, r1)) == 0)
 			build_fill(b, k, r0, r1);
 		if (ret == 0)
 			build_centres(b, k, reg0, r0, r1);
@@ -817,8 +851,7 @@ static void build_release(struct build *b)
 	free(b->state);
 	free(b->regs);
 	free(b->rowstart);
-	free(b->rowedge);
-	free(b->xs);
+	free(b->cross);
 }
 
 /* Build the index: read the polygons' edges, choose the raster, rasterize
