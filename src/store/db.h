@@ -36,7 +36,9 @@ void db_close(struct db *db);
 /* "sqlite" or "postgresql". */
 const char *db_driver_name(const struct db *db);
 
-/* Prepare a statement owned by the caller: release it with db_finalize(). */
+/* Prepare a statement owned by the caller: release it with db_finalize().
+ * A syntax error is reported here (SQLite) or by the first db_step()
+ * (PostgreSQL prepares on the server when the statement first runs). */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
 /* Prepare once per connection and reuse: `sql` must be a string constant,
  * its address is the cache key. db_finalize() on it only resets it. */
