@@ -54,7 +54,7 @@ static int cmp_code(const void *key, const void *elem)
 
 const struct org_unit *orgmodel_find(const struct org_model *m, const char *code)
 {
-	if (!m || !code)
+	if (!m || !code || !m->nunits)
 		return NULL;
 	return bsearch(code, m->units, m->nunits, sizeof(m->units[0]), cmp_code);
 }
