@@ -176,15 +176,15 @@ static int geo_row(void *p, const struct unit_rec *u, const void *wkb, size_t n)
 	return 0;
 }
 
-/* Default simplification (degrees) for drawing units of a level. */
-static double auto_tolerance(int level)
+/* Default simplification (degrees) for drawing the units below u: a
+ * quarter of a pixel when u's extent fills a 1,000-pixel map, so shapes keep
+ * their look and simplifying neighbours separately opens no visible gaps
+ * (about 10 m for a district, under a metre for a town). */
+static double auto_tolerance(const struct org_unit *u)
 {
-	switch (level) {
-	case LEVEL_TOWN: return 0.0004;       /* ~40 m */
-	case LEVEL_COMMUNITY: return 0.0002;
-	case LEVEL_AREA: return 0.00005;
-	default: return 0;
-	}
+	double w = u->rec.bbox[2] - u->rec.bbox[0], h = u->rec.bbox[3] - u->rec.bbox[1];
+	double t = (w > h ? w : h) / 4000.0;
+	return t > 0 && t < 0.01 ? t : 0;
 }
 
 int api_unit_geojson(struct http_req *req)
@@ -224,7 +224,7 @@ int api_unit_geojson(struct http_req *req)
 	if (api_query_crs_or_reply(req, &c.crs) < 0 ||
 	    api_query_double_or_reply(req, "simplify", 0, 0, 1000, &simplify_m) < 0)
 		goto out;
-	c.tolerance = simplify_m >= 0 ? simplify_m / 111000.0 : auto_tolerance(level);
+	c.tolerance = simplify_m >= 0 ? simplify_m / 111000.0 : auto_tolerance(u);
 	c.features = json_array();
 	db = db_pool_get(api_app(req)->pool);
 	rc = store_unit_list(db, level, code, 1, geo_row, &c, &e);

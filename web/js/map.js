@@ -62,8 +62,31 @@ export class MapView {
       this.chart.resize();
       if (!this.mapName) return;
       if (this.isNarrow() !== this.narrow) this.render();
-      else this.applySelection();     // a resize redraws the regions unselected
+      else {
+        this.chart.setOption({ geo: [{ id: 'g', ...this.layout() }] });
+        this.applySelection();        // a resize redraws the regions unselected
+      }
     }).observe(el);
+  }
+
+  /**
+   * Where the map goes: the largest rectangle of the map's true proportions
+   * (east-west distance shrinks with cos(latitude)) centred in the chart
+   * less its margins. ECharts keeps the aspect ratio only with
+   * layoutCenter/layoutSize; with left/right/top/bottom it stretches the map
+   * to the box.
+   */
+  layout() {
+    const narrow = this.isNarrow();
+    const m = narrow ? { t: 16, l: 8, r: 8, b: 52 } : { t: 16, l: 24, r: 24, b: 16 };
+    const w = Math.max(10, this.chart.getWidth() - m.l - m.r);
+    const h = Math.max(10, this.chart.getHeight() - m.t - m.b);
+    const e = this.extent || { minX: 0, maxX: 1, minY: 0, maxY: 1 };
+    const dy = Math.max(e.maxY - e.minY, 1e-9);
+    const aspect = Math.max((e.maxX - e.minX) * Math.cos((this.centerLat * Math.PI) / 180), 1e-9) / dy;
+    // layoutSize is the map's longer side
+    const size = aspect > 1 ? Math.min(w, h * aspect) : Math.min(h, w / aspect);
+    return { layoutCenter: [m.l + w / 2, m.t + h / 2], layoutSize: size };
   }
 
   isNarrow() {
@@ -100,7 +123,8 @@ export class MapView {
     if (opts.metric) this.metric = opts.metric;
     this.selected = opts.selected ?? null;
     this.levelOfRegions = geojson.features[0]?.properties.level ?? null;
-    this.centerLat = midLat(geojson);
+    this.extent = extentOf(geojson);
+    this.centerLat = (this.extent.minY + this.extent.maxY) / 2;
     this.render();
   }
 
@@ -216,8 +240,8 @@ export class MapView {
         roam: true,
         scaleLimit: { min: 0.6, max: 40 },
         aspectScale: Math.cos((this.centerLat * Math.PI) / 180),
-        // Fit the box, keeping the aspect ratio; leave room for the legend.
-        top: 16, left: narrow ? 8 : 24, right: narrow ? 8 : 24, bottom: narrow ? 52 : 16,
+        // Fit the box with true proportions (see layout()); room for the legend.
+        ...this.layout(),
         selectedMode: false,
         label: { show: false },
         itemStyle: { areaColor: '#e8eef4', borderColor: '#ffffff', borderWidth: many ? 0.6 : 1.2 },
@@ -307,13 +331,17 @@ export class MapView {
   }
 }
 
-/** Middle latitude of a FeatureCollection's extent (for the aspect ratio). */
-function midLat(fc) {
-  let lo = Infinity, hi = -Infinity;
+/** Bounding box of a FeatureCollection (for the map's proportions). */
+function extentOf(fc) {
+  const e = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
   const walk = (c) => {
-    if (typeof c[0] === 'number') { lo = Math.min(lo, c[1]); hi = Math.max(hi, c[1]); return; }
+    if (typeof c[0] === 'number') {
+      e.minX = Math.min(e.minX, c[0]); e.maxX = Math.max(e.maxX, c[0]);
+      e.minY = Math.min(e.minY, c[1]); e.maxY = Math.max(e.maxY, c[1]);
+      return;
+    }
     for (const x of c) walk(x);
   };
   for (const f of fc.features) if (f.geometry) walk(f.geometry.coordinates);
-  return Number.isFinite(lo) ? (lo + hi) / 2 : 23;
+  return Number.isFinite(e.minX) ? e : { minX: 113, maxX: 114, minY: 23, maxY: 24 };
 }
