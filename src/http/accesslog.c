@@ -82,6 +82,11 @@ void accesslog_close(struct accesslog *l)
 	free(l);
 }
 
+int accesslog_enabled(const struct accesslog *l)
+{
+	return l && l->f;
+}
+
 void accesslog_write(struct accesslog *l, const char *ip, const char *method, const char *path,
                      const char *route, int status, size_t bytes, uint64_t us)
 {

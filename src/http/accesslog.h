@@ -18,6 +18,8 @@ struct accesslog;
  * that drops everything. */
 struct accesslog *accesslog_open(const char *path);
 void accesslog_close(struct accesslog *l);
+/* True when lines are written somewhere (not "off"). */
+int accesslog_enabled(const struct accesslog *l);
 void accesslog_write(struct accesslog *l, const char *ip, const char *method, const char *path,
                      const char *route, int status, size_t bytes, uint64_t us);
 
