@@ -93,7 +93,9 @@ int api_unit_search(struct http_req *req)
 
 /* ----------------------------------------------------- detail, children */
 
-int api_unit_get(struct http_req *req)
+/* Reply with the ready-made JSON of the :code unit from the snapshot: its
+ * detail, or with `children` its children. */
+static int reply_prebuilt(struct http_req *req, int children)
 {
 	const char *code = code_or_reply(req);
 	struct org_model *m;
@@ -103,26 +105,22 @@ int api_unit_get(struct http_req *req)
 		return 0;
 	if (!(u = orgmodel_find(m, code)))
 		reply_unknown(req, code);
+	else if (children)
+		http_reply_bytes(req, 200, JSON_CT, u->children_json, u->children_len, 1);
 	else
 		http_reply_bytes(req, 200, JSON_CT, u->detail_json, u->detail_len, 1);
 	orgmodel_release(m);
 	return 0;
 }
 
+int api_unit_get(struct http_req *req)
+{
+	return reply_prebuilt(req, 0);
+}
+
 int api_unit_children(struct http_req *req)
 {
-	const char *code = code_or_reply(req);
-	struct org_model *m;
-	const struct org_unit *u;
-
-	if (!code || !(m = api_org_or_reply(req)))
-		return 0;
-	if (!(u = orgmodel_find(m, code)))
-		reply_unknown(req, code);
-	else
-		http_reply_bytes(req, 200, JSON_CT, u->children_json, u->children_len, 1);
-	orgmodel_release(m);
-	return 0;
+	return reply_prebuilt(req, 1);
 }
 
 /* ------------------------------------------------------------ GeoJSON */
