@@ -79,3 +79,36 @@ int router_param_index(const struct http_route *r, const char *name)
 	}
 	return -1;
 }
+
+size_t router_allowed(const struct http_route *routes, size_t n, const char *path,
+                      char *out, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *m = routes[i].method;
+		int dup = 0;
+		if (!match_one(routes[i].pattern, path, NULL, NULL, NULL))
+			continue;
+		for (size_t k = 0; k < i; k++)      /* each method once */
+			if (!strcmp(routes[k].method, m) && match_one(routes[k].pattern, path, NULL, NULL, NULL))
+				dup = 1;
+		if (dup)
+			continue;
+		for (int head = 0; head <= !strcmp(m, "GET"); head++) {   /* GET implies HEAD */
+			const char *name = head ? "HEAD" : m;
+			size_t need = strlen(name) + (used ? 2 : 0);
+			if (used + need >= len)
+				return used;
+			if (used) {
+				memcpy(out + used, ", ", 2);
+				used += 2;
+			}
+			memcpy(out + used, name, strlen(name) + 1);
+			used += strlen(name);
+		}
+	}
+	return used;
+}

@@ -41,6 +41,10 @@ enum router_result router_match(const struct http_route *routes, size_t n,
                                 const char *method, const char *path,
                                 struct arena *arena, const char **params, int *nparams,
                                 const struct http_route **out);
+/* The methods the table has for path, as an Allow header value ("GET, HEAD",
+ * "POST") into out (always NUL-terminated when len > 0). Returns its length. */
+size_t router_allowed(const struct http_route *routes, size_t n, const char *path,
+                      char *out, size_t len);
 /* Index of the route's `:name` parameter within its pattern, or -1. */
 int router_param_index(const struct http_route *r, const char *name);
 

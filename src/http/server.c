@@ -274,6 +274,10 @@ static void dispatch(struct http_server *s, struct http_req *req)
 		return;
 	}
 	if (rr == ROUTER_NO_METHOD) {
+		char allow[64];
+		/* RFC 9110 15.5.6: a 405 says which methods the resource has */
+		if (router_allowed(s->o.routes, s->o.nroutes, req->path, allow, sizeof(allow)))
+			http_add_header(req, "Allow", arena_strdup(&req->arena, allow));
 		http_reply_error(req, 405, "http.method_not_allowed", "该接口不支持此请求方法",
 		                 "method not allowed on this path");
 		return;

@@ -356,6 +356,8 @@ describe('empty database', () => {
     for (const [m, p] of cases) {
       const r = await srv.request(m, p, m === 'GET' ? {} : { body: {} });
       assertError(assert, r, 405, 'http.method_not_allowed');
+      // RFC 9110: a 405 lists the methods the path has
+      assert.equal(r.headers.get('allow'), p === '/api/v1/locate/batch' ? 'POST' : 'GET, HEAD', `${m} ${p}`);
     }
     // unheard-of method names and tokens
     for (const m of ['FOO', 'get', 'TRACE', 'CONNECT']) {
