@@ -1,13 +1,54 @@
 /*
- * role.h - the roles a route may require (bit flags, so a route can admit
- * several). ROLE_PUBLIC routes need no log-in. Accounts, sessions and the
- * scope check arrive with the accounts issue; until then every route is public.
+ * role.h - roles, as bit flags so that a route can admit several.
+ *
+ * A user holds any number of grants, each a role bound to an org unit (or,
+ * for department staff, a department): the unit is the root of the subtree
+ * the grant covers. A route's `role` column (src/api/routes.c) is the set
+ * of roles that may call it; ROLE_PUBLIC (0) needs no log-in.
+ *
+ *   role            中文             bound to                 may
+ *   admin           区管理员         the district             configure, manage users and roles
+ *   command         指挥中心         district or town         accept, dispatch, supervise in the subtree
+ *   station_head    站长             a community              its community
+ *   grid_leader     网格长           an area                  its area
+ *   grid_worker     网格员           a grid                   its grid
+ *   department      职能部门         a department             what was dispatched to it
+ *   leader          领导             any unit                 read-only dashboards and reports
+ *   resident        群众 / 志愿者    (none: the district)      own reports, public look-ups
  */
 #ifndef WG_ROLE_H
 #define WG_ROLE_H
 
 enum role_flags {
-	ROLE_PUBLIC = 0,
+	ROLE_PUBLIC = 0,               /* no log-in */
+	ROLE_ADMIN = 1 << 0,
+	ROLE_COMMAND = 1 << 1,
+	ROLE_STATION_HEAD = 1 << 2,
+	ROLE_GRID_LEADER = 1 << 3,
+	ROLE_GRID_WORKER = 1 << 4,
+	ROLE_DEPARTMENT = 1 << 5,
+	ROLE_LEADER = 1 << 6,
+	ROLE_RESIDENT = 1 << 7,
 };
+
+#define ROLE_COUNT 8
+/* Everyone who works in the system (all but residents). */
+#define ROLE_STAFF (ROLE_ADMIN | ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | \
+                    ROLE_GRID_WORKER | ROLE_DEPARTMENT | ROLE_LEADER)
+/* Anyone logged in. */
+#define ROLE_ANY (ROLE_STAFF | ROLE_RESIDENT)
+/* The territorial staff (bound to a unit of the tree). */
+#define ROLE_TERRITORIAL (ROLE_ADMIN | ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | \
+                          ROLE_GRID_WORKER | ROLE_LEADER)
+
+/* "admin" … "resident" -> flag; 0 for an unknown name. */
+unsigned role_parse(const char *name);
+/* flag -> "admin"; "" for anything but a single known flag. */
+const char *role_name(unsigned flag);
+/* flag -> 区管理员 …; "" when unknown. */
+const char *role_label(unsigned flag);
+/* May a grant of this role be bound to a unit of this level (1 district ..
+ * 5 grid; 0 = a department)? */
+int role_level_ok(unsigned flag, int level);
 
 #endif

@@ -57,7 +57,82 @@ static const char m1_org[] =
 	"CREATE INDEX post_unit ON post (unit_code, role);"
 	"CREATE INDEX post_person ON post (person_id);";
 
+static const char m2_accounts[] =
+	/* 职能部门: departments are units of their own, outside the territorial
+	 * tree; code = district code + "-" + short name, e.g. 440111-cg */
+	"CREATE TABLE department ("
+	"  code TEXT PRIMARY KEY,"
+	"  district_code TEXT NOT NULL REFERENCES unit(code),"
+	"  name TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL);"
+
+	"CREATE TABLE account ("
+	"  id @ID@,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  display_name TEXT NOT NULL,"
+	"  person_id BIGINT REFERENCES person(id),"
+	"  phone TEXT,"                            /* personal: masked by default */
+	"  password_hash TEXT NOT NULL,"           /* Argon2id, crypto_pwhash_str */
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  must_change_password INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+
+	/* a grant: one role over one subtree (unit code or department code) */
+	"CREATE TABLE account_role ("
+	"  id @ID@,"
+	"  account_id BIGINT NOT NULL REFERENCES account(id),"
+	"  role TEXT NOT NULL,"
+	"  scope_code TEXT NOT NULL,"
+	"  title TEXT,"                            /* 值班长 / 调度员 …, shown only */
+	"  granted_by BIGINT,"
+	"  granted_at TEXT NOT NULL,"
+	"  UNIQUE (account_id, role, scope_code));"
+	"CREATE INDEX account_role_account ON account_role (account_id);"
+
+	/* sessions and API tokens: only a BLAKE2b hash of the token is kept */
+	"CREATE TABLE session ("
+	"  id @ID@,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  account_id BIGINT NOT NULL REFERENCES account(id),"
+	"  kind TEXT NOT NULL,"                    /* web | app | api */
+	"  name TEXT,"                             /* API tokens: their name */
+	"  roles INTEGER NOT NULL DEFAULT 0,"      /* API tokens: role mask they may use; 0 = all */
+	"  csrf_token TEXT,"                       /* web sessions */
+	"  created_at TEXT NOT NULL,"
+	"  last_seen_at TEXT NOT NULL,"
+	"  expires_at TEXT NOT NULL,"              /* absolute expiry */
+	"  idle_seconds INTEGER NOT NULL,"         /* 0 = no idle expiry */
+	"  revoked_at TEXT,"
+	"  ip TEXT,"
+	"  user_agent TEXT);"
+	"CREATE INDEX session_account ON session (account_id);"
+
+	/* failed log-ins per account and per address, for back-off and lock-out */
+	"CREATE TABLE login_throttle ("
+	"  key TEXT PRIMARY KEY,"                  /* u:<username> or ip:<address> */
+	"  failures INTEGER NOT NULL,"
+	"  first_failure_at TEXT NOT NULL,"
+	"  locked_until TEXT);"
+
+	/* append-only, hash-chained audit log */
+	"CREATE TABLE audit ("
+	"  id @ID@,"
+	"  at TEXT NOT NULL,"
+	"  account_id BIGINT,"
+	"  actor TEXT NOT NULL,"                   /* username, or "-" */
+	"  role TEXT,"
+	"  scope_code TEXT,"
+	"  action TEXT NOT NULL,"                  /* auth.login, user.grant, pii.read … */
+	"  target TEXT,"
+	"  ip TEXT,"
+	"  result TEXT NOT NULL,"                  /* ok | denied | failed */
+	"  detail TEXT,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
+	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

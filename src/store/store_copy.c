@@ -44,10 +44,31 @@ static const struct copy_table tables[] = {
 	{"post", "id", "id", {{"id", C_INT}, {"person_id", C_INT}, {"unit_code", C_TEXT},
 		{"role", C_TEXT}, {"title", C_TEXT}, {"start_date", C_TEXT}, {"end_date", C_TEXT},
 		{NULL, 0}}},
+	{"department", "code", NULL, {{"code", C_TEXT}, {"district_code", C_TEXT}, {"name", C_TEXT},
+		{"created_at", C_TEXT}, {NULL, 0}}},
+	{"account", "id", "id", {{"id", C_INT}, {"username", C_TEXT}, {"display_name", C_TEXT},
+		{"person_id", C_INT}, {"phone", C_TEXT}, {"password_hash", C_TEXT}, {"disabled", C_INT},
+		{"must_change_password", C_INT}, {"created_at", C_TEXT}, {"updated_at", C_TEXT},
+		{NULL, 0}}},
+	{"account_role", "id", "id", {{"id", C_INT}, {"account_id", C_INT}, {"role", C_TEXT},
+		{"scope_code", C_TEXT}, {"title", C_TEXT}, {"granted_by", C_INT}, {"granted_at", C_TEXT},
+		{NULL, 0}}},
+	{"session", "id", "id", {{"id", C_INT}, {"token_hash", C_TEXT}, {"account_id", C_INT},
+		{"kind", C_TEXT}, {"name", C_TEXT}, {"roles", C_INT}, {"csrf_token", C_TEXT},
+		{"created_at", C_TEXT}, {"last_seen_at", C_TEXT}, {"expires_at", C_TEXT},
+		{"idle_seconds", C_INT}, {"revoked_at", C_TEXT}, {"ip", C_TEXT}, {"user_agent", C_TEXT},
+		{NULL, 0}}},
+	{"login_throttle", "key", NULL, {{"key", C_TEXT}, {"failures", C_INT},
+		{"first_failure_at", C_TEXT}, {"locked_until", C_TEXT}, {NULL, 0}}},
+	{"audit", "id", "id", {{"id", C_INT}, {"at", C_TEXT}, {"account_id", C_INT}, {"actor", C_TEXT},
+		{"role", C_TEXT}, {"scope_code", C_TEXT}, {"action", C_TEXT}, {"target", C_TEXT},
+		{"ip", C_TEXT}, {"result", C_TEXT}, {"detail", C_TEXT}, {"prev_hash", C_TEXT},
+		{"hash", C_TEXT}, {NULL, 0}}},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-const char *const store_copy_tables[] = {"meta", "unit", "person", "post", NULL};
+const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "department", "account",
+                                         "account_role", "session", "login_throttle", "audit", NULL};
 
 static int ncols(const struct copy_table *t)
 {
