@@ -31,6 +31,7 @@ struct http_req {
 	int nparams;
 	const struct http_route *route;  /* matched route, NULL for static files */
 	void *app;                       /* the server's user pointer (struct app) */
+	void *auth;                      /* the caller, set by the guard (api/guard.c); NULL = anonymous */
 	void *priv;                      /* server's own per-request state */
 
 	/* the reply, filled by http_reply_*() */
@@ -51,6 +52,8 @@ const char *http_query(struct http_req *req, const char *name);
 const char *http_header(struct http_req *req, const char *name);
 /* Value of the route parameter `:name`, or NULL. */
 const char *http_param(struct http_req *req, const char *name);
+/* Value of cookie `name`, or NULL. */
+const char *http_cookie(struct http_req *req, const char *name);
 /* Client address as text into the arena ("127.0.0.1"). */
 const char *http_client_ip(struct http_req *req);
 

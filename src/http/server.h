@@ -32,6 +32,9 @@ struct http_server_opts {
 	const struct http_route *routes;
 	size_t nroutes;
 	void *app;                      /* handed to handlers as req->app */
+	/* Called after a route matched and before its handler (authentication,
+	 * role and scope checks): 0 to go on, or it replied and returns -1. */
+	int (*guard)(struct http_req *req);
 };
 
 /* Start listening. 0, or -1 with e filled (port in use, bad address). */

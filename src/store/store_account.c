@@ -47,9 +47,10 @@ static const char SQL_SES_REVOKE[] =
 	"UPDATE session SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL "
 	"RETURNING id";
 static const char SQL_SES_REVOKE_KIND[] =
-	"UPDATE session SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL AND kind = ?";
+	"UPDATE session SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL AND id <> ? "
+	"AND kind = ?";
 static const char SQL_SES_REVOKE_LOGINS[] =
-	"UPDATE session SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL "
+	"UPDATE session SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL AND id <> ? "
 	"AND kind <> 'api'";
 static const char SQL_SES_TOKENS[] =
 	"SELECT " SES_COLS " FROM session WHERE account_id = ? AND kind = 'api' AND revoked_at IS NULL "
@@ -414,8 +415,8 @@ int store_session_revoke(struct db *db, int64_t id, int64_t account_id, const ch
 	return r == DB_ROW ? 0 : -1;
 }
 
-int store_session_revoke_all(struct db *db, int64_t account_id, const char *kind, const char *now,
-                             struct err *e)
+int store_session_revoke_all(struct db *db, int64_t account_id, const char *kind, int64_t except,
+                             const char *now, struct err *e)
 {
 	struct db_stmt *st;
 
@@ -423,8 +424,9 @@ int store_session_revoke_all(struct db *db, int64_t account_id, const char *kind
 		return -1;
 	db_bind_text(st, 1, now);
 	db_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 3, except);
 	if (kind)
-		db_bind_text(st, 3, kind);
+		db_bind_text(st, 4, kind);
 	return run_done(st, e);
 }
 

@@ -82,9 +82,10 @@ int store_session_by_hash(struct db *db, const char *token_hash, struct session_
                           struct err *e);
 int store_session_touch(struct db *db, int64_t id, const char *now, struct err *e);
 int store_session_revoke(struct db *db, int64_t id, int64_t account_id, const char *now, struct err *e);
-/* Revoke every live session of the account of kind (NULL: web and app, not API tokens). */
-int store_session_revoke_all(struct db *db, int64_t account_id, const char *kind, const char *now,
-                             struct err *e);
+/* Revoke every live session of the account of kind (NULL: web and app, not
+ * API tokens), except session `except` (0 = none). */
+int store_session_revoke_all(struct db *db, int64_t account_id, const char *kind, int64_t except,
+                             const char *now, struct err *e);
 /* Live API tokens of an account, newest first. */
 int store_session_tokens(struct db *db, int64_t account_id, session_cb cb, void *ctx, struct err *e);
 

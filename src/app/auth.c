@@ -1,0 +1,414 @@
+/*
+ * auth.c - log-in, sessions, API tokens, passwords and scope (see auth.h).
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "app/auth.h"
+#include "domain/password.h"
+#include "domain/role.h"
+#include "domain/unit_code.h"
+#include "lib/str.h"
+#include "lib/timeutil.h"
+#include "lib/banned.h"
+
+/* Argon2id cost: libsodium's "interactive" limits (~0.1 s, 64 MiB). */
+#define AUTH_OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define AUTH_MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+#define THROTTLE_WINDOW 900            /* seconds a failure counts */
+#define LOCK_MAX 900                   /* no lock lasts longer */
+
+static const struct { const char *kind; int64_t idle, absolute; } lifetimes[] = {
+	{"web", 30 * 60, 12 * 3600},
+	{"app", 7 * 86400, 30 * 86400},
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static void random_token(char *out, size_t n, const char *prefix)
+{
+	unsigned char raw[32];
+	size_t plen = str_copy(out, n, prefix);
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out + plen, n - plen, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* hex(BLAKE2b-256(token)): the only form a token is stored in. */
+static void token_hash(const char *token, char out[65])
+{
+	unsigned char h[32];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+static char *iso_in(time_t seconds, char *buf)
+{
+	return time_iso(time(NULL) + seconds, buf);
+}
+
+/* Parse our own ISO timestamps back to time_t (UTC). */
+static time_t iso_parse(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+int auth_hash_password(const char *password, char out[PWHASH_MAX], struct err *e)
+{
+	if (crypto_pwhash_str(out, password, strlen(password), AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0)
+		return err_set(e, 500, "auth.hash", "无法计算密码哈希（内存不足？）",
+		               "cannot hash the password (out of memory?)");
+	return 0;
+}
+
+/* A hash to verify against when the user does not exist, so that unknown
+ * and known names take the same time. */
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy[PWHASH_MAX];
+
+static void dummy_init(void)
+{
+	unsigned char r[16];
+	char pw[33];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
+	if (crypto_pwhash_str(dummy, pw, 32, AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0)
+		dummy[0] = '\0';
+}
+
+static const char *dummy_hash(void)
+{
+	pthread_once(&dummy_once, dummy_init);
+	return dummy;
+}
+
+/* Hand an inner error up unchanged. Returns -1. */
+static int pass_up(struct err *e, const struct err *inner)
+{
+	if (e && !e->status)
+		*e = *inner;
+	return -1;
+}
+
+/* ------------------------------------------------------------ throttle */
+
+struct throttle_rule {
+	const char *prefix;            /* key prefix */
+	int64_t free;                  /* failures allowed before locking */
+	int64_t base;                  /* first lock, seconds; doubles after */
+};
+
+static const struct throttle_rule rules[] = {
+	{"ui:", 5, 30},                /* this account from this address */
+	{"u:", 20, 300},               /* this account from anywhere */
+	{"ip:", 50, 600},              /* anything from this address */
+};
+
+static void throttle_key(const struct throttle_rule *r, const char *user, const char *ip,
+                         char *out, size_t n)
+{
+	if (r->prefix[0] == 'u' && r->prefix[1] == 'i')
+		snprintf(out, n, "ui:%s|%s", user, ip ? ip : "");
+	else if (r->prefix[0] == 'u')
+		snprintf(out, n, "u:%s", user);
+	else
+		snprintf(out, n, "ip:%s", ip ? ip : "");
+}
+
+/* Seconds until every applicable lock has passed (0 = none). */
+static int64_t throttle_wait(struct db *db, const char *user, const char *ip, struct err *e)
+{
+	int64_t wait = 0, failures;
+	char key[200], first[TS_MAX], locked[TS_MAX];
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		throttle_key(&rules[i], user, ip, key, sizeof(key));
+		if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
+			return -1;
+		if (locked[0] && iso_parse(locked) > now && iso_parse(locked) - now > wait)
+			wait = iso_parse(locked) - now;
+	}
+	return wait;
+}
+
+/* Count a failure against every key; lock the ones past their allowance. */
+static int throttle_fail(struct db *db, const char *user, const char *ip, struct err *e)
+{
+	int64_t failures;
+	char key[200], first[TS_MAX], locked[TS_MAX], ts[TIME_ISO_MAX];
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct throttle_rule *r = &rules[i];
+		throttle_key(r, user, ip, key, sizeof(key));
+		if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
+			return -1;
+		if (!first[0] || now - iso_parse(first) > THROTTLE_WINDOW) {
+			failures = 0;
+			time_iso(now, first);
+		}
+		failures++;
+		locked[0] = '\0';
+		if (failures > r->free) {
+			int64_t secs = r->base;
+			for (int64_t k = failures - r->free - 1; k > 0 && secs < LOCK_MAX; k--)
+				secs *= 2;
+			if (secs > LOCK_MAX)
+				secs = LOCK_MAX;
+			str_copy(locked, sizeof(locked), time_iso(now + secs, ts));
+		}
+		if (store_throttle_set(db, key, failures, first, locked, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int throttle_success(struct db *db, const char *user, const char *ip, struct err *e)
+{
+	char key[200];
+	for (size_t i = 0; i < 2; i++) {          /* not the address-wide one */
+		throttle_key(&rules[i], user, ip, key, sizeof(key));
+		if (store_throttle_clear(db, key, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- grants */
+
+struct grants_ctx {
+	struct db *db;
+	struct principal *p;
+	unsigned mask;
+};
+
+static int add_grant(void *ctx, const struct grant_rec *g)
+{
+	struct grants_ctx *c = ctx;
+	struct principal *p = c->p;
+	unsigned role = role_parse(g->role);
+
+	if (!role || (c->mask && !(role & c->mask)) || p->ngrants >= AUTH_MAX_GRANTS)
+		return 0;
+	p->grants[p->ngrants].role = role;
+	p->grants[p->ngrants].id = g->id;
+	str_copy(p->grants[p->ngrants].scope, SCOPE_MAX, g->scope_code);
+	p->grants[p->ngrants].level = (int)unit_code_level(g->scope_code);
+	p->ngrants++;
+	p->roles |= role;
+	return 0;
+}
+
+int auth_load_grants(struct db *db, struct principal *p, unsigned role_mask, struct err *e)
+{
+	struct grants_ctx c = {db, p, role_mask};
+	p->ngrants = 0;
+	p->roles = 0;
+	return store_grants_of(db, p->account_id, add_grant, &c, e) < 0 ? -1 : 0;
+}
+
+const struct auth_grant *auth_scope(const struct principal *p, unsigned roles, const char *code)
+{
+	for (int i = 0; p && code && i < p->ngrants; i++) {
+		const struct auth_grant *g = &p->grants[i];
+		if (!(g->role & roles))
+			continue;
+		if (g->level ? unit_code_under(code, g->scope) : !strcmp(code, g->scope))
+			return g;
+	}
+	return NULL;
+}
+
+static void principal_from(struct principal *p, const struct account_rec *a,
+                           const struct session_rec *s)
+{
+	memset(p, 0, sizeof(*p));
+	p->account_id = a->id;
+	str_copy(p->username, sizeof(p->username), a->username);
+	str_copy(p->display_name, sizeof(p->display_name), a->display_name);
+	p->must_change_password = a->must_change_password;
+	p->session_id = s->id;
+	str_copy(p->kind, sizeof(p->kind), s->kind);
+	str_copy(p->csrf, sizeof(p->csrf), s->csrf_token);
+}
+
+/* --------------------------------------------------------------- log-in */
+
+int auth_login(struct db *db, const char *username, const char *password, const char *kind,
+               const char *ip, const char *user_agent, char token[AUTH_TOKEN_MAX],
+               struct principal *p, struct err *e)
+{
+	struct account_rec a;
+	struct session_rec s;
+	struct err nf = ERR_INIT;
+	char hash[65];
+	int64_t wait, life_idle = 0, life_abs = 0;
+	int found, ok;
+
+	for (size_t i = 0; i < sizeof(lifetimes) / sizeof(lifetimes[0]); i++)
+		if (!strcmp(kind, lifetimes[i].kind)) {
+			life_idle = lifetimes[i].idle;
+			life_abs = lifetimes[i].absolute;
+		}
+	if (!life_abs)
+		return err_set_param(e, 400, "auth.bad_kind", "kind", "kind 必须是 web 或 app",
+		                     "kind must be web or app");
+	if ((wait = throttle_wait(db, username, ip, e)) < 0)
+		return -1;
+	if (wait > 0) {
+		err_set(e, 429, "auth.locked", "登录失败次数过多，请 %lld 秒后再试",
+		        "too many failed log-ins, try again in %lld seconds", (long long)wait);
+		snprintf(e->param, sizeof(e->param), "%lld", (long long)wait);
+		return -1;
+	}
+	found = store_account_by_name(db, username, &a, &nf) == 0;
+	if (!found && nf.status != 404)
+		return pass_up(e, &nf);
+	ok = crypto_pwhash_str_verify(found ? a.password_hash : dummy_hash(), password,
+	                              strlen(password)) == 0;
+	if (!found || !ok || a.disabled) {
+		if (db_begin(db, e) < 0 || throttle_fail(db, username, ip, e) < 0 || db_commit(db, e) < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		return err_set(e, 401, "auth.bad_credentials", "用户名或密码错误", "wrong user name or password");
+	}
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (throttle_success(db, username, ip, e) < 0)
+		goto fail;
+	if (crypto_pwhash_str_needs_rehash(a.password_hash, AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0) {
+		char fresh[PWHASH_MAX];
+		if (auth_hash_password(password, fresh, e) < 0 ||
+		    store_account_set_password(db, a.id, fresh, a.must_change_password, e) < 0)
+			goto fail;
+	}
+	/* Always a new token: a session id planted before log-in is never reused. */
+	memset(&s, 0, sizeof(s));
+	s.account_id = a.id;
+	str_copy(s.kind, sizeof(s.kind), kind);
+	if (!strcmp(kind, "web"))
+		random_token(s.csrf_token, sizeof(s.csrf_token), "");
+	time_iso_now(s.created_at);
+	str_copy(s.last_seen_at, sizeof(s.last_seen_at), s.created_at);
+	iso_in(life_abs, s.expires_at);
+	s.idle_seconds = life_idle;
+	random_token(token, AUTH_TOKEN_MAX, "");
+	token_hash(token, hash);
+	if (store_session_add(db, &s, hash, ip, user_agent, &s.id, e) < 0)
+		goto fail;
+	principal_from(p, &a, &s);
+	if (auth_load_grants(db, p, 0, e) < 0)
+		goto fail;
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int auth_session(struct db *db, const char *token, struct principal *p, struct err *e)
+{
+	struct session_rec s;
+	struct account_rec a;
+	struct err nf = ERR_INIT;
+	char hash[65], now[TIME_ISO_MAX];
+	time_t t = time(NULL);
+
+	if (!token || strlen(token) < 20 || strlen(token) >= AUTH_TOKEN_MAX)
+		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
+	token_hash(token, hash);
+	if (store_session_by_hash(db, hash, &s, &nf) < 0) {
+		if (nf.status != 404)
+			return pass_up(e, &nf);
+		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
+	}
+	if (s.revoked_at[0])
+		return err_set(e, 401, "auth.invalid", "登录凭证已失效，请重新登录", "credentials revoked, log in again");
+	if (iso_parse(s.expires_at) <= t ||
+	    (s.idle_seconds > 0 && iso_parse(s.last_seen_at) + s.idle_seconds <= t))
+		return err_set(e, 401, "auth.expired", "登录已过期，请重新登录", "session expired, log in again");
+	if (store_account_get(db, s.account_id, &a, e) < 0)
+		return -1;
+	if (a.disabled)
+		return err_set(e, 401, "auth.invalid", "账号已停用", "account disabled");
+	principal_from(p, &a, &s);
+	if (auth_load_grants(db, p, (unsigned)s.roles, e) < 0)
+		return -1;
+	/* refresh the idle timer, at most once a minute */
+	if (s.idle_seconds > 0 && t - iso_parse(s.last_seen_at) >= 60 &&
+	    store_session_touch(db, s.id, time_iso(t, now), e) < 0)
+		return -1;
+	return 0;
+}
+
+int auth_logout(struct db *db, const struct principal *p, struct err *e)
+{
+	char now[TIME_ISO_MAX];
+	return store_session_revoke(db, p->session_id, p->account_id, time_iso_now(now), e);
+}
+
+int auth_logout_all(struct db *db, const struct principal *p, struct err *e)
+{
+	char now[TIME_ISO_MAX];
+	return store_session_revoke_all(db, p->account_id, NULL, 0, time_iso_now(now), e);
+}
+
+int auth_change_password(struct db *db, const struct principal *p, const char *old_pw,
+                         const char *new_pw, struct err *e)
+{
+	struct account_rec a;
+	char hash[PWHASH_MAX], now[TIME_ISO_MAX];
+
+	if (store_account_get(db, p->account_id, &a, e) < 0)
+		return -1;
+	if (crypto_pwhash_str_verify(a.password_hash, old_pw, strlen(old_pw)) != 0)
+		return err_set_param(e, 403, "auth.bad_password", "old_password", "原密码不正确",
+		                     "the current password is wrong");
+	if (password_check(new_pw, a.username, e) < 0 || auth_hash_password(new_pw, hash, e) < 0)
+		return -1;
+	if (db_begin(db, e) < 0)
+		return -1;
+	/* every other session ends; the one that changed it may stay */
+	if (store_account_set_password(db, a.id, hash, 0, e) < 0 ||
+	    store_session_revoke_all(db, a.id, NULL, p->session_id, time_iso_now(now), e) < 0)
+		goto fail;
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int auth_token_create(struct db *db, const struct principal *p, const char *name, unsigned roles,
+                      int days, char token[AUTH_TOKEN_MAX], int64_t *id, struct err *e)
+{
+	struct session_rec s;
+	char hash[65];
+
+	if (days < 1 || days > 365)
+		return err_set_param(e, 400, "token.bad_days", "days", "有效期必须在 1 到 365 天之间",
+		                     "days must be in [1, 365]");
+	if (roles & ~p->roles)
+		return err_set_param(e, 403, "token.role_not_held", "roles", "令牌不能拥有你没有的角色",
+		                     "a token cannot carry a role you do not hold");
+	memset(&s, 0, sizeof(s));
+	s.account_id = p->account_id;
+	str_copy(s.kind, sizeof(s.kind), "api");
+	str_copy(s.name, sizeof(s.name), name);
+	s.roles = roles;
+	time_iso_now(s.created_at);
+	str_copy(s.last_seen_at, sizeof(s.last_seen_at), s.created_at);
+	iso_in((time_t)days * 86400, s.expires_at);
+	random_token(token, AUTH_TOKEN_MAX, "wgt_");
+	token_hash(token, hash);
+	return store_session_add(db, &s, hash, NULL, NULL, id, e);
+}

@@ -1,0 +1,84 @@
+/*
+ * auth.h - who is calling: log-in, sessions, API tokens, passwords, and the
+ * scope rule that limits every grant to its subtree.
+ *
+ * Tokens are 32 random bytes (libsodium), sent to the client once as
+ * base64url and stored only as hex(BLAKE2b-256(token)). Web sessions ride in
+ * an HttpOnly, SameSite=Strict cookie and need the session's CSRF token in
+ * X-CSRF-Token on state-changing requests; apps and integrations send
+ * `Authorization: Bearer <token>`.
+ *
+ *   kind  idle expiry   absolute expiry   for
+ *   web   30 min        12 h              the browser (cookie)
+ *   app   7 days        30 days           the mini program / mobile pages
+ *   api   none          1–365 days        named, scoped integration tokens
+ *
+ * Passwords: Argon2id (crypto_pwhash_str) at AUTH_OPSLIMIT/AUTH_MEMLIMIT,
+ * rehashed at log-in when those change. Failed log-ins are throttled per
+ * account+address (back-off, then a short lock), per account (a longer
+ * threshold, so a distributed guess slows down) and per address; every lock
+ * is temporary (15 minutes at most), so nobody can lock a user out for good.
+ */
+#ifndef WG_AUTH_H
+#define WG_AUTH_H
+
+#include <stdint.h>
+#include "store/db.h"
+#include "store/store_account.h"
+
+#define AUTH_TOKEN_MAX 64          /* base64url of 32 bytes + prefix, NUL */
+#define AUTH_MAX_GRANTS 32
+#define AUTH_COOKIE "wg_session"
+
+struct auth_grant {
+	unsigned role;                 /* one domain/role.h flag */
+	char scope[SCOPE_MAX];         /* unit code or department code */
+	int level;                     /* of the scope unit; 0 for a department */
+	int64_t id;
+};
+
+struct principal {
+	int64_t account_id;
+	char username[USERNAME_MAX];
+	char display_name[64];
+	int64_t session_id;
+	char kind[8];                  /* web | app | api */
+	char csrf[64];                 /* web sessions */
+	int via_cookie;                /* authenticated by the session cookie */
+	int must_change_password;
+	unsigned roles;                /* union of the grants' roles */
+	struct auth_grant grants[AUTH_MAX_GRANTS];
+	int ngrants;
+};
+
+/* Hash a password for storage (after password_check). */
+int auth_hash_password(const char *password, char out[PWHASH_MAX], struct err *e);
+
+/* Check credentials and open a session of kind "web" or "app". On success
+ * token gets the bearer/cookie token and p the principal. Fails with 401
+ * auth.bad_credentials (also for unknown and disabled users, alike), or 429
+ * auth.locked with the seconds to wait in e->param. */
+int auth_login(struct db *db, const char *username, const char *password, const char *kind,
+               const char *ip, const char *user_agent, char token[AUTH_TOKEN_MAX],
+               struct principal *p, struct err *e);
+/* The principal of a token: 401 auth.invalid (unknown, revoked, forged) or
+ * auth.expired. Refreshes the idle timer. */
+int auth_session(struct db *db, const char *token, struct principal *p, struct err *e);
+int auth_logout(struct db *db, const struct principal *p, struct err *e);
+/* Revoke every web and app session of the account ("log out everywhere"). */
+int auth_logout_all(struct db *db, const struct principal *p, struct err *e);
+/* Change the caller's password (checks the old one); revokes the other sessions. */
+int auth_change_password(struct db *db, const struct principal *p, const char *old_pw,
+                         const char *new_pw, struct err *e);
+/* A named API token for the caller, limited to `roles` (0 = all of theirs),
+ * valid `days`. */
+int auth_token_create(struct db *db, const struct principal *p, const char *name, unsigned roles,
+                      int days, char token[AUTH_TOKEN_MAX], int64_t *id, struct err *e);
+
+/* Load an account's grants into p (used by log-in and session look-up). */
+int auth_load_grants(struct db *db, struct principal *p, unsigned role_mask, struct err *e);
+/* Does p hold one of `roles` over `code` (a unit code: within the grant's
+ * subtree; a department code: equal)? Returns the matching grant or NULL. */
+const struct auth_grant *auth_scope(const struct principal *p, unsigned roles, const char *code);
+
+#endif
