@@ -15,6 +15,9 @@
 extern const struct http_route api_routes[];
 extern const size_t api_nroutes;
 
+/* Authentication, role and scope checks before every routed handler (guard.c). */
+int api_guard(struct http_req *req);
+
 int api_health_get(struct http_req *req);
 int api_metrics_get(struct http_req *req);
 
@@ -23,6 +26,15 @@ int api_unit_get(struct http_req *req);
 int api_unit_children(struct http_req *req);
 int api_unit_geojson(struct http_req *req);
 int api_unit_staff(struct http_req *req);
+
+int api_auth_login(struct http_req *req);
+int api_auth_logout(struct http_req *req);
+int api_auth_logout_all(struct http_req *req);
+int api_auth_me(struct http_req *req);
+int api_auth_password(struct http_req *req);
+int api_auth_tokens(struct http_req *req);
+int api_auth_token_create(struct http_req *req);
+int api_auth_token_revoke(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);

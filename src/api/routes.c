@@ -13,9 +13,18 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/units/:code",             api_unit_get,      ROLE_PUBLIC, "unit.get"},
 	{"GET",  "/api/v1/units/:code/children",    api_unit_children, ROLE_PUBLIC, "unit.children"},
 	{"GET",  "/api/v1/units/:code/geojson",     api_unit_geojson,  ROLE_PUBLIC, "unit.geojson"},
-	{"GET",  "/api/v1/units/:code/staff",       api_unit_staff,    ROLE_PUBLIC, "unit.staff"},
+	{"GET",  "/api/v1/units/:code/staff",       api_unit_staff,    ROLE_STAFF,  "unit.staff"},
 	{"GET",  "/api/v1/locate",                  api_locate_get,    ROLE_PUBLIC, "locate"},
 	{"POST", "/api/v1/locate/batch",            api_locate_batch,  ROLE_PUBLIC, "locate.batch"},
+
+	{"POST", "/api/v1/auth/login",              api_auth_login,        ROLE_PUBLIC, "auth.login"},
+	{"POST", "/api/v1/auth/logout",             api_auth_logout,       ROLE_ANY,    "auth.logout"},
+	{"POST", "/api/v1/auth/logout-all",         api_auth_logout_all,   ROLE_ANY,    "auth.logout_all"},
+	{"GET",  "/api/v1/auth/me",                 api_auth_me,           ROLE_ANY,    "auth.me"},
+	{"POST", "/api/v1/auth/password",           api_auth_password,     ROLE_ANY,    "auth.password"},
+	{"GET",  "/api/v1/auth/tokens",             api_auth_tokens,       ROLE_STAFF,  "auth.tokens"},
+	{"POST", "/api/v1/auth/tokens",             api_auth_token_create, ROLE_STAFF,  "auth.token_create"},
+	{"DELETE", "/api/v1/auth/tokens/:id",       api_auth_token_revoke, ROLE_STAFF,  "auth.token_revoke"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

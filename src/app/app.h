@@ -24,6 +24,7 @@ struct app {
 	unsigned reload_ms;              /* org version poll interval */
 	int reload_now;                  /* a notification asked for a reload */
 	struct cluster *cluster;         /* other instances, leader jobs */
+	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.

@@ -170,6 +170,7 @@ int cmd_serve(int argc, char **argv)
 	so.routes = api_routes;
 	so.nroutes = api_nroutes;
 	so.app = &app;
+	so.guard = api_guard;
 	if (http_server_start(&app.server, &so, &e) < 0) {
 		cli_fail("serve", "%s", e.msg_en);
 		goto out;
