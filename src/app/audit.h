@@ -31,6 +31,9 @@
 #define AUDIT_USER_REVOKE "user.revoke"
 #define AUDIT_PII_READ "pii.read"
 #define AUDIT_CONFIG "config.change"
+#define AUDIT_ORG_IMPORT "org.import"
+#define AUDIT_ORG_DEMO "org.demo"
+#define AUDIT_MIGRATE "db.migrate_copy"
 
 int audit_record(struct db *db, const struct principal *p, const char *action, const char *target,
                  const char *ip, const char *result, const char *detail, struct err *e);

@@ -27,6 +27,9 @@ int cli_usage(const char *name);
 /* Print "wangge NAME: message" to stderr; returns 2. */
 int cli_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "cli:<login name>": who ran a command, for the audit log. */
+const char *cli_actor(void);
+
 /* Default database when --db is not given. */
 #define CLI_DEFAULT_DB "wangge.db"
 
@@ -38,5 +41,6 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "app/org_import.h"
+#include "app/audit.h"
 #include "cli/cli.h"
 #include "lib/buf.h"
 #include "lib/str.h"
@@ -151,9 +152,13 @@ int cmd_import(int argc, char **argv)
 	if (o.flags & ORG_IMPORT_DRY_RUN)
 		printf("dry run: %s is valid (%zu warning%s); nothing written\n", path, r.nwarnings,
 		       r.nwarnings == 1 ? "" : "s");
-	else
+	else {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "%zu features, %zu warnings", r.nfeatures, r.nwarnings);
+		audit_record_alone(db, NULL, cli_actor(), AUDIT_ORG_IMPORT, path, NULL, "ok", detail);
 		printf("imported %zu features from %s (%zu warning%s)\n", r.nfeatures, path, r.nwarnings,
 		       r.nwarnings == 1 ? "" : "s");
+	}
 	ret = 0;
 out:
 	org_import_report_release(&r);
