@@ -67,7 +67,7 @@ static const struct cli_command commands[] = {
 	{"audit", cmd_audit, "校验、查看审计日志 / verify and list the audit log",
 	 "usage: wangge audit verify [--db URL]\n"
 	 "       wangge audit list [--db URL] [--limit N] [--before ID]\n"
-	 "       wangge audit append --actor NAME --action ACTION [--result ok|denied|failed]\n"
+	 "       wangge audit append --action ACTION [--actor NAME] [--result ok|denied|failed]\n"
 	 "                           [--role ROLE] [--scope CODE] [--target T] [--ip ADDR]\n"
 	 "                           [--detail TEXT] [--account-id N] [--db URL]\n"
 	 "\n"
@@ -76,8 +76,8 @@ static const struct cli_command commands[] = {
 	 "(exit 1) naming the first edited, inserted or missing row; exit 2 when the\n"
 	 "database cannot be read. list prints rows newest first as tab-separated\n"
 	 "lines (default 50, at most 1000; --before ID for the next page). append\n"
-	 "records one event by hand, for operators' test drills; it is chained and\n"
-	 "kept like every other row.\n"},
+	 "records one event by hand, for operators' test drills (actor: cli:<login>\n"
+	 "unless --actor); it is chained and kept like every other row.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -126,6 +126,18 @@ void db_rollback(struct db *db)
 	db->in_tx = 0;
 }
 
+int db_in_tx(const struct db *db)
+{
+	return db->in_tx;
+}
+
+int db_lock_xact(struct db *db, int64_t key, struct err *e)
+{
+	if (!db->in_tx)
+		return err_set(e, 500, "db.no_tx", "加锁需要在事务中", "transaction lock outside a transaction");
+	return db->drv->lock_xact ? db->drv->lock_xact(db, key, e) : 0;
+}
+
 /* ------------------------------------------------------------ migrations */
 
 /* Expand @ID@ and @BLOB@ for this driver. Returns malloc'd SQL or NULL. */

@@ -73,6 +73,14 @@ int db_exec(struct db *db, const char *sql, struct err *e);
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
+/* True between db_begin() and db_commit()/db_rollback() on this connection. */
+int db_in_tx(const struct db *db);
+/* Take the exclusive lock `key` until the current transaction ends, waiting
+ * for it: serialises writers that read-then-write the same rows (the audit
+ * chain). Call inside db_begin(); 500 db.no_tx otherwise. PostgreSQL:
+ * pg_advisory_xact_lock(key). SQLite: nothing, BEGIN IMMEDIATE already holds
+ * the database's only write lock. */
+int db_lock_xact(struct db *db, int64_t key, struct err *e);
 
 /* Bring the schema to the newest version, each migration in its own
  * transaction. Called by every command that opens a database. */

@@ -46,6 +46,9 @@ struct db_driver {
 	const char *sync_identity_sql;
 	int (*try_lock)(struct db *db, int64_t key, int *got, struct err *e);
 	int (*unlock)(struct db *db, int64_t key, struct err *e);
+	/* Transaction-level lock (db_lock_xact), or NULL when the dialect's
+	 * write transaction already serialises writers. */
+	int (*lock_xact)(struct db *db, int64_t key, struct err *e);
 };
 
 struct db_cache_entry {

@@ -470,6 +470,26 @@ static int pg_unlock(struct db *db, int64_t key, struct err *e)
 	return lock_query(db, "SELECT pg_advisory_unlock($1::bigint)", key, NULL, e);
 }
 
+/* Wait for the transaction-level advisory lock key; COMMIT or ROLLBACK
+ * frees it. Never reconnects: a lost connection has lost the transaction. */
+static int pg_lock_xact(struct db *db, int64_t key, struct err *e)
+{
+	struct pg_db *d = PDB(db);
+	char k[32];
+	const char *vals[1] = {k};
+	PGresult *r;
+	int ret = 0;
+
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return fail(d, NULL, e);
+	snprintf(k, sizeof(k), "%lld", (long long)key);
+	r = PQexecParams(d->c, "SELECT pg_advisory_xact_lock($1::bigint)", 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		ret = fail(d, r, e);
+	PQclear(r);
+	return ret;
+}
+
 const struct db_driver db_pg_driver = {
 	.name = "postgresql",
 	.schemes = {"postgresql://", "postgres://", "postgresql:"},
@@ -503,4 +523,5 @@ const struct db_driver db_pg_driver = {
 	                     "(SELECT COALESCE(MAX(%s), 0) + 1 FROM %s), false)",
 	.try_lock = pg_try_lock,
 	.unlock = pg_unlock,
+	.lock_xact = pg_lock_xact,
 };
