@@ -207,7 +207,7 @@ int api_auth_token_create(struct http_req *req)
 {
 	const struct principal *p = req->auth;
 	struct err e = ERR_INIT;
-	json_t *body, *roles = NULL;
+	json_t *body, *roles = NULL, *out;
 	const char *name = NULL;
 	int64_t days = 90, id = 0;
 	unsigned mask = 0;
@@ -243,10 +243,11 @@ int api_auth_token_create(struct http_req *req)
 	db_pool_put(api_app(req)->pool, db);
 	if (rc < 0)
 		goto fail;
+	/* name lives in body: build the reply before letting body go */
+	out = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name, "token", token,
+	                "note", "此令牌只显示这一次，请妥善保存 / shown once, keep it safe");
 	json_decref(body);
-	return http_reply_json(req, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,
-	                       "name", name, "token", token,
-	                       "note", "此令牌只显示这一次，请妥善保存 / shown once, keep it safe"));
+	return http_reply_json(req, 201, out);
 fail:
 	json_decref(body);
 	return http_reply_err(req, &e);

@@ -89,7 +89,12 @@ int api_guard(struct http_req *req)
 	if (!(p->roles & r->role))
 		return deny(req, p, 403, "auth.forbidden", "你的角色无权执行此操作",
 		            "your roles do not allow this", r->name);
-	if ((code = http_param(req, "code")) && !auth_scope(p, r->role, code))
-		return deny(req, p, 404, "unit.not_found", "找不到该单位", "no such unit", "out of scope");
+	if ((code = http_param(req, "code")) && !auth_scope(p, r->role, code)) {
+		/* word for word the handlers' answer for a unit that does not exist
+		 * (api_unit.c reply_unknown), so the two cannot be told apart */
+		struct err nf = ERR_INIT;
+		err_set(&nf, 404, "unit.not_found", "找不到单位 '%s'", "unknown unit '%s'", code);
+		return deny(req, p, 404, nf.code, nf.msg, nf.msg_en, "out of scope");
+	}
 	return 0;
 }
