@@ -13,6 +13,7 @@ import { MapView, METRICS } from './map.js';
 import { Finder } from './locate.js';
 import { renderUnit, renderLoading, renderError, unitHref } from './panel.js';
 import { h } from './util.js';
+import { mountUserMenu } from './usermenu.js';
 
 const ROOT = document.querySelector('meta[name="wangge-root"]')?.content || '440111';
 const $ = (id) => document.getElementById(id);
@@ -249,3 +250,4 @@ pickBtn.addEventListener('click', () => {
 $('btn-reset').addEventListener('click', () => map.resetView());
 
 route();
+mountUserMenu($('user-menu'));

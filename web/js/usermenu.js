@@ -1,0 +1,154 @@
+// usermenu.js - the current-user menu in the header of every page.
+//
+//   import { mountUserMenu } from './usermenu.js';
+//   mountUserMenu(document.getElementById('user-menu'), { protectedPage: false });
+//
+// Logged out: a "登录" link that comes back here. Logged in: a button with
+// the display name and roles that opens a menu (ARIA menu button: Enter,
+// Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
+// 修改密码, API 令牌 (staff), 用户管理 (admins), 退出登录, 退出所有设备.
+//
+// opts.protectedPage: after log-out go to the log-in page instead of
+// staying (pages that need a log-in). opts.user: a user already fetched.
+
+import {
+  currentUser, logout, onAuthChange, isStaff, isAdmin, roleLabels, loginHref, here, needsLogin,
+} from './auth.js';
+import { h } from './util.js';
+
+let seq = 0;
+
+export async function mountUserMenu(root, opts = {}) {
+  if (!root) return null;
+  root.classList.add('usermenu');
+  const render = async () => {
+    let user = null;
+    try {
+      user = opts.user !== undefined ? opts.user : await currentUser();
+    } catch {
+      user = null;   // server unreachable: offer the log-in link
+    }
+    opts.user = undefined;
+    if (user) renderUser(root, user, opts);
+    else renderAnon(root);
+    root.dataset.state = user ? 'user' : 'anon';
+    return user;
+  };
+  onAuthChange((type) => {
+    if (type === 'logout' && opts.protectedPage) location.assign(loginHref(here(), 'logout'));
+    else render();
+  });
+  return render();
+}
+
+function renderAnon(root) {
+  root.replaceChildren(h('a', { class: 'um-login', href: loginHref(here()), id: 'um-login' },
+    h('span', { class: 'um-login-icon', 'aria-hidden': 'true' }), '登录'));
+}
+
+function initial(name) {
+  return [...String(name || '?').trim()][0] || '?';
+}
+
+function renderUser(root, user, opts) {
+  const id = `um-${++seq}`;
+  const labels = roleLabels(user);
+  const btn = h('button', {
+    type: 'button', class: 'um-button', id: `${id}-btn`,
+    'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': `${id}-menu`,
+    title: `${user.display_name}（${user.username}）`,
+  },
+  h('span', { class: 'um-avatar', 'aria-hidden': 'true' }, initial(user.display_name)),
+  h('span', { class: 'um-who' },
+    h('span', { class: 'um-name' }, user.display_name),
+    h('span', { class: 'um-roles' }, labels.join('、') || '无角色')),
+  user.must_change_password ? h('span', { class: 'um-dot', title: '请修改密码' },
+    h('span', { class: 'sr-only' }, '（请修改密码）')) : null,
+  h('span', { class: 'um-caret', 'aria-hidden': 'true' }, '▾'));
+
+  const status = h('p', { class: 'um-status', role: 'status', 'aria-live': 'polite' });
+  const item = (label, attrs) => h('li', { role: 'none' },
+    attrs.href
+      ? h('a', { role: 'menuitem', tabindex: '-1', class: 'um-item', ...attrs }, label)
+      : h('button', { type: 'button', role: 'menuitem', tabindex: '-1', class: 'um-item', ...attrs }, label));
+
+  const doLogout = (all) => async () => {
+    close(false);
+    btn.disabled = true;
+    try {
+      await logout(all);
+    } catch (e) {
+      // The local state is gone anyway; a missing CSRF token means this tab
+      // cannot prove the session: log in again, then log out.
+      if (needsLogin(e)) location.assign(loginHref(here(), 'csrf'));
+      else alert(`退出失败：${e.message}`);
+      return;
+    }
+    if (!opts.protectedPage) flash(all ? '已退出所有设备上的登录' : '已退出登录');
+  };
+
+  const scopes = (user.grants || []).map((g) =>
+    h('li', {}, h('span', { class: 'um-role' }, g.role_label || g.role), ' ',
+      h('span', { class: 'muted' }, g.scope_name || g.scope)));
+
+  const menu = h('div', { class: 'um-panel', id: `${id}-panel`, hidden: true },
+    h('div', { class: 'um-head' },
+      h('strong', {}, user.display_name),
+      h('span', { class: 'code' }, user.username),
+      scopes.length ? h('ul', { class: 'um-scopes', 'aria-label': '角色与范围' }, scopes) : null,
+      user.must_change_password ? h('p', { class: 'um-warn' }, '你的密码需要修改') : null),
+    h('ul', { class: 'um-list', role: 'menu', id: `${id}-menu`, 'aria-labelledby': `${id}-btn` },
+      item('修改密码', { href: '/account#password', 'data-item': 'password' }),
+      isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
+      isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
+      h('li', { role: 'separator', class: 'um-sep' }),
+      item('退出登录', { onclick: doLogout(false), 'data-item': 'logout' }),
+      item('退出所有设备', { onclick: doLogout(true), 'data-item': 'logout-all',
+                        title: '结束此账号在所有浏览器和手机应用上的登录' })),
+    status);
+
+  const items = () => [...menu.querySelectorAll('[role="menuitem"]')];
+  const isOpen = () => btn.getAttribute('aria-expanded') === 'true';
+
+  function open(focusIdx = 0) {
+    btn.setAttribute('aria-expanded', 'true');
+    menu.hidden = false;
+    const list = items();
+    list[(focusIdx + list.length) % list.length]?.focus();
+    document.addEventListener('pointerdown', outside, true);
+  }
+  function close(focusButton = true) {
+    btn.setAttribute('aria-expanded', 'false');
+    menu.hidden = true;
+    document.removeEventListener('pointerdown', outside, true);
+    if (focusButton) btn.focus();
+  }
+  function outside(ev) {
+    if (!root.contains(ev.target)) close(false);
+  }
+
+  btn.addEventListener('click', () => (isOpen() ? close() : open()));
+  btn.addEventListener('keydown', (ev) => {
+    if (ev.key === 'ArrowDown') { ev.preventDefault(); open(0); }
+    else if (ev.key === 'ArrowUp') { ev.preventDefault(); open(-1); }
+  });
+  menu.addEventListener('keydown', (ev) => {
+    const list = items();
+    const i = list.indexOf(document.activeElement);
+    const go = (j) => { ev.preventDefault(); list[(j + list.length) % list.length].focus(); };
+    if (ev.key === 'Escape') { ev.preventDefault(); close(); }
+    else if (ev.key === 'ArrowDown') go(i + 1);
+    else if (ev.key === 'ArrowUp') go(i - 1);
+    else if (ev.key === 'Home') go(0);
+    else if (ev.key === 'End') go(-1);
+    else if (ev.key === 'Tab') close(false);
+  });
+  root.replaceChildren(btn, menu);
+}
+
+/** A short message under the header (after log-out on a public page). */
+function flash(text) {
+  const el = h('div', { class: 'um-flash', role: 'status' }, text);
+  document.body.append(el);
+  setTimeout(() => el.remove(), 4000);
+}
