@@ -19,6 +19,7 @@
 #define AUTH_MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
 
 #define THROTTLE_WINDOW 900            /* seconds a failure counts */
+#define THROTTLE_LOCK_KEY 72480004     /* db_lock_xact key serialising the throttle */
 #define LOCK_MAX 900                   /* no lock lasts longer */
 
 static const struct { const char *kind; int64_t idle, absolute; } lifetimes[] = {
@@ -141,13 +142,16 @@ static int64_t throttle_wait(struct db *db, const char *user, const char *ip, st
 	return wait;
 }
 
-/* Count a failure against every key; lock the ones past their allowance. */
-static int throttle_fail(struct db *db, const char *user, const char *ip, struct err *e)
+/* Count a failure against every key; lock the ones past their allowance.
+ * ip_lock gets the lock this set on the address-wide key ("" for none). */
+static int throttle_fail(struct db *db, const char *user, const char *ip, char ip_lock[TS_MAX],
+                         struct err *e)
 {
 	int64_t failures;
 	char key[200], first[TS_MAX], locked[TS_MAX], ts[TIME_ISO_MAX];
 	time_t now = time(NULL);
 
+	ip_lock[0] = '\0';
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct throttle_rule *r = &rules[i];
 		throttle_key(r, user, ip, key, sizeof(key));
@@ -166,6 +170,8 @@ static int throttle_fail(struct db *db, const char *user, const char *ip, struct
 			if (secs > LOCK_MAX)
 				secs = LOCK_MAX;
 			str_copy(locked, sizeof(locked), time_iso(now + secs, ts));
+			if (r->prefix[0] == 'i')
+				str_copy(ip_lock, TS_MAX, locked);
 		}
 		if (store_throttle_set(db, key, failures, first, locked, e) < 0)
 			return -1;
@@ -173,15 +179,51 @@ static int throttle_fail(struct db *db, const char *user, const char *ip, struct
 	return 0;
 }
 
-static int throttle_success(struct db *db, const char *user, const char *ip, struct err *e)
+/* Before checking a password: in one transaction serialised against every
+ * other log-in (THROTTLE_LOCK_KEY), see whether a lock holds and, when none
+ * does, count this attempt as a failure up front. Concurrent guesses thus
+ * each see the ones before them: no more get verified than the rules allow,
+ * and no count is lost to a concurrent update. A success takes its count
+ * back (throttle_success). Returns the seconds to wait (0 = go on), or -1. */
+static int64_t throttle_reserve(struct db *db, const char *user, const char *ip,
+                                char ip_lock[TS_MAX], struct err *e)
 {
-	char key[200];
-	for (size_t i = 0; i < 2; i++) {          /* not the address-wide one */
+	int64_t wait = -1;
+
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_lock_xact(db, THROTTLE_LOCK_KEY, e) < 0 || (wait = throttle_wait(db, user, ip, e)) < 0 ||
+	    (wait == 0 && throttle_fail(db, user, ip, ip_lock, e) < 0) || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return wait;
+}
+
+/* A successful log-in (inside its transaction): forget the account's
+ * failures, and take back the one throttle_reserve counted against the
+ * address, with the lock that count set, if it did. */
+static int throttle_success(struct db *db, const char *user, const char *ip, const char *ip_lock,
+                            struct err *e)
+{
+	int64_t failures;
+	char key[200], first[TS_MAX], locked[TS_MAX];
+
+	if (db_lock_xact(db, THROTTLE_LOCK_KEY, e) < 0)
+		return -1;
+	for (size_t i = 0; i < 2; i++) {
 		throttle_key(&rules[i], user, ip, key, sizeof(key));
 		if (store_throttle_clear(db, key, e) < 0)
 			return -1;
 	}
-	return 0;
+	throttle_key(&rules[2], user, ip, key, sizeof(key));
+	if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
+		return -1;
+	if (failures <= 1)
+		return store_throttle_clear(db, key, e);
+	if (ip_lock[0] && !strcmp(locked, ip_lock))
+		locked[0] = '\0';
+	return store_throttle_set(db, key, failures - 1, first, locked, e);
 }
 
 /* -------------------------------------------------------------- grants */
@@ -251,7 +293,7 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 	struct account_rec a;
 	struct session_rec s;
 	struct err nf = ERR_INIT;
-	char hash[65];
+	char hash[65], ip_lock[TS_MAX];
 	int64_t wait, life_idle = 0, life_abs = 0;
 	int found, ok;
 
@@ -263,7 +305,7 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 	if (!life_abs)
 		return err_set_param(e, 400, "auth.bad_kind", "kind", "kind 必须是 web 或 app",
 		                     "kind must be web or app");
-	if ((wait = throttle_wait(db, username, ip, e)) < 0)
+	if ((wait = throttle_reserve(db, username, ip, ip_lock, e)) < 0)
 		return -1;
 	if (wait > 0) {
 		err_set(e, 429, "auth.locked", "登录失败次数过多，请 %lld 秒后再试",
@@ -276,16 +318,11 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 		return pass_up(e, &nf);
 	ok = crypto_pwhash_str_verify(found ? a.password_hash : dummy_hash(), password,
 	                              strlen(password)) == 0;
-	if (!found || !ok || a.disabled) {
-		if (db_begin(db, e) < 0 || throttle_fail(db, username, ip, e) < 0 || db_commit(db, e) < 0) {
-			db_rollback(db);
-			return -1;
-		}
+	if (!found || !ok || a.disabled)             /* already counted by throttle_reserve */
 		return err_set(e, 401, "auth.bad_credentials", "用户名或密码错误", "wrong user name or password");
-	}
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (throttle_success(db, username, ip, e) < 0)
+	if (throttle_success(db, username, ip, ip_lock, e) < 0)
 		goto fail;
 	if (crypto_pwhash_str_needs_rehash(a.password_hash, AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0) {
 		char fresh[PWHASH_MAX];
@@ -344,8 +381,8 @@ int auth_session(struct db *db, const char *token, struct principal *p, struct e
 	principal_from(p, &a, &s);
 	if (auth_load_grants(db, p, (unsigned)s.roles, e) < 0)
 		return -1;
-	/* refresh the idle timer, at most once a minute */
-	if (s.idle_seconds > 0 && t - iso_parse(s.last_seen_at) >= 60 &&
+	/* refresh the idle timer (API tokens: their last use), at most once a minute */
+	if (t - iso_parse(s.last_seen_at) >= 60 &&
 	    store_session_touch(db, s.id, time_iso(t, now), e) < 0)
 		return -1;
 	return 0;
@@ -397,6 +434,10 @@ int auth_token_create(struct db *db, const struct principal *p, const char *name
 	if (days < 1 || days > 365)
 		return err_set_param(e, 400, "token.bad_days", "days", "有效期必须在 1 到 365 天之间",
 		                     "days must be in [1, 365]");
+	/* Made with an API token: never broader than that token, so "all of
+	 * the account's roles" (0) means the caller's own, limited set. */
+	if (!roles && !strcmp(p->kind, "api"))
+		roles = p->roles;
 	if (roles & ~p->roles)
 		return err_set_param(e, 403, "token.role_not_held", "roles", "令牌不能拥有你没有的角色",
 		                     "a token cannot carry a role you do not hold");

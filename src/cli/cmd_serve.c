@@ -31,6 +31,7 @@ struct serve_cfg {
 	int64_t body_max;
 	int64_t timeout_s;
 	int64_t reload_ms;
+	int cookie_secure;               /* [auth] cookie_secure: Secure on the session cookie */
 	char bad[256];                   /* first bad ini entry, for the error */
 };
 
@@ -49,6 +50,11 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
 	else if (KEY("server", "reload_ms")) ok = parse_int64(value, 100, 600000, &c->reload_ms) == 0;
 	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
+	else if (KEY("auth", "cookie_secure")) {
+		if (!strcmp(value, "true") || !strcmp(value, "1")) c->cookie_secure = 1;
+		else if (!strcmp(value, "false") || !strcmp(value, "0")) c->cookie_secure = 0;
+		else ok = 0;
+	}
 	else ok = 0;
 #undef KEY
 	if (!ok && !c->bad[0])
@@ -160,6 +166,7 @@ int cmd_serve(int argc, char **argv)
 		return cli_fail("serve", "%s", e.msg_en);
 	}
 	app.reload_ms = (unsigned)cfg.reload_ms;
+	app.cookie_secure = cfg.cookie_secure;
 	so.host = host;
 	so.threads = (int)cfg.threads;
 	so.body_max = (size_t)cfg.body_max;
