@@ -406,6 +406,11 @@ test('staff now and staff history', { skip: !STAFF_AUTH && 'needs a staff accoun
     assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 200)}`);
     return r.json;
   };
+  for (const h of ['2', '-1', 'yes', '']) {
+    const bad = await srv.get(`/api/v1/units/${TOWN}/staff?history=${h}`, { headers: { authorization: STAFF_AUTH } });
+    assertError(assert, bad, 400, 'param.invalid');
+    assert.equal(bad.json.error.param, 'history');
+  }
   const t = await getJson(`/api/v1/units/${TOWN}/staff`);
   assert.equal(t.unit, TOWN);
   assert.equal(t.name, '三元里街道');
