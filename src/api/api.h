@@ -3,6 +3,8 @@
  *   api_health.c  GET /healthz, GET /metrics
  *   api_unit.c    the org tree: search, detail, children, GeoJSON, staff
  *   api_locate.c  point -> grid, single and batch
+ *   api_user.c    users and their roles (admins)
+ *   api_audit.c   the audit log (admins)
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -35,6 +37,17 @@ int api_auth_password(struct http_req *req);
 int api_auth_tokens(struct http_req *req);
 int api_auth_token_create(struct http_req *req);
 int api_auth_token_revoke(struct http_req *req);
+
+int api_user_list(struct http_req *req);
+int api_user_create(struct http_req *req);
+int api_user_get(struct http_req *req);
+int api_user_disable(struct http_req *req);
+int api_user_enable(struct http_req *req);
+int api_user_password(struct http_req *req);
+int api_user_grant(struct http_req *req);
+int api_user_revoke(struct http_req *req);
+
+int api_audit_list(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);

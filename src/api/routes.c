@@ -25,6 +25,16 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/auth/tokens",             api_auth_tokens,       ROLE_STAFF,  "auth.tokens"},
 	{"POST", "/api/v1/auth/tokens",             api_auth_token_create, ROLE_STAFF,  "auth.token_create"},
 	{"DELETE", "/api/v1/auth/tokens/:id",       api_auth_token_revoke, ROLE_STAFF,  "auth.token_revoke"},
+
+	{"GET",  "/api/v1/users",                   api_user_list,     ROLE_ADMIN,  "user.list"},
+	{"POST", "/api/v1/users",                   api_user_create,   ROLE_ADMIN,  "user.create"},
+	{"GET",  "/api/v1/users/:id",               api_user_get,      ROLE_ADMIN,  "user.get"},
+	{"POST", "/api/v1/users/:id/disable",       api_user_disable,  ROLE_ADMIN,  "user.disable"},
+	{"POST", "/api/v1/users/:id/enable",        api_user_enable,   ROLE_ADMIN,  "user.enable"},
+	{"POST", "/api/v1/users/:id/password",      api_user_password, ROLE_ADMIN,  "user.password"},
+	{"POST", "/api/v1/users/:id/grants",        api_user_grant,    ROLE_ADMIN,  "user.grant"},
+	{"DELETE", "/api/v1/users/:id/grants/:grant", api_user_revoke, ROLE_ADMIN,  "user.revoke"},
+	{"GET",  "/api/v1/audit",                   api_audit_list,    ROLE_ADMIN,  "audit.list"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

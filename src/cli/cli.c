@@ -78,6 +78,36 @@ static const struct cli_command commands[] = {
 	 "lines (default 50, at most 1000; --before ID for the next page). append\n"
 	 "records one event by hand, for operators' test drills (actor: cli:<login>\n"
 	 "unless --actor); it is chained and kept like every other row.\n"},
+	{"user", cmd_user, "管理用户与角色 / manage users and their roles",
+	 "usage: wangge user add --username NAME --name DISPLAY [--password P | --password-stdin]\n"
+	 "                       [--phone PHONE] [--role ROLE --scope CODE [--title T]]...\n"
+	 "                       [--no-must-change] [--db URL]\n"
+	 "       wangge user list [--q TEXT] [--db URL]\n"
+	 "       wangge user disable|enable --username NAME [--db URL]\n"
+	 "       wangge user reset-password --username NAME [--password P | --password-stdin]\n"
+	 "                       [--no-must-change] [--db URL]\n"
+	 "       wangge user grant --username NAME --role ROLE --scope CODE [--title T] [--db URL]\n"
+	 "       wangge user revoke --username NAME --grant ID [--db URL]\n"
+	 "\n"
+	 "Accounts and their role grants, with the rules of the admin API\n"
+	 "(docs/api.md, 'Users and roles'). User names are 3-32 characters of a-z 0-9 _ . -;\n"
+	 "passwords at least 10 characters and not a common one. Roles and the scope\n"
+	 "each is granted on:\n"
+	 "  admin         区管理员   the district          command      指挥中心  district or town\n"
+	 "  station_head  站长       a community           grid_leader  网格长    an area\n"
+	 "  grid_worker   网格员     a grid                department   职能部门  a department (440111-cg)\n"
+	 "  leader        领导       district, town or community (read-only)\n"
+	 "  resident      群众       the district\n"
+	 "Without --password or --password-stdin a strong password is generated and\n"
+	 "printed once. New and reset passwords must be changed at the next log-in\n"
+	 "unless --no-must-change. disable also ends the user's sessions and API\n"
+	 "tokens; reset-password ends their sessions. list prints tab-separated lines:\n"
+	 "id, user name, display name, phone (masked), state, grants as ID:ROLE@SCOPE;\n"
+	 "revoke takes such a grant ID. Every change is written to the audit log as\n"
+	 "cli:<login>. Exit 1 on a usage error, 2 when the change is refused.\n"
+	 "  wangge user add --username zhang --name 张三 --password-stdin \\\n"
+	 "      --role command --scope 440111002 --title 调度员\n"
+	 "  wangge user grant --username zhang --role grid_worker --scope 4401110020010101\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -42,5 +42,6 @@ int cmd_export(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 #endif
