@@ -20,5 +20,6 @@ else
 fi
 echo
 echo "wangge is starting at http://$LISTEN/  (Ctrl-C stops it)"
+echo "log in as admin / Wangge@2026, or any demo log-in listed above (demo only)"
 echo
 exec "$BIN" serve --db "$DB" --listen "$LISTEN" --web web --access-log off

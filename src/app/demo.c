@@ -14,7 +14,8 @@
  *      children's, so the levels nest exactly and the grids tile the district
  *      without gaps or overlaps.
  *   4. write: one transaction that clears the old org data, writes units,
- *      people and posts, and bumps the org version.
+ *      people and posts, the departments and the demo log-ins, and bumps
+ *      the org version.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -22,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "app/audit.h"
+#include "app/auth.h"
 #include "app/baiyun.h"
 #include "app/demo.h"
 #include "domain/demo_names.h"
@@ -33,8 +36,12 @@
 #include "lib/str.h"
 #include "lib/timeutil.h"
 #include "store/db.h"
+#include "store/store_account.h"
+#include "store/store_audit.h"
+#include "store/store_department.h"
 #include "store/store_staff.h"
 #include "store/store_unit.h"
+#include "store/store_user.h"
 #include "lib/banned.h"
 
 #define OUTLINE_FILE_MAX (64 << 20)  /* bytes of an outline GeoJSON file */
@@ -893,6 +900,160 @@ out:
 	return ret;
 }
 
+/* ============================================================= log-ins */
+
+/* 职能部门 of the district, the scopes of department staff. */
+static const struct { const char *code, *name; } departments[] = {
+	{BAIYUN_CODE "-cg", "城管"},
+	{BAIYUN_CODE "-zj", "住建"},
+	{BAIYUN_CODE "-ga", "公安"},
+	{BAIYUN_CODE "-sj", "市场监管"},
+	{BAIYUN_CODE "-wj", "卫健"},
+	{BAIYUN_CODE "-yj", "应急"},
+	{BAIYUN_CODE "-sw", "水务"},
+};
+
+/* Where a demo log-in's grant lies. */
+enum login_at { AT_DISTRICT, AT_TOWN, AT_COMMUNITY, AT_AREA, AT_GRID, AT_CHENGGUAN };
+
+#define LOGIN_TOWN "440111002"           /* 三元里街道 */
+
+/* One demo log-in per role. Those with a post are linked to the person
+ * holding it in their unit and take that person's name and phone. */
+static const struct login_spec {
+	const char *username, *display_name, *role, *title;
+	enum login_at at;
+	const char *post;                /* store_staff.h post role, or NULL */
+} login_specs[DEMO_LOGINS] = {
+	{"admin", "演示管理员", "admin", "系统管理员", AT_DISTRICT, NULL},
+	{"command", "演示值班长", "command", "区指挥中心值班长", AT_DISTRICT, NULL},
+	{"dispatcher", "演示调度员", "command", "调度员", AT_TOWN, NULL},
+	{"station", NULL, "station_head", "站长", AT_COMMUNITY, "station_head"},
+	{"gridleader", NULL, "grid_leader", "网格长", AT_AREA, "grid_leader"},
+	{"gridworker", NULL, "grid_worker", "专职网格员", AT_GRID, "grid_worker"},
+	{"chengguan", "演示城管受理员", "department", "受理员", AT_CHENGGUAN, NULL},
+	{"leader", "演示区领导", "leader", "区领导", AT_DISTRICT, NULL},
+	{"resident", "演示居民", "resident", NULL, AT_DISTRICT, NULL},
+};
+
+/* The unit a log-in is granted: the district, 三元里街道 (or the first town
+ * when an outline file brings other towns), its first community, that
+ * community's first area, that area's first grid. */
+static const struct dunit *login_unit(const struct demo *d, enum login_at at)
+{
+	const struct dunit *u = &d->lv[LEVEL_TOWN][0];
+
+	if (at == AT_DISTRICT)
+		return &d->lv[LEVEL_DISTRICT][0];
+	for (size_t t = 0; t < d->n[LEVEL_TOWN]; t++)
+		if (!strcmp(d->lv[LEVEL_TOWN][t].rec.code, LOGIN_TOWN))
+			u = &d->lv[LEVEL_TOWN][t];
+	for (int l = LEVEL_TOWN; l < LEVEL_TOWN + (int)(at - AT_TOWN); l++)
+		u = &d->lv[l + 1][u->child0];     /* first child, one level down */
+	return u;
+}
+
+struct holder {
+	const char *role;
+	struct post_rec post;            /* found when post.person_id > 0 */
+};
+
+static int holder_find(void *ctx, const struct post_rec *p)
+{
+	struct holder *h = ctx;
+
+	if (strcmp(p->role, h->role))
+		return 0;
+	h->post = *p;
+	return 1;
+}
+
+/* Hash DEMO_PASSWORD once per log-in (each hash has its own salt). Slow on
+ * purpose (Argon2id), so it runs before the write transaction. */
+static int hash_logins(char (*hashes)[PWHASH_MAX], struct err *e)
+{
+	for (size_t i = 0; i < DEMO_LOGINS; i++)
+		if (auth_hash_password(DEMO_PASSWORD, hashes[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Create or reset one demo log-in: account, link, password, its one grant,
+ * and an audit row. Fills out. */
+static int write_login(struct demo *d, struct db *db, const struct login_spec *ls,
+                       const char *hash, struct demo_login *out, struct err *e)
+{
+	const struct dunit *u = ls->at == AT_CHENGGUAN ? NULL : login_unit(d, ls->at);
+	struct holder h = {ls->post, {0}};
+	struct account_rec a;
+	struct grant_rec g;
+	struct audit_entry en;
+	struct err nf = ERR_INIT;
+	char target[48], detail[160];
+
+	memset(out, 0, sizeof(*out));
+	str_copy(out->username, sizeof(out->username), ls->username);
+	str_copy(out->role, sizeof(out->role), ls->role);
+	str_copy(out->title, sizeof(out->title), ls->title ? ls->title : "");
+	str_copy(out->scope, sizeof(out->scope), u ? u->rec.code : departments[0].code);
+	str_copy(out->scope_name, sizeof(out->scope_name), u ? u->rec.name : departments[0].name);
+	if (ls->post && store_posts_current(db, u->rec.code, holder_find, &h, e) < 0)
+		return -1;
+	str_copy(out->display_name, sizeof(out->display_name),
+	         h.post.person_id > 0 ? h.post.name : ls->display_name);
+
+	memset(&a, 0, sizeof(a));
+	str_copy(a.username, sizeof(a.username), ls->username);
+	str_copy(a.display_name, sizeof(a.display_name), out->display_name);
+	str_copy(a.phone, sizeof(a.phone), h.post.person_id > 0 ? h.post.phone : "");
+	str_copy(a.password_hash, sizeof(a.password_hash), hash);
+	a.person_id = h.post.person_id;
+	if (store_account_by_name(db, ls->username, &a, &nf) == 0) {
+		/* there from an earlier run: reset it */
+		if (store_user_set_profile(db, a.id, out->display_name, h.post.person_id,
+		                           h.post.person_id > 0 ? h.post.phone : "", e) < 0 ||
+		    store_account_set_password(db, a.id, hash, 0, e) < 0 ||
+		    store_account_set_disabled(db, a.id, 0, e) < 0 ||
+		    store_user_clear_grants(db, a.id, e) < 0)
+			return -1;
+	} else if (nf.status != 404) {
+		*e = nf;
+		return -1;
+	} else if (store_account_add(db, &a, &a.id, e) < 0) {
+		return -1;
+	}
+	memset(&g, 0, sizeof(g));
+	g.account_id = a.id;
+	str_copy(g.role, sizeof(g.role), ls->role);
+	str_copy(g.scope_code, sizeof(g.scope_code), out->scope);
+	str_copy(g.title, sizeof(g.title), out->title);
+	if (store_grant_add(db, &g, &g.id, e) < 0)
+		return -1;
+	memset(&en, 0, sizeof(en));
+	snprintf(target, sizeof(target), "account:%lld", (long long)a.id);
+	snprintf(detail, sizeof(detail), "demo log-in %s: %s@%s", ls->username, ls->role, out->scope);
+	en.actor = "wangge demo";
+	en.action = AUDIT_USER_ADD;
+	en.target = target;
+	en.result = "ok";
+	en.detail = detail;
+	return store_audit_append(db, &en, e);
+}
+
+/* The departments and the demo log-ins, after the staff. */
+static int write_logins(struct demo *d, struct db *db, char (*hashes)[PWHASH_MAX],
+                        struct demo_stats *st, struct err *e)
+{
+	for (size_t i = 0; i < sizeof(departments) / sizeof(departments[0]); i++)
+		if (store_department_add(db, departments[i].code, BAIYUN_CODE, departments[i].name, e) < 0)
+			return -1;
+	for (size_t i = 0; i < DEMO_LOGINS; i++)
+		if (write_login(d, db, &login_specs[i], hashes[i], &st->logins[i], e) < 0)
+			return -1;
+	st->nlogins = DEMO_LOGINS;
+	return 0;
+}
+
 /* =============================================================== write */
 
 /* Stage 4: everything in one transaction. */
@@ -900,13 +1061,22 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 {
 	struct db *db = NULL;
 	struct buf wkb;
+	char (*hashes)[PWHASH_MAX] = calloc(DEMO_LOGINS, PWHASH_MAX);
 	int in_tx = 0, ret = -1;
 
 	buf_init(&wkb, WKB_MAX);
+	if (!hashes) {
+		oom(e);
+		goto out;
+	}
+	if (hash_logins(hashes, e) < 0)
+		goto out;
 	if (db_open(url, &db, e) < 0 || db_migrate(db, e) < 0 || db_begin(db, e) < 0)
 		goto out;
 	in_tx = 1;
-	if (store_org_clear(db, e) < 0)
+	/* accounts may point at the people and departments at the units that go */
+	if (store_user_unlink_persons(db, e) < 0 || store_department_clear(db, e) < 0 ||
+	    store_org_clear(db, e) < 0)
 		goto out;
 	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++) {
 		for (size_t i = 0; i < d->n[l]; i++) {
@@ -920,7 +1090,8 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 				goto out;
 		}
 	}
-	if (write_staff(d, db, st, e) < 0 || store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
+	if (write_staff(d, db, st, e) < 0 || write_logins(d, db, hashes, st, e) < 0 ||
+	    store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	in_tx = 0;
 	ret = 0;
@@ -929,6 +1100,7 @@ out:
 		db_rollback(db);
 	db_close(db);
 	buf_release(&wkb);
+	free(hashes);
 	return ret;
 }
 

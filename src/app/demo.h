@@ -10,6 +10,13 @@
  * per community, a 网格长 per area, a 专职网格员 per grid (a few with a past
  * replacement), 总站长 of two 城中村 and each town's 领导小组. The same seed
  * gives the same data; see docs/demo.md.
+ *
+ * It also sets up seven 职能部门 (440111-cg 城管 …) and one demo log-in per
+ * role (DEMO_PASSWORD for all, no change required at first log-in): admin,
+ * command (district and 三元里街道), station_head, grid_leader and
+ * grid_worker on the first community, area and grid of 三元里街道 (linked to
+ * the staff records there), department (城管), leader and resident. Running
+ * the demo again resets them. Demo only: never keep these on a real system.
  */
 #ifndef WG_DEMO_H
 #define WG_DEMO_H
@@ -26,6 +33,20 @@ struct demo_opts {
 	int lloyd;                       /* Lloyd iterations per level, -1 = default */
 };
 
+/* The password of every demo log-in. Demo only. */
+#define DEMO_PASSWORD "Wangge@2026"
+#define DEMO_LOGINS 9
+
+/* A demo log-in as created, for printing. */
+struct demo_login {
+	char username[32];
+	char display_name[64];
+	char role[32];                   /* domain/role.h name */
+	char scope[40];                  /* unit or department code */
+	char scope_name[128];
+	char title[64];
+};
+
 struct demo_stats {
 	int towns, communities, areas, grids;
 	int special_grids;               /* 专属网格 among the grids */
@@ -33,6 +54,8 @@ struct demo_stats {
 	int64_t households, population;  /* over all grids */
 	double district_km2;             /* area of the generated district */
 	double gen_seconds, write_seconds;
+	struct demo_login logins[DEMO_LOGINS];
+	int nlogins;
 };
 
 /* Default Lloyd iterations per level. */

@@ -1,7 +1,7 @@
 /*
  * cmd_demo.c - `wangge demo`: parse the options, build the demo district
  * (app/demo.h) and print a one-line summary with the time taken and the
- * size of the database file.
+ * size of the database file, then the demo log-ins.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,6 +31,19 @@ static long long db_file_size(const char *url)
 	if (stat(path, &st) == 0)
 		size += (long long)st.st_size;
 	return size;
+}
+
+/* The demo log-ins, one a line: user name, role, scope, title. */
+static void print_logins(const struct demo_stats *st)
+{
+	printf("\ndemo log-ins (password %s for every one; demo only, never on a real system):\n",
+	       DEMO_PASSWORD);
+	for (int i = 0; i < st->nlogins; i++) {
+		const struct demo_login *l = &st->logins[i];
+		printf("  %-11s %-13s %-17s %s%s%s%s  (%s)\n", l->username, l->role, l->scope,
+		       l->scope_name, l->title[0] ? " " : "", l->title,
+		       !strcmp(l->role, "leader") ? "，只读" : "", l->display_name);
+	}
 }
 
 int cmd_demo(int argc, char **argv)
@@ -87,5 +100,6 @@ int cmd_demo(int argc, char **argv)
 	if (size >= 0)
 		printf(" %.1f MB", (double)size / 1e6);
 	printf("\n");
+	print_logins(&st);
 	return 0;
 }
