@@ -56,8 +56,11 @@ int password_check(const char *pw, const char *username, struct err *e)
 			                     "密码过于常见，请换一个不易猜到的密码",
 			                     "password is too common, choose one that is hard to guess");
 	{
-		size_t i;
-		for (i = 1; i < len && pw[i] == pw[0]; i++)
+		/* one character (of k bytes in UTF-8) repeated: 网网网… as well as aaa… */
+		size_t k = 1, i;
+		while (k < len && ((unsigned char)pw[k] & 0xC0) == 0x80)
+			k++;
+		for (i = k; i + k <= len && !memcmp(pw + i, pw, k); i += k)
 			;
 		if (i == len)
 			return err_set_param(e, 400, "password.common", "password",

@@ -65,6 +65,7 @@ static void test_common(void **state)
 	refused("Password123", "zhang", "password.common");
 	refused("woaini1314", "zhang", "password.common");
 	refused("zzzzzzzzzzzz", "zhang", "password.common");          /* one character */
+	refused("网网网网网网网网网网", "zhang", "password.common");   /* one character, 3 bytes */
 	accepted("1234567890-grid", "zhang");                         /* contains, not equals */
 }
 
