@@ -19,21 +19,31 @@
 #include "app/audit.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
+#include "store/store_department.h"
 #include "lib/jsonx.h"
 #include "lib/str.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
 
-static json_t *grants_json(const struct principal *p, const struct org_model *m)
+static json_t *grants_json(struct http_req *req, const struct principal *p, const struct org_model *m)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < p->ngrants; i++) {
 		const struct auth_grant *g = &p->grants[i];
 		const struct org_unit *u = orgmodel_find(m, g->scope);
+		struct department_rec d;
+		int dept = 0;
+		if (!u) {                      /* a department: its name from the database */
+			struct err e = ERR_INIT;
+			struct db *db = db_pool_get(api_app(req)->pool);
+			dept = store_department_get(db, g->scope, &d, &e) == 0;
+			db_pool_put(api_app(req)->pool, db);
+		}
 		json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)g->id,
 		                      "role", role_name(g->role), "role_label", role_label(g->role),
 		                      "scope", g->scope);
-		json_object_set_new(j, "scope_name", u ? json_string(u->rec.name) : json_null());
+		json_object_set_new(j, "scope_name", u ? json_string(u->rec.name) :
+		                    dept ? json_string(d.name) : json_null());
 		json_object_set_new(j, "scope_level", u ? json_string(unit_level_name(u->rec.level))
 		                                        : json_string("department"));
 		json_array_append_new(arr, j);
@@ -53,7 +63,7 @@ static json_t *me_json(struct http_req *req, const struct principal *p)
 	j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)p->account_id,
 	              "username", p->username, "display_name", p->display_name, "session_kind", p->kind,
 	              "must_change_password", p->must_change_password, "roles", roles,
-	              "grants", grants_json(p, m));
+	              "grants", grants_json(req, p, m));
 	orgmodel_release(m);
 	return j;
 }
@@ -67,8 +77,15 @@ int api_auth_login(struct http_req *req)
 	char token[AUTH_TOKEN_MAX];
 	struct db *db;
 	const char *ip = http_client_ip(req);
+	const char *site = http_header(req, "Sec-Fetch-Site");
 	int rc;
 
+	/* Log-in CSRF: a page elsewhere must not log the browser in (as someone
+	 * else). Browsers tell in Sec-Fetch-Site, which no page can set; apps
+	 * and tools send none. */
+	if (site && !strcmp(site, "cross-site"))
+		return http_reply_error(req, 403, "auth.csrf", "不能从其他网站登录",
+		                        "log-in from another site refused");
 	if (!(body = jsonx_parse_object(req->body, req->body_len, &e)))
 		return http_reply_err(req, &e);
 	if (jsonx_string(body, "username", 1, USERNAME_MAX - 1, &user, &e) < 0 ||
