@@ -37,6 +37,7 @@ int api_auth_password(struct http_req *req);
 int api_auth_tokens(struct http_req *req);
 int api_auth_token_create(struct http_req *req);
 int api_auth_token_revoke(struct http_req *req);
+int api_department_list(struct http_req *req);
 
 int api_user_list(struct http_req *req);
 int api_user_create(struct http_req *req);

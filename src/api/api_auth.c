@@ -11,6 +11,7 @@
  *   GET    /api/v1/auth/tokens       my API tokens
  *   POST   /api/v1/auth/tokens       {name, roles: ["command", …], days}: shown once
  *   DELETE /api/v1/auth/tokens/:id   revoke one
+ *   GET    /api/v1/departments       the departments (staff)
  */
 #include <stdio.h>
 #include <string.h>
@@ -158,7 +159,39 @@ int api_auth_logout_all(struct http_req *req)
 
 int api_auth_me(struct http_req *req)
 {
-	return http_reply_json(req, 200, me_json(req, req->auth));
+	const struct principal *p = req->auth;
+	json_t *j = me_json(req, p);
+
+	/* A page opened in a new tab needs the CSRF token of its cookie session.
+	 * Only same-origin scripts can read this reply (no CORS), so it tells an
+	 * attacker's page nothing. */
+	if (p->via_cookie && p->csrf[0])
+		json_object_set_new(j, "csrf_token", json_string(p->csrf));
+	return http_reply_json(req, 200, j);
+}
+
+/* GET /api/v1/departments: the 职能部门 (for picking a grant's scope, and
+ * later for dispatching). */
+static int department_row(void *ctx, const struct department_rec *d)
+{
+	json_array_append_new(ctx, json_pack("{s:s, s:s, s:s}", "code", d->code, "district",
+	                                     d->district, "name", d->name));
+	return 0;
+}
+
+int api_department_list(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *arr = json_array();
+	struct db *db = db_pool_get(api_app(req)->pool);
+	int rc = store_department_list(db, department_row, arr, &e);
+
+	db_pool_put(api_app(req)->pool, db);
+	if (rc < 0) {
+		json_decref(arr);
+		return http_reply_err(req, &e);
+	}
+	return http_reply_json(req, 200, json_pack("{s:o}", "departments", arr));
 }
 
 int api_auth_password(struct http_req *req)

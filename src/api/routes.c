@@ -25,6 +25,7 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/auth/tokens",             api_auth_tokens,       ROLE_STAFF,  "auth.tokens"},
 	{"POST", "/api/v1/auth/tokens",             api_auth_token_create, ROLE_STAFF,  "auth.token_create"},
 	{"DELETE", "/api/v1/auth/tokens/:id",       api_auth_token_revoke, ROLE_STAFF,  "auth.token_revoke"},
+	{"GET",  "/api/v1/departments",             api_department_list,   ROLE_STAFF,  "department.list"},
 
 	{"GET",  "/api/v1/users",                   api_user_list,     ROLE_ADMIN,  "user.list"},
 	{"POST", "/api/v1/users",                   api_user_create,   ROLE_ADMIN,  "user.create"},
