@@ -14,6 +14,10 @@ function init(args)
   i = math.random(#paths) - 1
 end
 
+-- WRK_BEARER in the environment: send it as a bearer token (routes that need a log-in)
+local bearer = os.getenv("WRK_BEARER")
+if bearer and #bearer > 0 then wrk.headers["Authorization"] = "Bearer " .. bearer end
+
 function request()
   i = i % #paths + 1
   return wrk.format("GET", paths[i])
