@@ -583,7 +583,7 @@ describe('empty database', () => {
     const t0 = Date.now();
     const rs = await Promise.all(Array.from({ length: 300 }, (_, i) =>
       srv.get(i % 4 === 0 ? '/healthz' : i % 4 === 1 ? '/api/v1/units/440111' : i % 4 === 2 ? '/api/v1/locate?lat=23.2&lon=113.3' : '/nope')));
-    assert.ok(Date.now() - t0 < 15000, 'concurrent requests are not starved');
+    assert.ok(Date.now() - t0 < 30000, 'concurrent requests are not starved');
     for (const [i, r] of rs.entries()) assert.ok([200, 404].includes(r.status), `request ${i}: ${r.status}`);
     const sr = await slow;
     assert.equal(sr.status, 200, 'the slow client is answered too');
