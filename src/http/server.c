@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "http/server.h"
 #include "http/accesslog.h"
 #include "http/metrics.h"
 #include "http/static.h"
 #include "lib/buf.h"
+#include "lib/gzip.h"
 #include "lib/jsonx.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -186,33 +186,6 @@ int http_add_header(struct http_req *req, const char *name, const char *value)
 
 /* ---------------------------------------------------------------- helpers */
 
-static char *gzip_level1(const char *data, size_t len, size_t *out_len)
-{
-	z_stream z = {0};
-	char *out;
-	size_t cap;
-
-	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return NULL;
-	cap = deflateBound(&z, len) + 32;
-	if (!(out = malloc(cap))) {
-		deflateEnd(&z);
-		return NULL;
-	}
-	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
-		deflateEnd(&z);
-		free(out);
-		return NULL;
-	}
-	*out_len = z.total_out;
-	deflateEnd(&z);
-	return out;
-}
-
 static enum MHD_Result queue_reply(struct http_req *req)
 {
 	struct req_priv *p = req->priv;
@@ -227,7 +200,7 @@ static enum MHD_Result queue_reply(struct http_req *req)
 	if (!req->resp_nocompress && req->resp_len >= GZIP_MIN &&
 	    (ae = http_header(req, "Accept-Encoding")) && strstr(ae, "gzip")) {
 		size_t zl;
-		char *z = gzip_level1(req->resp_body, req->resp_len, &zl);
+		char *z = gzip_compress(req->resp_body, req->resp_len, 1, &zl);
 		if (z) {
 			http_reply_take(req, req->status, req->content_type, z, zl);
 			http_add_header(req, "Content-Encoding", "gzip");

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <zlib.h>
 #include "http/static.h"
 #include "lib/buf.h"
+#include "lib/gzip.h"
 #include "lib/str.h"
 #include "lib/banned.h"
 
@@ -133,34 +133,6 @@ int static_path_safe(const char *p)
 	return *p == '\0';
 }
 
-/* gzip (RFC 1952) of data; NULL on failure or when it saves nothing. */
-static char *gzip_bytes(const char *data, size_t len, size_t *out_len)
-{
-	z_stream z = {0};
-	size_t cap = deflateBound(&z, len) + 64;
-	char *out;
-
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-		return NULL;
-	cap = deflateBound(&z, len) + 64;
-	if (!(out = malloc(cap))) {
-		deflateEnd(&z);
-		return NULL;
-	}
-	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len) {
-		deflateEnd(&z);
-		free(out);
-		return NULL;
-	}
-	*out_len = z.total_out;
-	deflateEnd(&z);
-	return out;
-}
-
 /* Load a file into a new entry. */
 static struct static_entry *entry_load(const char *rel, const char *file, const struct stat *st)
 {
@@ -187,7 +159,7 @@ static struct static_entry *entry_load(const char *rel, const char *file, const 
 	sodium_bin2hex(e->etag + 1, sizeof(e->etag) - 2, h, sizeof(h));
 	str_copy(e->etag + 33, sizeof(e->etag) - 33, "\"");
 	if (mime_is_text(e->mime) && e->len > 512)
-		e->gz = gzip_bytes(e->data, e->len, &e->gzlen);
+		e->gz = gzip_compress(e->data, e->len, 9, &e->gzlen);
 	if (!e->rel || !e->file) {
 		entry_free(e);
 		return NULL;
