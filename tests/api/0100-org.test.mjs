@@ -390,9 +390,17 @@ test('search by code prefix, and limit', async () => {
 
 // ------------------------------------------------------------------- staff
 
-// Staff lists need a staff log-in (ROLE_STAFF). Until the tests can create an
-// account, a session can be handed in as WANGGE_TEST_STAFF_AUTH ("Bearer …").
-const STAFF_AUTH = process.env.WANGGE_TEST_STAFF_AUTH;
+// Staff lists need a staff log-in (ROLE_STAFF): the demo's district-wide
+// command-centre user (password Wangge@2026, demo only).
+let STAFF_AUTH = null;
+async function staffAuth() {
+  if (STAFF_AUTH === null) {
+    const r = await srv.post('/api/v1/auth/login', { username: 'command', password: 'Wangge@2026', kind: 'app' });
+    assert.equal(r.status, 200, `demo log-in: ${r.text}`);
+    STAFF_AUTH = `Bearer ${r.json.token}`;
+  }
+  return STAFF_AUTH;
+}
 
 test('staff lists need a log-in', async () => {
   for (const p of [`/api/v1/units/${TOWN}/staff`, `/api/v1/units/${TOWN}/staff?history=1`, `/api/v1/units/${gridCodes[0]}/staff`]) {
@@ -400,7 +408,8 @@ test('staff lists need a log-in', async () => {
   }
 });
 
-test('staff now and staff history', { skip: !STAFF_AUTH && 'needs a staff account (set WANGGE_TEST_STAFF_AUTH)' }, async () => {
+test('staff now and staff history', async () => {
+  await staffAuth();
   const getJson = async (path) => {
     const r = await srv.get(path, { headers: { authorization: STAFF_AUTH } });
     assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 200)}`);
