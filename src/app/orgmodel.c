@@ -304,7 +304,7 @@ static int dump(json_t *j, char **out, size_t *len)
 {
 	if (!j)
 		return -1;
-	*out = json_dumps(j, JSON_COMPACT);
+	*out = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(j);
 	if (!*out)
 		return -1;

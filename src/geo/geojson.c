@@ -161,15 +161,22 @@ static double round_to(double v, double scale)
 	return round(v * scale) / scale;
 }
 
-static json_t *ring_to_json(GEOSContextHandle_t h, const GEOSGeometry *ring, enum crs crs, double scale)
+/* A ring as an array of positions, wound counter-clockwise when ccw is set
+ * and clockwise otherwise (RFC 7946 §3.1.6: exterior rings CCW, holes CW). */
+static json_t *ring_to_json(GEOSContextHandle_t h, const GEOSGeometry *ring, enum crs crs, double scale,
+                            int ccw)
 {
 	const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
 	unsigned n = 0;
+	char is_ccw = 0;
 	json_t *arr = json_array();
 
 	if (!seq || !arr || !GEOSCoordSeq_getSize_r(h, seq, &n))
 		return json_decref(arr), NULL;
-	for (unsigned i = 0; i < n; i++) {
+	if (n >= 4 && !GEOSCoordSeq_isCCW_r(h, seq, &is_ccw))
+		is_ccw = (char)ccw;                /* cannot tell: keep the stored order */
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (!is_ccw == !ccw) ? k : n - 1 - k;
 		double x, y, ox, oy;
 		GEOSCoordSeq_getXY_r(h, seq, i, &x, &y);
 		coord_from_wgs84(crs, x, y, &ox, &oy);
@@ -183,9 +190,9 @@ static json_t *polygon_to_json(GEOSContextHandle_t h, const GEOSGeometry *p, enu
 	json_t *rings = json_array();
 	int nh = GEOSGetNumInteriorRings_r(h, p);
 
-	json_array_append_new(rings, ring_to_json(h, GEOSGetExteriorRing_r(h, p), crs, scale));
+	json_array_append_new(rings, ring_to_json(h, GEOSGetExteriorRing_r(h, p), crs, scale, 1));
 	for (int i = 0; i < nh; i++)
-		json_array_append_new(rings, ring_to_json(h, GEOSGetInteriorRingN_r(h, p, i), crs, scale));
+		json_array_append_new(rings, ring_to_json(h, GEOSGetInteriorRingN_r(h, p, i), crs, scale, 0));
 	return rings;
 }
 

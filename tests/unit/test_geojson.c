@@ -357,6 +357,39 @@ static void test_from_geos_rounding_and_crs(void **state)
 	GEOSGeom_destroy_r(h, g);
 }
 
+/* Twice the signed area of a JSON ring (> 0: counter-clockwise). */
+static double ring_area2(json_t *ring)
+{
+	double a = 0;
+	for (size_t i = 0; i + 1 < json_array_size(ring); i++) {
+		json_t *p = json_array_get(ring, i), *q = json_array_get(ring, i + 1);
+		a += json_real_value(json_array_get(p, 0)) * json_real_value(json_array_get(q, 1)) -
+		     json_real_value(json_array_get(q, 0)) * json_real_value(json_array_get(p, 1));
+	}
+	return a;
+}
+
+/* RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise,
+ * whatever the winding of the input. */
+static void test_from_geos_ring_orientation(void **state)
+{
+	GEOSContextHandle_t h = geo_ctx();
+	struct err e = ERR_INIT;
+	/* exterior clockwise, hole counter-clockwise: both the wrong way round */
+	GEOSGeometry *g = parse("{\"type\":\"Polygon\",\"coordinates\":[[[113,23],[113,24],[114,24],[114,23],[113,23]],"
+	                        "[[113.2,23.2],[113.8,23.2],[113.8,23.8],[113.2,23.8],[113.2,23.2]]]}",
+	                        CRS_WGS84, &e);
+	json_t *out, *coords;
+
+	assert_non_null(g);
+	out = geojson_from_geos(h, g, CRS_WGS84, 6);
+	coords = json_object_get(out, "coordinates");
+	assert_true(ring_area2(json_array_get(coords, 0)) > 0);
+	assert_true(ring_area2(json_array_get(coords, 1)) < 0);
+	json_decref(out);
+	GEOSGeom_destroy_r(h, g);
+}
+
 static void test_from_geos_multipolygon_and_round_trip(void **state)
 {
 	GEOSContextHandle_t h = geo_ctx();
@@ -510,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_vertices),
 		cmocka_unit_test(test_invalid_geometry_is_parsed_but_not_valid),
 		cmocka_unit_test(test_crs_applied_on_input),
+		cmocka_unit_test(test_from_geos_ring_orientation),
 		cmocka_unit_test(test_from_geos_rounding_and_crs),
 		cmocka_unit_test(test_from_geos_multipolygon_and_round_trip),
 		cmocka_unit_test(test_wkb_round_trip),
