@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake ninja-build pkg-config
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libinih-dev
       libxlsxwriter-dev zlib1g-dev libgeos-dev libcmocka-dev
-      libpq-dev postgresql postgresql-client
+      libpq-dev postgresql postgresql-client sqlite3
       nodejs chromium fonts-noto-cjk wrk nginx-light curl)
 
 missing=()
