@@ -27,6 +27,7 @@ struct serve_cfg {
 	char web[1024];
 	char node_modules[1024];
 	char access_log[1024];
+	char trusted_proxies[512];
 	int64_t threads;
 	int64_t body_max;
 	int64_t timeout_s;
@@ -45,6 +46,7 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "web")) str_copy(c->web, sizeof(c->web), value);
 	else if (KEY("server", "node_modules")) str_copy(c->node_modules, sizeof(c->node_modules), value);
 	else if (KEY("server", "access_log")) str_copy(c->access_log, sizeof(c->access_log), value);
+	else if (KEY("server", "trusted_proxies")) str_copy(c->trusted_proxies, sizeof(c->trusted_proxies), value);
 	else if (KEY("server", "threads")) ok = parse_int64(value, 1, 256, &c->threads) == 0;
 	else if (KEY("server", "body_max")) ok = parse_int64(value, 1024, 64 << 20, &c->body_max) == 0;
 	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
@@ -174,6 +176,7 @@ int cmd_serve(int argc, char **argv)
 	so.web_dir = cfg.web;
 	so.node_modules_dir = cfg.node_modules;
 	so.access_log = cfg.access_log;
+	so.trusted_proxies = cfg.trusted_proxies;
 	so.routes = api_routes;
 	so.nroutes = api_nroutes;
 	so.app = &app;

@@ -28,8 +28,12 @@
 /* how much of a too large body is read (and dropped) to answer 413 cleanly */
 #define DRAIN_MAX(s) (4 * (uint64_t)(s)->o.body_max + (1u << 20))
 
+#define HTTP_MAX_TRUSTED 16
+
 struct http_server {
 	struct MHD_Daemon *d;
+	char trusted[HTTP_MAX_TRUSTED][INET6_ADDRSTRLEN]; /* reverse proxies (X-Forwarded-For) */
+	int ntrusted;
 	struct http_server_opts o;
 	struct static_files *files;
 	struct metrics *metrics;
@@ -80,12 +84,26 @@ const char *http_param(struct http_req *req, const char *name)
 	return req->params[i];
 }
 
+/* Is ip one of the configured reverse proxies? */
+static int trusted_proxy(const struct http_server *s, const char *ip)
+{
+	for (int i = 0; i < s->ntrusted; i++)
+		if (!strcmp(s->trusted[i], ip))
+			return 1;
+	return 0;
+}
+
+/* The client's address. Behind a trusted reverse proxy (opts.trusted_proxies)
+ * it is the last X-Forwarded-For entry that is not itself a trusted proxy —
+ * the address the outermost trusted proxy saw; entries further left are the
+ * client's own claims and are ignored. Anything unparsable: the socket's. */
 const char *http_client_ip(struct http_req *req)
 {
 	struct req_priv *p = req->priv;
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(p->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char ip[INET6_ADDRSTRLEN] = "";
+	const char *xff;
 
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
@@ -93,6 +111,39 @@ const char *http_client_ip(struct http_req *req)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+	}
+	if (p->srv->ntrusted && trusted_proxy(p->srv, ip) &&
+	    (xff = MHD_lookup_connection_value(p->conn, MHD_HEADER_KIND, "X-Forwarded-For")) &&
+	    strlen(xff) < 2048) {
+		const char *item[32];
+		size_t len[32];
+		int n = 0;
+
+		for (const char *q = xff; n < 32;) {      /* split on commas */
+			q += strspn(q, " \t");
+			item[n] = q;
+			len[n] = strcspn(q, ",");
+			while (len[n] && (q[len[n] - 1] == ' ' || q[len[n] - 1] == '\t'))
+				len[n]--;
+			n++;
+			q += strcspn(q, ",");
+			if (*q != ',')
+				break;
+			q++;
+		}
+		for (int i = n - 1; i >= 0; i--) {       /* right to left */
+			char cand[INET6_ADDRSTRLEN];
+			unsigned char bin[sizeof(struct in6_addr)];
+			if (len[i] == 0 || len[i] >= sizeof(cand))
+				break;
+			memcpy(cand, item[i], len[i]);
+			cand[len[i]] = '\0';
+			if (inet_pton(AF_INET, cand, bin) != 1 && inet_pton(AF_INET6, cand, bin) != 1)
+				break;                     /* garbage: keep the last good address */
+			str_copy(ip, sizeof(ip), cand);
+			if (!trusted_proxy(p->srv, cand))
+				break;
+		}
 	}
 	return arena_strdup(&req->arena, ip);
 }
@@ -406,6 +457,21 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	if (!s)
 		return err_set(e, 500, "server.oom", "内存不足", "out of memory");
 	s->o = *o;
+	for (const char *t = o->trusted_proxies; t && *t && s->ntrusted < HTTP_MAX_TRUSTED;) {
+		size_t n = strcspn(t, ", \t");
+		unsigned char bin[sizeof(struct in6_addr)];
+		if (n > 0 && n < INET6_ADDRSTRLEN) {
+			memcpy(s->trusted[s->ntrusted], t, n);
+			s->trusted[s->ntrusted][n] = '\0';
+			if (inet_pton(AF_INET, s->trusted[s->ntrusted], bin) == 1 ||
+			    inet_pton(AF_INET6, s->trusted[s->ntrusted], bin) == 1)
+				s->ntrusted++;
+			else
+				log_warn("trusted_proxies: '%s' is not an IP address, ignored", s->trusted[s->ntrusted]);
+		}
+		t += n;
+		t += strspn(t, ", \t");
+	}
 	if (inet_pton(AF_INET, o->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons(o->port);

@@ -29,6 +29,7 @@ struct http_server_opts {
 	const char *web_dir;            /* static pages, NULL = none */
 	const char *node_modules_dir;   /* for /vendor/ mounts */
 	const char *access_log;         /* file, "-" or "off" */
+	const char *trusted_proxies;    /* "127.0.0.1, ::1": whose X-Forwarded-For to believe */
 	const struct http_route *routes;
 	size_t nroutes;
 	void *app;                      /* handed to handlers as req->app */
