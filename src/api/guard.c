@@ -6,8 +6,11 @@
  *    ignores bad credentials; any other route answers 401 without good ones.
  * 2. CSRF: a cookie-authenticated request that changes state must carry the
  *    session's CSRF token in X-CSRF-Token (403 auth.csrf).
- * 3. Role: the caller must hold one of the route's roles (403 auth.forbidden).
- * 4. Scope: a route with a `:code` unit parameter needs a grant of one of
+ * 3. A user whose password was set by an administrator must change it first:
+ *    until then only me, password and log-out answer (403
+ *    auth.password_change_required).
+ * 4. Role: the caller must hold one of the route's roles (403 auth.forbidden).
+ * 5. Scope: a route with a `:code` unit parameter needs a grant of one of
  *    those roles whose subtree holds that unit. Outside it the answer is 404
  *    unit.not_found, the same as for a unit that does not exist, so that
  *    nobody learns what lies outside their scope.
@@ -86,6 +89,10 @@ int api_guard(struct http_req *req)
 			return deny(req, p, 403, "auth.csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
 			            "missing or wrong CSRF token, reload the page and retry", "csrf");
 	}
+	if (p->must_change_password && strcmp(r->name, "auth.me") && strcmp(r->name, "auth.password") &&
+	    strcmp(r->name, "auth.logout") && strcmp(r->name, "auth.logout_all"))
+		return deny(req, p, 403, "auth.password_change_required",
+		            "请先修改初始密码", "change your initial password first", "must change password");
 	if (!(p->roles & r->role))
 		return deny(req, p, 403, "auth.forbidden", "你的角色无权执行此操作",
 		            "your roles do not allow this", r->name);

@@ -635,3 +635,22 @@ test('nothing over HTTP tunes the throttle or the lifetimes', async () => {
   const rows = dbExec(srv.db, `SELECT key FROM login_throttle WHERE key LIKE '%10.%'`).trim();
   assert.equal(rows, '', 'forwarding headers are not used as the address');
 });
+
+test('an initial password set by an administrator must be changed before anything else', async () => {
+  const r = wangge(['user', 'add', '--username', 'mustchange', '--name', 'mustchange', '--password', PASSWORD,
+                    '--role', 'command', '--scope', '440111002', '--db', srv.db]);
+  assert.equal(r.status, 0, r.stderr);
+  const l = await loginAs('mustchange');
+  assert.equal(l.status, 200, l.text);
+  assert.equal(l.json.user.must_change_password, true);
+  const token = l.json.token;
+  const blocked = await call('GET', '/api/v1/auth/tokens', { token });
+  assert.equal(blocked.status, 403, blocked.text);
+  assert.equal(blocked.code, 'auth.password_change_required');
+  assert.equal((await call('GET', '/api/v1/units/440111002/staff', { token })).code, 'auth.password_change_required');
+  assert.equal((await call('GET', '/api/v1/auth/me', { token })).status, 200);   // me, password, log-out still answer
+  const ch = await call('POST', '/api/v1/auth/password', { token,
+    body: { old_password: PASSWORD, new_password: 'Quite-Different-2027' } });
+  assert.equal(ch.status, 200, ch.text);
+  assert.equal((await call('GET', '/api/v1/auth/tokens', { token })).status, 200);
+});
