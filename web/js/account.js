@@ -38,7 +38,8 @@ async function main() {
   }
   renderProfile();
   setupPassword();
-  if (isStaff(user)) setupTokens();
+  // until an initial password is changed the server answers nothing else
+  if (isStaff(user) && !user.must_change_password) setupTokens();
   if (location.hash) document.querySelector(location.hash)?.focus();
 }
 
@@ -98,6 +99,7 @@ function setupPassword() {
     form.reset();
     user = (await currentUser({ fresh: true }).catch(() => null)) || user;
     $('must-change').hidden = true;
+    if (isStaff(user) && $('tokens').hidden) setupTokens();
     const next = params.get('next') ? safeNext(params.get('next')) : (must ? '/' : null);
     msg(box, 'ok', next
       ? ['密码已修改，其他设备上的登录已退出。 ', h('a', { href: next, id: 'pw-continue' }, '继续 →')]
