@@ -28,34 +28,6 @@
 #include "testutil.h"
 #include "lib/banned.h"
 
-struct fixture {
-	char url[TEST_URL_MAX];
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = ERR_INIT;
-
-	if (!f || test_db_fresh(f->url, sizeof(f->url)) < 0 || db_open(f->url, &f->db, &e) < 0 ||
-	    db_migrate(f->db, &e) < 0) {
-		fprintf(stderr, "setup: %s\n", e.msg_en);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	db_close(f->db);
-	test_db_drop(f->url);
-	free(f);
-	return 0;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 static json_t *rect(double x0, double y0, double x1, double y1)
@@ -211,7 +183,7 @@ static void import_upper(struct db *db)
 
 static void test_valid_tree(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct unit_rec u;
 	struct err e = ERR_INIT;
@@ -264,7 +236,7 @@ static void test_valid_tree(void **state)
 
 static void test_dry_run_writes_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 
 	assert_int_equal(run(f->db, tree(), ORG_IMPORT_DRY_RUN, CRS_WGS84, &r), 0);
@@ -277,7 +249,7 @@ static void test_dry_run_writes_nothing(void **state)
 
 static void test_bowtie_repair(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 	struct unit_rec u;
@@ -307,7 +279,7 @@ static void test_bowtie_repair(void **state)
 
 static void test_outside_parent(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 	int64_t n0;
@@ -344,7 +316,7 @@ static void test_outside_parent(void **state)
 
 static void test_overlapping_siblings(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 	int64_t n0;
@@ -383,7 +355,7 @@ static void test_overlapping_siblings(void **state)
 
 static void test_gap(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 	int64_t n0;
@@ -418,7 +390,7 @@ static void test_gap(void **state)
 
 static void test_duplicate_code(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 
@@ -433,7 +405,7 @@ static void test_duplicate_code(void **state)
 
 static void test_missing_parent(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 
@@ -448,7 +420,7 @@ static void test_missing_parent(void **state)
 
 static void test_datav_array_gcj02(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct unit_rec u;
 	struct err e = ERR_INIT;
@@ -479,7 +451,7 @@ static void test_datav_array_gcj02(void **state)
 
 static void test_crs_bd09(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct unit_rec u;
 	struct err e = ERR_INIT;
@@ -497,7 +469,7 @@ static void test_crs_bd09(void **state)
 /* Several independent problems in one file: all listed, nothing written. */
 static void test_everything_reported_nothing_written(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	char longname[200];
 	int64_t v0;
@@ -552,7 +524,7 @@ static void test_everything_reported_nothing_written(void **state)
 
 static void test_bad_files(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct err e = ERR_INIT;
 	static const struct { const char *text, *code; } cases[] = {
@@ -587,7 +559,7 @@ static void test_bad_files(void **state)
 
 static void test_under(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct org_import_opts o;
 	struct err e = ERR_INIT;
@@ -621,7 +593,7 @@ static void test_under(void **state)
 
 static void test_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	struct err e = ERR_INIT;
 	char url2[TEST_URL_MAX];
@@ -709,7 +681,7 @@ static json_t *big_tree(int enlarge)
 
 static void test_many_grids(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	const struct org_problem *p;
 	uint64_t t0 = time_mono_us();
@@ -734,7 +706,7 @@ static void test_many_grids(void **state)
 
 static void test_report_json(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct org_import_report r;
 	json_t *j, *p0;
 
@@ -756,22 +728,22 @@ static void test_report_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_valid_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bowtie_repair, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outside_parent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overlapping_siblings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_code, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_parent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_datav_array_gcj02, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crs_bd09, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_everything_reported_nothing_written, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_under, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_grids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_report_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_valid_tree, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_bowtie_repair, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_outside_parent, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_overlapping_siblings, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_gap, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_code, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_parent, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_datav_array_gcj02, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_crs_bd09, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_everything_reported_nothing_written, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_files, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_under, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_many_grids, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_report_json, test_db_setup, test_db_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,36 +25,6 @@
 #include "testutil.h"
 #include "lib/banned.h"
 
-struct fixture {
-	char url[TEST_URL_MAX];
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = ERR_INIT;
-
-	if (!f || test_db_fresh(f->url, sizeof(f->url)) < 0)
-		return -1;
-	if (db_open(f->url, &f->db, &e) < 0 || db_migrate(f->db, &e) < 0) {
-		fprintf(stderr, "setup: %s\n", e.msg_en);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_close(f->db);
-	test_db_drop(f->url);
-	free(f);
-	return 0;
-}
-
 static int on_pg(void)
 {
 	return test_pg_admin() != NULL;
@@ -138,7 +108,7 @@ static int collect(void *ctx, const struct unit_rec *u, const void *wkb, size_t 
 
 static void test_open_forms(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct db *db = NULL;
 	struct err e = ERR_INIT;
 	char url[TEST_URL_MAX + 8];
@@ -184,7 +154,7 @@ static void test_open_refused(void **state)
 
 static void test_migrate(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	int v = -1, latest = db_migrations[db_nmigrations - 1].version, n = 0;
 	struct db_stmt *st;
 	struct err e = ERR_INIT;
@@ -224,7 +194,7 @@ static void test_empty_database_version(void **state)
 
 static void test_unit_put_get(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec u = unit("4401110020010101", "", 5, "云景第一网格"), got;
 	struct err e = ERR_INIT;
 
@@ -266,7 +236,7 @@ static void test_unit_put_get(void **state)
 
 static void test_unit_upsert(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec u = unit("440111", "", 1, "白云区"), got;
 	int64_t n = 0;
 
@@ -293,7 +263,7 @@ static void test_unit_upsert(void **state)
 
 static void test_unit_fk_violation(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec u = unit("440111002", "440111", 2, "京溪街道"), got;
 	struct err e = ERR_INIT;
 
@@ -310,7 +280,7 @@ static void test_unit_fk_violation(void **state)
 
 static void test_unit_geom(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec u = unit("440111", "", 1, "白云区");
 	unsigned char wkb[300];
 	struct buf b;
@@ -339,7 +309,7 @@ static void test_unit_geom(void **state)
 
 static void test_unit_children(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct codes c;
 
 	seed(f->db);
@@ -372,7 +342,7 @@ static void test_unit_children(void **state)
 
 static void test_unit_list_and_count(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct codes c;
 	int64_t n = -1;
 
@@ -428,7 +398,7 @@ static void test_unit_list_and_count(void **state)
 
 static void test_unit_list_with_geom(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec u = unit("440111", "", 1, "白云区");
 	struct codes c;
 
@@ -446,7 +416,7 @@ static void test_unit_list_with_geom(void **state)
 
 static void test_unit_search(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct codes c;
 
 	seed(f->db);
@@ -474,7 +444,7 @@ static void test_unit_search(void **state)
 
 static void test_unit_search_wildcards_escaped(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct codes c;
 
 	seed(f->db);
@@ -513,7 +483,7 @@ static void test_unit_search_wildcards_escaped(void **state)
 
 static void test_org_version(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	int64_t v = -1;
 
 	OK(store_org_version(f->db, &v, &e_));
@@ -526,7 +496,7 @@ static void test_org_version(void **state)
 
 static void test_org_clear(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	int64_t n = -1;
 
 	seed(f->db);
@@ -584,7 +554,7 @@ static int64_t add_post(struct db *db, int64_t person, const char *unit_code, co
 
 static void test_staff(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	const char *grid = "4401110020010101";
 	int64_t zhang, li, wang, p1, p2, p3;
 	struct posts c;
@@ -646,7 +616,7 @@ static void test_staff(void **state)
 
 static void test_staff_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct post_rec p;
 	struct err e = ERR_INIT;
 	int64_t id = -7, person;
@@ -689,7 +659,7 @@ static void test_staff_refused(void **state)
 
 static void test_transactions(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec got;
 	struct err e = ERR_INIT;
 	int64_t n = -1;
@@ -720,7 +690,7 @@ static void test_transactions(void **state)
 
 static void test_failed_statement_in_transaction(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct unit_rec orphan = unit("440111002", "440199", 2, "孤儿街道");
 	struct err e = ERR_INIT;
 	int64_t n = -1;
@@ -738,7 +708,7 @@ static void test_failed_statement_in_transaction(void **state)
 
 static void test_prepare_cached(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	static const char sql_a[] = "SELECT ? + 1";
 	static const char sql_b[] = "SELECT ? + 1";           /* same text, another constant */
 	struct db_stmt *a1, *a2, *b;
@@ -770,7 +740,7 @@ static void test_prepare_cached(void **state)
 
 static void test_prepare_cache_overflow(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	static char sql[DB_STMT_CACHE + 10][40];
 
 	/* more distinct constants than the cache holds: all still work (and,
@@ -790,7 +760,7 @@ static void test_prepare_cache_overflow(void **state)
 
 static void test_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct db_stmt *st = NULL;
 	struct err e = ERR_INIT;
 
@@ -860,7 +830,7 @@ static void *write_some(void *arg)
 
 static void test_pool_threads(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct db_pool *pool;
 	pthread_t t[7];
 	struct reader r[7];
@@ -887,7 +857,7 @@ static void test_pool_threads(void **state)
 
 static void test_pool_put_rolls_back(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct db_pool *pool;
 	struct db *db;
 	int64_t n = -1;
@@ -920,7 +890,7 @@ static void test_pool_open_refused(void **state)
 	assert_null(pool);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, test_db_teardown)
 
 int main(void)
 {

@@ -30,36 +30,6 @@
 #include "testutil.h"
 #include "lib/banned.h"
 
-struct fixture {
-	char url[TEST_URL_MAX];
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = ERR_INIT;
-
-	if (!f || test_db_fresh(f->url, sizeof(f->url)) < 0)
-		return -1;
-	if (db_open(f->url, &f->db, &e) < 0 || db_migrate(f->db, &e) < 0) {
-		fprintf(stderr, "setup: %s\n", e.msg_en);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_close(f->db);
-	test_db_drop(f->url);
-	free(f);
-	return 0;
-}
-
 #define OK(call) do {                                                   \
 	struct err e_ = ERR_INIT;                                       \
 	if ((call) < 0)                                                 \
@@ -316,7 +286,7 @@ static void test_hash_known_answer(void **state)
 
 static void test_empty(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct owned_row o;
 	struct err e = ERR_INIT;
 
@@ -341,7 +311,7 @@ static int collect_ids(void *ctx, const struct audit_row *r)
 
 static void test_append_verify_list(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct owned_row o;
 	struct page p;
 	struct err e = ERR_INIT;
@@ -400,7 +370,7 @@ static void test_append_verify_list(void **state)
 
 static void test_hostile_text(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct audit_entry a;
 	struct owned_row o;
 	struct err e = ERR_INIT;
@@ -447,7 +417,7 @@ static void test_hostile_text(void **state)
 /* Inside the caller's transaction the row commits or rolls back with it. */
 static void test_caller_transaction(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct audit_entry a = {0};
 	struct err e = ERR_INIT;
 	char head[128];
@@ -481,7 +451,7 @@ static void test_caller_transaction(void **state)
 
 static void test_tamper_field(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 
 	append_samples(f->db, 1, 40);
 	/* each edit is caught at its row; undoing it makes the chain whole again */
@@ -511,7 +481,7 @@ static void test_tamper_field(void **state)
 
 static void test_tamper_field_and_hash(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct owned_row o;
 
 	append_samples(f->db, 1, 40);
@@ -536,7 +506,7 @@ static void test_tamper_field_and_hash(void **state)
 
 static void test_delete_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 
 	append_samples(f->db, 1, 40);
 	sql(f->db, "DELETE FROM audit WHERE id = 17");
@@ -549,7 +519,7 @@ static void test_delete_rows(void **state)
 
 static void test_delete_tail(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct owned_row o;
 	char head[128];
 
@@ -583,7 +553,7 @@ static void test_delete_tail(void **state)
 
 static void test_forged_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct owned_row o;
 
 	append_samples(f->db, 1, 40);
@@ -674,7 +644,7 @@ static void *append_many(void *arg)
 
 static void test_concurrent_appends(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	pthread_t t[THREADS];
 	struct appender ap[THREADS];
 
@@ -697,7 +667,7 @@ static void test_concurrent_appends(void **state)
 	                 PER_THREAD);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, test_db_teardown)
 
 int main(void)
 {

@@ -93,4 +93,39 @@ static void test_db_drop(const char *url)
 	unlink(path);
 }
 
+/* A cmocka fixture holding a fresh, migrated database:
+ *   cmocka_unit_test_setup_teardown(fn, test_db_setup, test_db_teardown)
+ * and in the test `struct test_db *f = *state; … f->db …`. */
+struct test_db {
+	char url[TEST_URL_MAX];
+	struct db *db;
+};
+
+__attribute__((unused))
+static int test_db_setup(void **state)
+{
+	struct test_db *f = calloc(1, sizeof(*f));
+	struct err e = ERR_INIT;
+
+	if (!f || test_db_fresh(f->url, sizeof(f->url)) < 0 || db_open(f->url, &f->db, &e) < 0 ||
+	    db_migrate(f->db, &e) < 0) {
+		fprintf(stderr, "setup: %s\n", e.msg_en);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+__attribute__((unused))
+static int test_db_teardown(void **state)
+{
+	struct test_db *f = *state;
+
+	db_close(f->db);
+	test_db_drop(f->url);
+	free(f);
+	return 0;
+}
+
 #endif
