@@ -131,8 +131,172 @@ static const char m2_accounts[] =
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);";
 
+
+/* Grid events (网格事件) and their closed loop: docs/events.md. Event times
+ * are Unix seconds (INTEGER), for deadline arithmetic; `day` columns are the
+ * local date (China Standard Time) an event was reported, the cohort its
+ * KPIs count in (docs/kpi.md). */
+static const char m3_events[] =
+	/* two-level taxonomy; level 1 rows group level 2 rows; time limits in
+	 * minutes per phase (an event of level 1 category uses its own) */
+	"CREATE TABLE event_category ("
+	"  code TEXT PRIMARY KEY,"                 /* 'mdjf', 'mdjf.lljf' */
+	"  parent_code TEXT REFERENCES event_category(code),"
+	"  name TEXT NOT NULL,"
+	"  accept_minutes INTEGER NOT NULL,"       /* 受理时限 */
+	"  handle_minutes INTEGER NOT NULL,"       /* 处置时限 */
+	"  verify_minutes INTEGER NOT NULL,"       /* 核查时限 */
+	"  sort INTEGER NOT NULL DEFAULT 0,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  updated_at TEXT NOT NULL);"
+
+	"CREATE TABLE event ("
+	"  id @ID@,"
+	"  source TEXT NOT NULL,"                  /* patrol resident wechat hotline assigned */
+	"  external_id TEXT,"                      /* 12345 work-order number */
+	"  category_code TEXT NOT NULL REFERENCES event_category(code),"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  lon DOUBLE PRECISION NOT NULL,"         /* WGS-84 */
+	"  lat DOUBLE PRECISION NOT NULL,"
+	"  crs TEXT NOT NULL,"                     /* the reporter's coordinate system */
+	"  address TEXT,"
+	"  grid_code TEXT NOT NULL REFERENCES unit(code),"
+	"  grid_reason TEXT,"                      /* set when the grid was chosen by hand */
+	"  urgency INTEGER NOT NULL,"              /* 1 一般 2 紧急 3 特急 */
+	"  status TEXT NOT NULL,"                  /* domain/event_flow.h */
+	"  loop TEXT NOT NULL,"                    /* internal | external */
+	"  level INTEGER NOT NULL,"                /* org level holding it: 3 community, 2 town, 1 district */
+	"  holder_code TEXT NOT NULL,"             /* unit holding it now (community/town/district) */
+	"  dept_code TEXT,"                        /* department it was dispatched to */
+	"  assignee_id BIGINT,"                    /* account handling it, when assigned */
+	"  reporter_id BIGINT,"                    /* account that reported it */
+	"  reporter_name TEXT,"
+	"  reporter_phone TEXT,"                   /* personal: masked on output */
+	"  handler_id BIGINT,"                     /* account that did the handling (处置完成) */
+	"  verifier_id BIGINT,"
+	"  master_id BIGINT,"                      /* merged into (合并) */
+	"  pending TEXT,"                          /* an open request: extend | to_internal */
+	"  pending_minutes INTEGER,"               /* extension asked for */
+	"  pending_by BIGINT,"
+	"  prev_status TEXT,"                      /* for 回退 */
+	"  phase_started_at INTEGER NOT NULL,"
+	"  warn_at INTEGER,"                       /* yellow from here (80% of the limit) */
+	"  deadline_at INTEGER,"                   /* red from here */
+	"  due_at INTEGER,"                        /* whole-event deadline for 按期办结 */
+	"  next_check_at INTEGER,"                 /* when the warning job must look again */
+	"  warning INTEGER NOT NULL DEFAULT 0,"    /* 0 none 1 yellow 2 red */
+	"  supervision INTEGER NOT NULL DEFAULT 0," /* 0 none 1 普通 2 黄牌 3 红牌 */
+	"  rework_count INTEGER NOT NULL DEFAULT 0,"
+	"  extension_count INTEGER NOT NULL DEFAULT 0,"
+	"  reopen_count INTEGER NOT NULL DEFAULT 0,"
+	"  escalated INTEGER NOT NULL DEFAULT 0,"  /* ever left the internal loop */
+	"  rating INTEGER,"                        /* 1 满意 2 基本满意 3 不满意 */
+	"  rating_note TEXT,"
+	"  result TEXT,"                           /* 处置结果 */
+	"  reject_reason TEXT,"                    /* 不予受理 reason the reporter sees */
+	"  day TEXT NOT NULL,"                     /* local date reported: the KPI cohort */
+	"  created_at INTEGER NOT NULL,"
+	"  accepted_at INTEGER,"
+	"  closed_at INTEGER,"
+	"  updated_at INTEGER NOT NULL,"
+	"  version INTEGER NOT NULL DEFAULT 1);"
+	"CREATE UNIQUE INDEX event_external ON event (source, external_id) WHERE external_id IS NOT NULL;"
+	"CREATE INDEX event_grid ON event (grid_code, id);"
+	"CREATE INDEX event_status ON event (status, deadline_at, id);"
+	"CREATE INDEX event_check ON event (next_check_at) WHERE next_check_at IS NOT NULL;"
+	"CREATE INDEX event_dept ON event (dept_code, status, id) WHERE dept_code IS NOT NULL;"
+	"CREATE INDEX event_reporter ON event (reporter_id, id);"
+	"CREATE INDEX event_assignee ON event (assignee_id, status) WHERE assignee_id IS NOT NULL;"
+	"CREATE INDEX event_created ON event (created_at, id);"
+	"CREATE INDEX event_master ON event (master_id) WHERE master_id IS NOT NULL;"
+	"CREATE INDEX event_near ON event (category_code, created_at, lon);"
+
+	/* the timeline: one row per step; its id orders the live stream */
+	"CREATE TABLE event_log ("
+	"  id @ID@,"
+	"  event_id BIGINT NOT NULL REFERENCES event(id),"
+	"  at INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"                  /* report accept dispatch … */
+	"  from_status TEXT,"
+	"  to_status TEXT NOT NULL,"
+	"  actor_id BIGINT,"
+	"  actor_name TEXT,"
+	"  role TEXT,"
+	"  unit_code TEXT,"                        /* the unit or department acted for */
+	"  note TEXT,"
+	"  detail TEXT,"                           /* JSON: target, minutes, rating … */
+	"  photos TEXT,"                           /* comma-separated sha256 */
+	"  public INTEGER NOT NULL DEFAULT 1,"     /* shown to the reporting resident */
+	"  grid_code TEXT NOT NULL);"              /* for the stream's scope filter */
+	"CREATE INDEX event_log_event ON event_log (event_id, id);"
+
+	/* photos are files named by their SHA-256 under the photo directory;
+	 * this table records what was stored and who sent it */
+	"CREATE TABLE photo ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  mime TEXT NOT NULL,"                    /* image/jpeg image/png image/webp */
+	"  bytes INTEGER NOT NULL,"
+	"  account_id BIGINT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE event_photo ("
+	"  event_id BIGINT NOT NULL REFERENCES event(id),"
+	"  sha256 TEXT NOT NULL REFERENCES photo(sha256),"
+	"  log_id BIGINT,"                         /* the step that attached it */
+	"  kind TEXT NOT NULL,"                    /* report | result | verify */
+	"  PRIMARY KEY (event_id, sha256));"
+
+	/* 督办 */
+	"CREATE TABLE event_supervision ("
+	"  id @ID@,"
+	"  event_id BIGINT NOT NULL REFERENCES event(id),"
+	"  level INTEGER NOT NULL,"                /* 1 普通 2 黄牌 3 红牌 */
+	"  unit_code TEXT NOT NULL,"               /* the supervising level */
+	"  actor_id BIGINT,"                       /* NULL: raised by the system */
+	"  note TEXT,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX event_supervision_event ON event_supervision (event_id);"
+	"CREATE INDEX event_supervision_unit ON event_supervision (unit_code, at);"
+
+	/* client retries: (account, key) -> the event its first request made */
+	"CREATE TABLE event_idem ("
+	"  account_id BIGINT NOT NULL,"            /* 0 for anonymous reports */
+	"  idem_key TEXT NOT NULL,"
+	"  body_hash TEXT NOT NULL,"
+	"  event_id BIGINT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, idem_key));"
+
+	/* KPI counters kept incrementally: per grain (d = day, m = month),
+	 * period start (YYYY-MM-DD), unit at every level of the event's grid
+	 * (district … grid), category and source. docs/kpi.md */
+	"CREATE TABLE kpi_agg ("
+	"  grain TEXT NOT NULL,"
+	"  period TEXT NOT NULL,"
+	"  unit_code TEXT NOT NULL,"
+	"  category_code TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  reported INTEGER NOT NULL DEFAULT 0,"
+	"  accepted INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0,"
+	"  closed INTEGER NOT NULL DEFAULT 0,"
+	"  closed_on_time INTEGER NOT NULL DEFAULT 0,"
+	"  closed_internal INTEGER NOT NULL DEFAULT 0,"
+	"  closed_late INTEGER NOT NULL DEFAULT 0,"
+	"  overdue_open INTEGER NOT NULL DEFAULT 0,"
+	"  rework INTEGER NOT NULL DEFAULT 0,"
+	"  escalated INTEGER NOT NULL DEFAULT 0,"
+	"  handle_seconds BIGINT NOT NULL DEFAULT 0,"
+	"  rated INTEGER NOT NULL DEFAULT 0,"
+	"  rate_good INTEGER NOT NULL DEFAULT 0,"
+	"  rate_ok INTEGER NOT NULL DEFAULT 0,"
+	"  rate_bad INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (grain, period, unit_code, category_code, source));"
+	"CREATE INDEX kpi_agg_unit ON kpi_agg (grain, unit_code, period);";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
+	{3, "grid events, timeline, photos, supervision, KPI counters", m3_events},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

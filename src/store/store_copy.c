@@ -27,7 +27,7 @@ struct copy_table {
 	const char *name;
 	const char *order;               /* ORDER BY for reading: parents first */
 	const char *identity;            /* @ID@ column, or NULL */
-	struct copy_col cols[24];        /* terminated by name NULL */
+	struct copy_col cols[64];        /* terminated by name NULL */
 };
 
 /* Parents before children; deleted in reverse. */
@@ -64,11 +64,55 @@ static const struct copy_table tables[] = {
 		{"role", C_TEXT}, {"scope_code", C_TEXT}, {"action", C_TEXT}, {"target", C_TEXT},
 		{"ip", C_TEXT}, {"result", C_TEXT}, {"detail", C_TEXT}, {"prev_hash", C_TEXT},
 		{"hash", C_TEXT}, {NULL, 0}}},
+	{"event_category", "parent_code IS NOT NULL, code", NULL, {
+		{"code", C_TEXT}, {"parent_code", C_TEXT}, {"name", C_TEXT}, {"accept_minutes", C_INT},
+		{"handle_minutes", C_INT}, {"verify_minutes", C_INT}, {"sort", C_INT}, {"enabled", C_INT},
+		{"updated_at", C_TEXT}, {NULL, 0}}},
+	{"event", "id", "id", {
+		{"id", C_INT}, {"source", C_TEXT}, {"external_id", C_TEXT}, {"category_code", C_TEXT}, {"title", C_TEXT},
+		{"description", C_TEXT}, {"lon", C_REAL}, {"lat", C_REAL}, {"crs", C_TEXT}, {"address",
+		C_TEXT}, {"grid_code", C_TEXT}, {"grid_reason", C_TEXT}, {"urgency", C_INT}, {"status",
+		C_TEXT}, {"loop", C_TEXT}, {"level", C_INT}, {"holder_code", C_TEXT}, {"dept_code", C_TEXT},
+		{"assignee_id", C_INT}, {"reporter_id", C_INT}, {"reporter_name", C_TEXT},
+		{"reporter_phone", C_TEXT}, {"handler_id", C_INT}, {"verifier_id", C_INT}, {"master_id",
+		C_INT}, {"pending", C_TEXT}, {"pending_minutes", C_INT}, {"pending_by", C_INT},
+		{"prev_status", C_TEXT}, {"phase_started_at", C_INT}, {"warn_at", C_INT}, {"deadline_at",
+		C_INT}, {"due_at", C_INT}, {"next_check_at", C_INT}, {"warning", C_INT}, {"supervision",
+		C_INT}, {"rework_count", C_INT}, {"extension_count", C_INT}, {"reopen_count", C_INT},
+		{"escalated", C_INT}, {"rating", C_INT}, {"rating_note", C_TEXT}, {"result", C_TEXT},
+		{"reject_reason", C_TEXT}, {"day", C_TEXT}, {"created_at", C_INT}, {"accepted_at", C_INT},
+		{"closed_at", C_INT}, {"updated_at", C_INT}, {"version", C_INT}, {NULL, 0}}},
+	{"event_log", "id", "id", {
+		{"id", C_INT}, {"event_id", C_INT}, {"at", C_INT}, {"action", C_TEXT}, {"from_status", C_TEXT},
+		{"to_status", C_TEXT}, {"actor_id", C_INT}, {"actor_name", C_TEXT}, {"role", C_TEXT},
+		{"unit_code", C_TEXT}, {"note", C_TEXT}, {"detail", C_TEXT}, {"photos", C_TEXT}, {"public",
+		C_INT}, {"grid_code", C_TEXT}, {NULL, 0}}},
+	{"photo", "sha256", NULL, {
+		{"sha256", C_TEXT}, {"mime", C_TEXT}, {"bytes", C_INT}, {"account_id", C_INT},
+		{"created_at", C_INT}, {NULL, 0}}},
+	{"event_photo", "event_id, sha256", NULL, {
+		{"event_id", C_INT}, {"sha256", C_TEXT}, {"log_id", C_INT}, {"kind", C_TEXT}, {NULL, 0}}},
+	{"event_supervision", "id", "id", {
+		{"id", C_INT}, {"event_id", C_INT}, {"level", C_INT}, {"unit_code", C_TEXT}, {"actor_id", C_INT}, {"note",
+		C_TEXT}, {"at", C_INT}, {NULL, 0}}},
+	{"event_idem", "account_id, idem_key", NULL, {
+		{"account_id", C_INT}, {"idem_key", C_TEXT}, {"body_hash", C_TEXT}, {"event_id", C_INT},
+		{"created_at", C_INT}, {NULL, 0}}},
+	{"kpi_agg", "grain, period, unit_code, category_code, source", NULL, {
+		{"grain", C_TEXT}, {"period", C_TEXT}, {"unit_code", C_TEXT}, {"category_code", C_TEXT},
+		{"source", C_TEXT}, {"reported", C_INT}, {"accepted", C_INT}, {"rejected", C_INT},
+		{"closed", C_INT}, {"closed_on_time", C_INT}, {"closed_internal", C_INT}, {"closed_late",
+		C_INT}, {"overdue_open", C_INT}, {"rework", C_INT}, {"escalated", C_INT}, {"handle_seconds",
+		C_INT}, {"rated", C_INT}, {"rate_good", C_INT}, {"rate_ok", C_INT}, {"rate_bad", C_INT},
+		{NULL, 0}}},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "department", "account",
-                                         "account_role", "session", "login_throttle", "audit", NULL};
+                                         "account_role", "session", "login_throttle", "audit",
+                                         "event_category", "event", "event_log", "photo",
+                                         "event_photo", "event_supervision", "event_idem",
+                                         "kpi_agg", NULL};
 
 static int ncols(const struct copy_table *t)
 {
