@@ -187,6 +187,7 @@ static const char m3_events[] =
 	"  next_check_at INTEGER,"                 /* when the warning job must look again */
 	"  warning INTEGER NOT NULL DEFAULT 0,"    /* 0 none 1 yellow 2 red */
 	"  supervision INTEGER NOT NULL DEFAULT 0," /* 0 none 1 普通 2 黄牌 3 红牌 */
+	"  overdue INTEGER NOT NULL DEFAULT 0,"    /* 1 once due_at passed while open (stays) */
 	"  rework_count INTEGER NOT NULL DEFAULT 0,"
 	"  extension_count INTEGER NOT NULL DEFAULT 0,"
 	"  reopen_count INTEGER NOT NULL DEFAULT 0,"
@@ -228,7 +229,8 @@ static const char m3_events[] =
 	"  detail TEXT,"                           /* JSON: target, minutes, rating … */
 	"  photos TEXT,"                           /* comma-separated sha256 */
 	"  public INTEGER NOT NULL DEFAULT 1,"     /* shown to the reporting resident */
-	"  grid_code TEXT NOT NULL);"              /* for the stream's scope filter */
+	"  grid_code TEXT NOT NULL,"               /* for the stream's scope filter … */
+	"  dept_code TEXT);"                       /* … the department holding it then */
 	"CREATE INDEX event_log_event ON event_log (event_id, id);"
 
 	/* photos are files named by their SHA-256 under the photo directory;

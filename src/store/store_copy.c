@@ -86,7 +86,7 @@ static const struct copy_table tables[] = {
 		{"id", C_INT}, {"event_id", C_INT}, {"at", C_INT}, {"action", C_TEXT}, {"from_status", C_TEXT},
 		{"to_status", C_TEXT}, {"actor_id", C_INT}, {"actor_name", C_TEXT}, {"role", C_TEXT},
 		{"unit_code", C_TEXT}, {"note", C_TEXT}, {"detail", C_TEXT}, {"photos", C_TEXT}, {"public",
-		C_INT}, {"grid_code", C_TEXT}, {NULL, 0}}},
+		C_INT}, {"grid_code", C_TEXT}, {"dept_code", C_TEXT}, {NULL, 0}}},
 	{"photo", "sha256", NULL, {
 		{"sha256", C_TEXT}, {"mime", C_TEXT}, {"bytes", C_INT}, {"account_id", C_INT},
 		{"created_at", C_INT}, {NULL, 0}}},

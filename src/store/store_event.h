@@ -1,0 +1,175 @@
+/*
+ * store_event.h - persistence of grid events: the event row, its timeline
+ * (event_log), idempotency keys, supervision, the category taxonomy and the
+ * queries behind the queue. Rules live in domain/event_flow.h and
+ * app/events.c; this file only reads and writes rows.
+ */
+#ifndef WG_STORE_EVENT_H
+#define WG_STORE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "store/db.h"
+
+#define EV_CODE_MAX 24            /* unit, department or category code */
+#define EV_TITLE_MAX 256          /* bytes: 80 characters of Chinese */
+#define EV_TEXT_MAX 6144          /* bytes: description, result, notes (2,000 characters) */
+#define EV_ADDR_MAX 512
+#define EV_NAME_MAX 96
+#define EV_PHONE_MAX 32
+#define EV_EXT_MAX 64
+#define EV_IDEM_MAX 128
+#define EV_CAT_NAME_MAX 96
+
+struct category_rec {
+	char code[EV_CODE_MAX];
+	char parent[EV_CODE_MAX];     /* "" for a level-1 category */
+	char name[EV_CAT_NAME_MAX];
+	int minutes[3];               /* accept, handle, verify */
+	int sort;
+	int enabled;
+};
+
+struct event_rec {
+	int64_t id;
+	char source[16];
+	char external_id[EV_EXT_MAX];
+	char category[EV_CODE_MAX];
+	char title[EV_TITLE_MAX];
+	char description[EV_TEXT_MAX];
+	double lon, lat;              /* WGS-84 */
+	char crs[8];
+	char address[EV_ADDR_MAX];
+	char grid[EV_CODE_MAX];
+	char grid_reason[EV_ADDR_MAX];
+	int urgency;
+	char status[16];
+	char loop[12];
+	int level;
+	char holder[EV_CODE_MAX];
+	char dept[EV_CODE_MAX];
+	int64_t assignee_id, reporter_id, handler_id, verifier_id, master_id;   /* 0 = none */
+	char reporter_name[EV_NAME_MAX];
+	char reporter_phone[EV_PHONE_MAX];
+	char pending[16];
+	int pending_minutes;
+	int64_t pending_by;
+	char prev_status[16];
+	int64_t phase_started_at, warn_at, deadline_at, due_at, next_check_at;   /* 0 = none */
+	int warning, supervision;
+	int overdue;                  /* due_at passed while open (stays set) */
+	int rework_count, extension_count, reopen_count, escalated;
+	int rating;                   /* 0 = none */
+	char rating_note[EV_ADDR_MAX];
+	char result[EV_TEXT_MAX];
+	char reject_reason[EV_ADDR_MAX];
+	char day[12];                 /* YYYY-MM-DD, China time */
+	int64_t created_at, accepted_at, closed_at, updated_at;
+	int version;
+};
+
+struct event_log_rec {
+	int64_t id;
+	int64_t event_id;
+	int64_t at;
+	const char *action;
+	const char *from_status;      /* NULL at creation */
+	const char *to_status;
+	int64_t actor_id;             /* 0 = the system */
+	const char *actor_name;
+	const char *role;
+	const char *unit_code;
+	const char *note;
+	const char *detail;           /* JSON text */
+	const char *photos;           /* comma-separated sha256 */
+	int public_step;
+	const char *grid_code;
+	const char *dept_code;        /* department holding the event then, or NULL */
+};
+
+typedef int (*event_cb)(void *ctx, const struct event_rec *ev);
+typedef int (*event_log_cb)(void *ctx, const struct event_log_rec *l);
+typedef int (*category_cb)(void *ctx, const struct category_rec *c);
+
+/* --- categories ----------------------------------------------------------- */
+int store_category_get(struct db *db, const char *code, struct category_rec *out, struct err *e);
+/* All categories, level 1 first, each group by sort then code. */
+int store_category_list(struct db *db, category_cb cb, void *ctx, struct err *e);
+/* Insert or update by code. */
+int store_category_put(struct db *db, const struct category_rec *c, struct err *e);
+int store_category_count(struct db *db, int64_t *n, struct err *e);
+
+/* --- events --------------------------------------------------------------- */
+/* Insert; ev->id is ignored unless nonzero (demo history), *id the new id. */
+int store_event_insert(struct db *db, const struct event_rec *ev, int64_t *id, struct err *e);
+/* 404 event.not_found. */
+int store_event_get(struct db *db, int64_t id, struct event_rec *out, struct err *e);
+/* Write every mutable column where id and version match, bumping version:
+ * 409 event.conflict when the row moved meanwhile. */
+int store_event_update(struct db *db, struct event_rec *ev, struct err *e);
+/* The event a (source, external id) pair made, 0 when none. */
+int store_event_by_external(struct db *db, const char *source, const char *ext, int64_t *id,
+                            struct err *e);
+/* Open events of a category reported since `since` inside the box
+ * (lon/lat ± d), newest first, at most limit. */
+int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
+                     double dlon, double dlat, int limit, event_cb cb, void *ctx, struct err *e);
+/* Events merged into master. */
+int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e);
+/* Ids of open events whose next_check_at <= now, at most limit. */
+int store_event_due(struct db *db, int64_t now, int limit, int64_t *ids, int *n, struct err *e);
+
+/* The queue: every field optional (NULL/0 = any). Keyset pagination: rows
+ * after the cursor (sort key, id) in the chosen order. */
+struct event_filter {
+	const char *status[12];       /* any of these; NULL-terminated */
+	const char *loop;
+	const char *category;         /* exact, or a level-1 code and its children */
+	const char *under;            /* unit code: events whose grid is inside */
+	const char *dept;
+	const char *source;
+	int64_t from, to;             /* created_at in [from, to) */
+	int warning;                  /* -1 any, else exact */
+	int min_warning;              /* 0 any; 1 yellow or red */
+	int supervised;               /* 1: supervision > 0 */
+	int64_t assignee_id;
+	int64_t reporter_id;
+	int pending;                  /* 1: a request is waiting */
+	const char *q;                /* in title or address */
+	enum { EV_SORT_NEWEST = 0, EV_SORT_DEADLINE = 1 } sort;
+	int64_t after_key;            /* cursor: sort key (created_at or deadline_at) */
+	int64_t after_id;             /* cursor: id; 0 = first page */
+	int limit;
+};
+int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, void *ctx,
+                      struct err *e);
+int store_event_count(struct db *db, const struct event_filter *f, int64_t *n, struct err *e);
+
+/* --- timeline -------------------------------------------------------------- */
+int store_event_log_add(struct db *db, const struct event_log_rec *l, int64_t *id, struct err *e);
+int store_event_log_list(struct db *db, int64_t event_id, event_log_cb cb, void *ctx,
+                         struct err *e);
+/* Rows with id > after, in id order, at most limit (the live stream). */
+int store_event_log_since(struct db *db, int64_t after, int limit, event_log_cb cb, void *ctx,
+                          struct err *e);
+int store_event_log_last_id(struct db *db, int64_t *id, struct err *e);
+
+/* --- photos, supervision, idempotency --------------------------------------- */
+int store_event_photo_add(struct db *db, int64_t event_id, const char *sha, int64_t log_id,
+                          const char *kind, struct err *e);
+typedef int (*event_photo_cb)(void *ctx, const char *sha, const char *kind, int64_t log_id);
+int store_event_photos(struct db *db, int64_t event_id, event_photo_cb cb, void *ctx,
+                       struct err *e);
+int store_supervision_add(struct db *db, int64_t event_id, int level, const char *unit_code,
+                          int64_t actor_id, const char *note, int64_t at, struct err *e);
+typedef int (*supervision_cb)(void *ctx, int64_t id, int level, const char *unit, int64_t actor,
+                              const char *note, int64_t at);
+int store_supervisions(struct db *db, int64_t event_id, supervision_cb cb, void *ctx,
+                       struct err *e);
+/* *found = 1 with the body hash and event of an earlier request with this key. */
+int store_idem_get(struct db *db, int64_t account, const char *key, char hash[65],
+                   int64_t *event_id, int *found, struct err *e);
+int store_idem_put(struct db *db, int64_t account, const char *key, const char *hash,
+                   int64_t event_id, int64_t at, struct err *e);
+
+#endif
