@@ -11,6 +11,8 @@
 
 struct http_server;
 struct cluster;
+struct stream_hub;
+struct writer;
 
 struct app {
 	char db_url[1024];
@@ -25,6 +27,8 @@ struct app {
 	int reload_now;                  /* a notification asked for a reload */
 	struct cluster *cluster;         /* other instances, leader jobs */
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
+	struct writer *writer;           /* group commit of event writes (app/writer.h) */
+	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
