@@ -5,6 +5,7 @@
  *   api_locate.c  point -> grid, single and batch
  *   api_user.c    users and their roles (admins)
  *   api_audit.c   the audit log (admins)
+ *   api_event.c   grid events: taxonomy, intake, queue, detail, steps
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -49,6 +50,13 @@ int api_user_grant(struct http_req *req);
 int api_user_revoke(struct http_req *req);
 
 int api_audit_list(struct http_req *req);
+
+int api_event_category_list(struct http_req *req);
+int api_event_category_put(struct http_req *req);
+int api_event_create(struct http_req *req);
+int api_event_list(struct http_req *req);
+int api_event_get(struct http_req *req);
+int api_event_step(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);

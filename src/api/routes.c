@@ -36,6 +36,13 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/users/:id/grants",        api_user_grant,    ROLE_ADMIN,  "user.grant"},
 	{"DELETE", "/api/v1/users/:id/grants/:grant", api_user_revoke, ROLE_ADMIN,  "user.revoke"},
 	{"GET",  "/api/v1/audit",                   api_audit_list,    ROLE_ADMIN,  "audit.list"},
+
+	{"GET",  "/api/v1/event-categories",        api_event_category_list, ROLE_ANY,   "event_category.list"},
+	{"PUT",  "/api/v1/event-categories/:cat",   api_event_category_put,  ROLE_ADMIN, "event_category.put"},
+	{"POST", "/api/v1/events",                  api_event_create,  ROLE_ANY,    "event.create"},
+	{"GET",  "/api/v1/events",                  api_event_list,    ROLE_ANY,    "event.list"},
+	{"GET",  "/api/v1/events/:id",              api_event_get,     ROLE_ANY,    "event.get"},
+	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

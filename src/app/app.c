@@ -7,6 +7,8 @@
 #include <time.h>
 #include "app/app.h"
 #include "app/cluster.h"
+#include "app/events.h"
+#include "app/writer.h"
 #include "lib/timeutil.h"
 #include "store/store_meta.h"
 #include "lib/log.h"
@@ -26,7 +28,7 @@ int app_open(struct app *a, const char *db_url, int pool_size, struct err *e)
 	if (db_pool_open(db_url, pool_size, &a->pool, e) < 0)
 		return -1;
 	db = db_pool_get(a->pool);
-	if (db_migrate(db, e) < 0 || !(m = orgmodel_load(db, e))) {
+	if (db_migrate(db, e) < 0 || events_ensure_taxonomy(db, e) < 0 || !(m = orgmodel_load(db, e))) {
 		db_pool_put(a->pool, db);
 		return -1;
 	}
@@ -113,12 +115,29 @@ static void leader_heartbeat(void *ctx, struct db *db)
 		log_warn("leader heartbeat: %s", e.msg_en);
 }
 
+/* Leader job: move the events' warning states and raise automatic
+ * supervision (督办) as their clocks pass the marks. */
+static void event_clocks(void *ctx, struct db *db)
+{
+	struct app *a = ctx;
+	struct err e = ERR_INIT;
+	int changed;
+
+	if (events_check_clocks(a, db, (int64_t)time(NULL), &changed, &e) < 0)
+		log_warn("event clocks: %s", e.msg_en);
+	else if (changed)
+		log_info("event clocks: %d events changed warning or supervision", changed);
+}
+
 int app_start_background(struct app *a, struct err *e)
 {
 	if (!(a->cluster = cluster_new(a->db_url)))
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	cluster_subscribe(a->cluster, STORE_ORG_CHANNEL, on_org_changed, a);
 	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
+	cluster_add_job(a->cluster, "event_clocks", a->clock_ms ? a->clock_ms : 15000, event_clocks, a);
+	if (writer_start(a, &a->writer, e) < 0)
+		return -1;
 	if (cluster_start(a->cluster, e) < 0)
 		return -1;
 	if (pthread_create(&a->reloader, NULL, reload_loop, a) != 0)
@@ -137,6 +156,8 @@ void app_close(struct app *a)
 		pthread_join(a->reloader, NULL);
 	cluster_free(a->cluster);
 	a->cluster = NULL;
+	writer_stop(a->writer);
+	a->writer = NULL;
 	org_holder_release(&a->org);
 	db_pool_close(a->pool);
 	a->pool = NULL;

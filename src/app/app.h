@@ -27,6 +27,7 @@ struct app {
 	int reload_now;                  /* a notification asked for a reload */
 	struct cluster *cluster;         /* other instances, leader jobs */
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
+	unsigned clock_ms;               /* event clock job interval, default 15 s */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 };

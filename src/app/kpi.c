@@ -11,3 +11,9 @@ int kpi_event_changed(struct db *db, const struct event_rec *before, const struc
 	(void)db, (void)before, (void)after, (void)e;
 	return 0;
 }
+
+int kpi_rebuild(struct db *db, struct err *e)
+{
+	(void)db, (void)e;
+	return 0;
+}

@@ -19,4 +19,8 @@
 int kpi_event_changed(struct db *db, const struct event_rec *before, const struct event_rec *after,
                       struct err *e);
 
+/* Recompute every counter from the event table (after bulk loads: the
+ * demo history, a restore). Call inside a transaction. */
+int kpi_rebuild(struct db *db, struct err *e);
+
 #endif

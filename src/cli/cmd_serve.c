@@ -32,6 +32,7 @@ struct serve_cfg {
 	int64_t body_max;
 	int64_t timeout_s;
 	int64_t reload_ms;
+	int64_t clock_ms;                /* [events] clock_ms: warning/supervision job interval */
 	int cookie_secure;               /* [auth] cookie_secure: Secure on the session cookie */
 	char bad[256];                   /* first bad ini entry, for the error */
 };
@@ -51,6 +52,7 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "body_max")) ok = parse_int64(value, 1024, 64 << 20, &c->body_max) == 0;
 	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
 	else if (KEY("server", "reload_ms")) ok = parse_int64(value, 100, 600000, &c->reload_ms) == 0;
+	else if (KEY("events", "clock_ms")) ok = parse_int64(value, 200, 3600000, &c->clock_ms) == 0;
 	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
 	else if (KEY("auth", "cookie_secure")) {
 		if (!strcmp(value, "true") || !strcmp(value, "1")) c->cookie_secure = 1;
@@ -120,6 +122,7 @@ int cmd_serve(int argc, char **argv)
 	cfg.body_max = 2 << 20;
 	cfg.timeout_s = 30;
 	cfg.reload_ms = 2000;
+	cfg.clock_ms = 15000;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -168,6 +171,7 @@ int cmd_serve(int argc, char **argv)
 		return cli_fail("serve", "%s", e.msg_en);
 	}
 	app.reload_ms = (unsigned)cfg.reload_ms;
+	app.clock_ms = (unsigned)cfg.clock_ms;
 	app.cookie_secure = cfg.cookie_secure;
 	so.host = host;
 	so.threads = (int)cfg.threads;

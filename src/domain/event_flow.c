@@ -261,7 +261,8 @@ static int legal(const struct ev_facts *f, enum ev_action a, unsigned caps, stru
 		from = S(EV_REPORTED) | S(EV_ESCALATED) | S(EV_REGISTERED);
 		if (f->loop == EV_LOOP_INTERNAL)
 			from |= S(EV_HANDLING);
-		need = EV_CAP_CENTRE | EV_CAP_STATION;
+		/* the community merges what it holds; the centre what it holds */
+		need = f->level == EV_LEVEL_COMMUNITY ? EV_CAP_CENTRE | EV_CAP_STATION : EV_CAP_CENTRE;
 		to = EV_MERGED, eff = EF_MERGE, pub = 1;
 		break;
 	case EA_RATE:
@@ -402,8 +403,6 @@ int ev_decide(const struct ev_facts *f, enum ev_action a, unsigned caps, const s
 	if (ev_phase_of(s.to) != ev_phase_of(f->status) || a == EA_ESCALATE ||
 	    a == EA_VERIFY_FAIL || (s.effects & (EF_REOPEN | EF_INTERNALIZE)))
 		s.effects |= EF_PHASE;
-	if (s.effects & EF_REWORK)
-		s.effects |= EF_CLEAR_HANDLER;
 	*out = s;
 	return 0;
 }

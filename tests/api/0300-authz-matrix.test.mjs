@@ -225,7 +225,41 @@ const ROUTES = {
   'audit.list': { query: () => '?limit=5', answer: () => [200] },
   // department names (城管, 住建 …): for dispatching, staff only
   'department.list': { answer: () => [200] },
+
+  // grid events: `in` is an event in 三元里's first grid, `out` one in 京溪;
+  // an event the caller may not see reads 404 like one that does not exist
+  'event_category.list': { answer: () => [200] },
+  'event_category.put': {
+    params: { cat: (c) => (c.scope === 'in' ? 'qt.mxa' : 'qt.mxb') },
+    body: () => ({ name: '矩阵测试', accept_minutes: 60, handle_minutes: 600, verify_minutes: 60 }),
+    answer: () => [201],
+  },
+  'event.create': {
+    body: () => ({ category: 'csgl.srhj', description: '授权矩阵测试', lon: point[0], lat: point[1] }),
+    // admins configure, they do not report
+    answer: (c) => (c.user.role === 'admin' ? [403, 'event.source_forbidden'] : [201]),
+  },
+  'event.list': { answer: () => [200] },
+  'event.get': {
+    params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
+    answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
+  },
+  // 督办: dispatchers and leaders over the event; others who see it may not
+  'event.step': {
+    params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
+    body: () => ({ action: 'supervise', supervision: 1, note: '矩阵督办' }),
+    answer: (c) => (!eventVisible(c) ? [404, 'event.not_found']
+      : ['command', 'leader'].includes(c.user.role) ? [200] : [403, 'event.forbidden']),
+  },
 };
+
+const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
+const events = {};                               // ids of the `in` and `out` events
+/** May the matrix caller see the event of this case? (a territorial grant over its grid) */
+function eventVisible(c) {
+  if (['department', 'resident', 'anonymous'].includes(c.user.role)) return false;
+  return EVENT_GRID[c.scope].startsWith(c.user.scope);
+}
 
 // ------------------------------------------------------------------ setup
 
@@ -270,6 +304,17 @@ before(async () => {
   assert.equal(t.status, 201, t.text);
   otherTokenId = t.json.id;
   otherToken = t.json.token;
+  // the events the event routes read: one in each town
+  const ein = await srv.post('/api/v1/events', { category: 'csgl.srhj', description: '矩阵：三元里', lon: point[0], lat: point[1] },
+                             { headers: auth(await bearer('mx_gworker')) });
+  assert.equal(ein.status, 201, ein.text);
+  events.in = ein.json.id;
+  const eout = await srv.post('/api/v1/events', { category: 'csgl.srhj', description: '矩阵：京溪', lon: point[0], lat: point[1],
+                                                  grid: EVENT_GRID.out, grid_reason: '测试：指定网格' },
+                              { headers: auth(await bearer(OUTSIDER.username)) });
+  assert.equal(eout.status, 201, eout.text);
+  assert.equal(eout.json.grid, EVENT_GRID.out);
+  events.out = eout.json.id;
 });
 
 after(async () => {

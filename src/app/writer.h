@@ -1,0 +1,50 @@
+/*
+ * writer.h - group commit: every grid-event write of this instance runs on
+ * one writer thread, many requests to a transaction.
+ *
+ * A request thread hands the writer a job (a function and its argument)
+ * and waits. The writer takes whatever jobs are queued (up to
+ * WRITER_BATCH_MAX), opens one transaction, takes the event write lock
+ * (so that, across instances sharing a PostgreSQL database, event_log ids
+ * are handed out in commit order), runs each job inside a savepoint of its
+ * own — a failing job rolls back alone and gets its error — and commits
+ * once: one fsync for the whole batch (SQLite synchronous=FULL). Only then
+ * are the jobs' callers woken, so an acknowledged write is a durable one.
+ *
+ *   job returns 0   its changes commit with the batch
+ *   job returns -1  its savepoint is rolled back; e says why
+ *   commit fails    every job of the batch fails with the commit's error
+ *
+ * After a commit that appended event_log rows, the writer tells the live
+ * stream (stream_kick) and, on PostgreSQL, the other instances (cluster
+ * channel WRITER_CHANNEL, published inside the transaction).
+ */
+#ifndef WG_WRITER_H
+#define WG_WRITER_H
+
+#include <stdint.h>
+#include "lib/err.h"
+
+struct app;
+struct db;
+struct writer;
+
+#define WRITER_BATCH_MAX 256
+#define WRITER_LOCK_KEY 72480004          /* db_lock_xact key of event writes */
+#define WRITER_CHANNEL "wg_events"
+
+/* A job; *log_id: set it to the last event_log id it wrote (0 = none). */
+typedef int (*writer_fn)(struct db *db, void *arg, int64_t *log_id, struct err *e);
+
+/* Start the writer thread with a connection of its own. */
+int writer_start(struct app *a, struct writer **out, struct err *e);
+/* Run fn(db, arg) in the next batch and wait until it committed (0) or
+ * failed (-1, e filled). Safe from any thread. */
+int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
+/* Drain the queue, stop the thread, close its connection. NULL is fine. */
+void writer_stop(struct writer *w);
+
+/* Batches and jobs so far (for /metrics and the benchmark). */
+void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
+
+#endif
