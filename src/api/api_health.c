@@ -3,6 +3,7 @@
  */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "app/writer.h"
 #include "app/cluster.h"
 #include "http/server.h"
 #include "lib/buf.h"
@@ -40,6 +41,16 @@ int api_metrics_get(struct http_req *req)
 	if (!a->server || http_server_metrics(a->server, &b) < 0) {
 		buf_release(&b);
 		return http_reply_error(req, 500, "metrics.render", "无法生成指标", "cannot render metrics");
+	}
+	if (a->writer) {
+		uint64_t batches, jobs;
+
+		writer_stats(a->writer, &batches, &jobs);
+		buf_printf(&b, "# HELP wangge_writer_batches_total Transactions of the event writer (group commit).\n"
+		           "# TYPE wangge_writer_batches_total counter\nwangge_writer_batches_total %llu\n"
+		           "# HELP wangge_writer_jobs_total Event writes committed or failed through the writer.\n"
+		           "# TYPE wangge_writer_jobs_total counter\nwangge_writer_jobs_total %llu\n",
+		           (unsigned long long)batches, (unsigned long long)jobs);
 	}
 	char *s = buf_detach(&b, &n);
 	return http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8", s, n);

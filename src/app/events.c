@@ -606,6 +606,7 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 	/* the event as it will be stored */
 	j->ev.lon = lon;
 	j->ev.lat = lat;
+	j->ev.cell = store_event_cell(lon, lat);
 	str_copy(j->ev.crs, sizeof(j->ev.crs), crs_name(n->crs));
 	str_copy(j->ev.category, sizeof(j->ev.category), n->category);
 	str_copy(j->ev.title, sizeof(j->ev.title), n->title ? n->title : j->cat.name);
@@ -1018,12 +1019,10 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
                 struct err *e)
 {
 	struct near_ctx c = {ev, {{0}}, 0};
-	double dlat = EV_NEAR_METRES / 110574.0;
-	double dlon = EV_NEAR_METRES / (111320.0 * cos(ev->lat * M_PI / 180.0));
 	int rc;
 
-	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
-	                      dlon, dlat, 64, near_row, &c, e);
+	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat, 64,
+	                      near_row, &c, e);
 	/* nearest first */
 	for (int i = 1; i < c.n; i++)
 		for (int k = i; k > 0 && c.hits[k].m < c.hits[k - 1].m; k--) {

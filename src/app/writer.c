@@ -19,6 +19,7 @@ struct job {
 	struct err *e;
 	int rc;
 	int done;
+	pthread_cond_t cv;           /* its waiter sleeps here: one wake-up per job */
 	struct job *next;
 };
 
@@ -28,7 +29,6 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;         /* jobs queued, or stop */
-	pthread_cond_t done;         /* a batch finished */
 	struct job *head, *tail;
 	int stop;
 	uint64_t batches, jobs;
@@ -120,9 +120,11 @@ static void *writer_loop(void *arg)
 		pthread_mutex_lock(&w->mu);
 		w->batches++;
 		w->jobs += (uint64_t)n;
-		for (struct job *j = batch; j; j = j->next)
+		for (struct job *j = batch, *next; j; j = next) {
+			next = j->next;      /* j lives on its waiter's stack: read next first */
 			j->done = 1;
-		pthread_cond_broadcast(&w->done);
+			pthread_cond_signal(&j->cv);
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -142,12 +144,10 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
 	if (pthread_create(&w->thread, NULL, writer_loop, w) != 0) {
 		db_close(w->db);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->work);
-		pthread_cond_destroy(&w->done);
 		free(w);
 		return err_set(e, 500, "app.thread", "无法启动线程", "cannot start the writer thread");
 	}
@@ -157,7 +157,7 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 {
-	struct job j = {fn, arg, e, 0, 0, NULL};
+	struct job j = {fn, arg, e, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
 
 	pthread_mutex_lock(&w->mu);
 	if (w->stop) {
@@ -171,8 +171,9 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 	w->tail = &j;
 	pthread_cond_signal(&w->work);
 	while (!j.done)
-		pthread_cond_wait(&w->done, &w->mu);
+		pthread_cond_wait(&j.cv, &w->mu);
 	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&j.cv);
 	return j.rc;
 }
 
@@ -188,7 +189,6 @@ void writer_stop(struct writer *w)
 	db_close(w->db);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->done);
 	free(w);
 }
 

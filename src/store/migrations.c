@@ -159,6 +159,7 @@ static const char m3_events[] =
 	"  description TEXT NOT NULL,"
 	"  lon DOUBLE PRECISION NOT NULL,"         /* WGS-84 */
 	"  lat DOUBLE PRECISION NOT NULL,"
+	"  cell BIGINT NOT NULL,"                  /* 0.001° square, for near-duplicates (store_event.c) */
 	"  crs TEXT NOT NULL,"                     /* the reporter's coordinate system */
 	"  address TEXT,"
 	"  grid_code TEXT NOT NULL REFERENCES unit(code),"
@@ -211,7 +212,7 @@ static const char m3_events[] =
 	"CREATE INDEX event_assignee ON event (assignee_id, status) WHERE assignee_id IS NOT NULL;"
 	"CREATE INDEX event_created ON event (created_at, id);"
 	"CREATE INDEX event_master ON event (master_id) WHERE master_id IS NOT NULL;"
-	"CREATE INDEX event_near ON event (category_code, created_at, lon);"
+	"CREATE INDEX event_near ON event (category_code, cell, created_at);"
 
 	/* the timeline: one row per step; its id orders the live stream */
 	"CREATE TABLE event_log ("

@@ -70,7 +70,7 @@ static const struct copy_table tables[] = {
 		{"updated_at", C_TEXT}, {NULL, 0}}},
 	{"event", "id", "id", {
 		{"id", C_INT}, {"source", C_TEXT}, {"external_id", C_TEXT}, {"category_code", C_TEXT}, {"title", C_TEXT},
-		{"description", C_TEXT}, {"lon", C_REAL}, {"lat", C_REAL}, {"crs", C_TEXT}, {"address",
+		{"description", C_TEXT}, {"lon", C_REAL}, {"lat", C_REAL}, {"cell", C_INT}, {"crs", C_TEXT}, {"address",
 		C_TEXT}, {"grid_code", C_TEXT}, {"grid_reason", C_TEXT}, {"urgency", C_INT}, {"status",
 		C_TEXT}, {"loop", C_TEXT}, {"level", C_INT}, {"holder_code", C_TEXT}, {"dept_code", C_TEXT},
 		{"assignee_id", C_INT}, {"reporter_id", C_INT}, {"reporter_name", C_TEXT},

@@ -3,6 +3,7 @@
  * lists, binders and row readers of the event table are kept in one place
  * below; keep them in the order of migration v3.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,29 +47,18 @@ static int run(struct db_stmt *st, struct err *e)
 
 #define EVENT_COLS \
 	"id, source, external_id, category_code, title, description, lon, "\
-	"lat, crs, address, grid_code, grid_reason, urgency, "\
-	"status, loop, level, holder_code, dept_code, assignee_id, "\
-	"reporter_id, reporter_name, reporter_phone, handler_id, verifier_id, master_id, "\
-	"pending, pending_minutes, pending_by, prev_status, phase_started_at, warn_at, "\
-	"deadline_at, due_at, next_check_at, warning, supervision, overdue, "\
-	"rework_count, extension_count, reopen_count, escalated, rating, rating_note, "\
-	"result, reject_reason, day, created_at, accepted_at, closed_at, "\
-	"updated_at, version"
-#define EVENT_NCOLS 51
+	"lat, cell, crs, address, grid_code, grid_reason, "\
+	"urgency, status, loop, level, holder_code, dept_code, "\
+	"assignee_id, reporter_id, reporter_name, reporter_phone, handler_id, verifier_id, "\
+	"master_id, pending, pending_minutes, pending_by, prev_status, phase_started_at, "\
+	"warn_at, deadline_at, due_at, next_check_at, warning, supervision, "\
+	"overdue, rework_count, extension_count, reopen_count, escalated, rating, "\
+	"rating_note, result, reject_reason, day, created_at, accepted_at, "\
+	"closed_at, updated_at, version"
+#define EVENT_NCOLS 52
 static const char SQL_EVENT_INSERT[] =
 	"INSERT INTO event (source, external_id, category_code, title, description, lon, lat, "
-	"crs, address, grid_code, grid_reason, urgency, status, loop, level, holder_code, "
-	"dept_code, assignee_id, reporter_id, reporter_name, reporter_phone, handler_id, "
-	"verifier_id, master_id, pending, pending_minutes, pending_by, prev_status, "
-	"phase_started_at, warn_at, deadline_at, due_at, next_check_at, warning, supervision, "
-	"overdue, rework_count, extension_count, reopen_count, escalated, rating, "
-	"rating_note, result, reject_reason, day, created_at, accepted_at, closed_at, "
-	"updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?) RETURNING id";
-static const char SQL_EVENT_INSERT_ID[] =
-	"INSERT INTO event (id, source, external_id, category_code, title, description, lon, "
-	"lat, crs, address, grid_code, grid_reason, urgency, status, loop, level, "
+	"cell, crs, address, grid_code, grid_reason, urgency, status, loop, level, "
 	"holder_code, dept_code, assignee_id, reporter_id, reporter_name, reporter_phone, "
 	"handler_id, verifier_id, master_id, pending, pending_minutes, pending_by, "
 	"prev_status, phase_started_at, warn_at, deadline_at, due_at, next_check_at, warning, "
@@ -77,14 +67,25 @@ static const char SQL_EVENT_INSERT_ID[] =
 	"updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	"?, ?, ?, ?, ?) RETURNING id";
+static const char SQL_EVENT_INSERT_ID[] =
+	"INSERT INTO event (id, source, external_id, category_code, title, description, lon, "
+	"lat, cell, crs, address, grid_code, grid_reason, urgency, status, loop, level, "
+	"holder_code, dept_code, assignee_id, reporter_id, reporter_name, reporter_phone, "
+	"handler_id, verifier_id, master_id, pending, pending_minutes, pending_by, "
+	"prev_status, phase_started_at, warn_at, deadline_at, due_at, next_check_at, warning, "
+	"supervision, overdue, rework_count, extension_count, reopen_count, escalated, "
+	"rating, rating_note, result, reject_reason, day, created_at, accepted_at, closed_at, "
+	"updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	"?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_EVENT_UPDATE[] =
 	"UPDATE event SET category_code = ?, title = ?, description = ?, lon = ?, lat = ?, "
-	"crs = ?, address = ?, grid_code = ?, grid_reason = ?, urgency = ?, status = ?, loop "
-	"= ?, level = ?, holder_code = ?, dept_code = ?, assignee_id = ?, reporter_id = ?, "
-	"reporter_name = ?, reporter_phone = ?, handler_id = ?, verifier_id = ?, master_id = "
-	"?, pending = ?, pending_minutes = ?, pending_by = ?, prev_status = ?, "
-	"phase_started_at = ?, warn_at = ?, deadline_at = ?, due_at = ?, next_check_at = ?, "
-	"warning = ?, supervision = ?, overdue = ?, rework_count = ?, extension_count = ?, "
+	"cell = ?, crs = ?, address = ?, grid_code = ?, grid_reason = ?, urgency = ?, status "
+	"= ?, loop = ?, level = ?, holder_code = ?, dept_code = ?, assignee_id = ?, "
+	"reporter_id = ?, reporter_name = ?, reporter_phone = ?, handler_id = ?, verifier_id "
+	"= ?, master_id = ?, pending = ?, pending_minutes = ?, pending_by = ?, prev_status = "
+	"?, phase_started_at = ?, warn_at = ?, deadline_at = ?, due_at = ?, next_check_at = "
+	"?, warning = ?, supervision = ?, overdue = ?, rework_count = ?, extension_count = ?, "
 	"reopen_count = ?, escalated = ?, rating = ?, rating_note = ?, result = ?, "
 	"reject_reason = ?, accepted_at = ?, closed_at = ?, updated_at = ?, version = version "
 	"+ 1 WHERE id = ? AND version = ?";
@@ -97,49 +98,50 @@ static void bind_event(struct db_stmt *st, int first, const struct event_rec *ev
 	db_bind_text(st, first + 4, ev->description);
 	db_bind_double(st, first + 5, ev->lon);
 	db_bind_double(st, first + 6, ev->lat);
-	db_bind_text(st, first + 7, ev->crs);
-	bind_text_or_null(st, first + 8, ev->address);
-	db_bind_text(st, first + 9, ev->grid);
-	bind_text_or_null(st, first + 10, ev->grid_reason);
-	db_bind_int64(st, first + 11, ev->urgency);
-	db_bind_text(st, first + 12, ev->status);
-	db_bind_text(st, first + 13, ev->loop);
-	db_bind_int64(st, first + 14, ev->level);
-	db_bind_text(st, first + 15, ev->holder);
-	bind_text_or_null(st, first + 16, ev->dept);
-	bind_int_or_null(st, first + 17, ev->assignee_id);
-	bind_int_or_null(st, first + 18, ev->reporter_id);
-	bind_text_or_null(st, first + 19, ev->reporter_name);
-	bind_text_or_null(st, first + 20, ev->reporter_phone);
-	bind_int_or_null(st, first + 21, ev->handler_id);
-	bind_int_or_null(st, first + 22, ev->verifier_id);
-	bind_int_or_null(st, first + 23, ev->master_id);
-	bind_text_or_null(st, first + 24, ev->pending);
-	bind_int_or_null(st, first + 25, ev->pending_minutes);
-	bind_int_or_null(st, first + 26, ev->pending_by);
-	bind_text_or_null(st, first + 27, ev->prev_status);
-	db_bind_int64(st, first + 28, ev->phase_started_at);
-	bind_int_or_null(st, first + 29, ev->warn_at);
-	bind_int_or_null(st, first + 30, ev->deadline_at);
-	bind_int_or_null(st, first + 31, ev->due_at);
-	bind_int_or_null(st, first + 32, ev->next_check_at);
-	db_bind_int64(st, first + 33, ev->warning);
-	db_bind_int64(st, first + 34, ev->supervision);
-	db_bind_int64(st, first + 35, ev->overdue);
-	db_bind_int64(st, first + 36, ev->rework_count);
-	db_bind_int64(st, first + 37, ev->extension_count);
-	db_bind_int64(st, first + 38, ev->reopen_count);
-	db_bind_int64(st, first + 39, ev->escalated);
-	bind_int_or_null(st, first + 40, ev->rating);
-	bind_text_or_null(st, first + 41, ev->rating_note);
-	bind_text_or_null(st, first + 42, ev->result);
-	bind_text_or_null(st, first + 43, ev->reject_reason);
-	db_bind_text(st, first + 44, ev->day);
-	db_bind_int64(st, first + 45, ev->created_at);
-	bind_int_or_null(st, first + 46, ev->accepted_at);
-	bind_int_or_null(st, first + 47, ev->closed_at);
-	db_bind_int64(st, first + 48, ev->updated_at);
-	db_bind_int64(st, first + 49, ev->version);
+	db_bind_int64(st, first + 7, ev->cell);
+	db_bind_text(st, first + 8, ev->crs);
+	bind_text_or_null(st, first + 9, ev->address);
+	db_bind_text(st, first + 10, ev->grid);
+	bind_text_or_null(st, first + 11, ev->grid_reason);
+	db_bind_int64(st, first + 12, ev->urgency);
+	db_bind_text(st, first + 13, ev->status);
+	db_bind_text(st, first + 14, ev->loop);
+	db_bind_int64(st, first + 15, ev->level);
+	db_bind_text(st, first + 16, ev->holder);
+	bind_text_or_null(st, first + 17, ev->dept);
+	bind_int_or_null(st, first + 18, ev->assignee_id);
+	bind_int_or_null(st, first + 19, ev->reporter_id);
+	bind_text_or_null(st, first + 20, ev->reporter_name);
+	bind_text_or_null(st, first + 21, ev->reporter_phone);
+	bind_int_or_null(st, first + 22, ev->handler_id);
+	bind_int_or_null(st, first + 23, ev->verifier_id);
+	bind_int_or_null(st, first + 24, ev->master_id);
+	bind_text_or_null(st, first + 25, ev->pending);
+	bind_int_or_null(st, first + 26, ev->pending_minutes);
+	bind_int_or_null(st, first + 27, ev->pending_by);
+	bind_text_or_null(st, first + 28, ev->prev_status);
+	db_bind_int64(st, first + 29, ev->phase_started_at);
+	bind_int_or_null(st, first + 30, ev->warn_at);
+	bind_int_or_null(st, first + 31, ev->deadline_at);
+	bind_int_or_null(st, first + 32, ev->due_at);
+	bind_int_or_null(st, first + 33, ev->next_check_at);
+	db_bind_int64(st, first + 34, ev->warning);
+	db_bind_int64(st, first + 35, ev->supervision);
+	db_bind_int64(st, first + 36, ev->overdue);
+	db_bind_int64(st, first + 37, ev->rework_count);
+	db_bind_int64(st, first + 38, ev->extension_count);
+	db_bind_int64(st, first + 39, ev->reopen_count);
+	db_bind_int64(st, first + 40, ev->escalated);
+	bind_int_or_null(st, first + 41, ev->rating);
+	bind_text_or_null(st, first + 42, ev->rating_note);
+	bind_text_or_null(st, first + 43, ev->result);
+	bind_text_or_null(st, first + 44, ev->reject_reason);
+	db_bind_text(st, first + 45, ev->day);
+	db_bind_int64(st, first + 46, ev->created_at);
+	bind_int_or_null(st, first + 47, ev->accepted_at);
+	bind_int_or_null(st, first + 48, ev->closed_at);
+	db_bind_int64(st, first + 49, ev->updated_at);
+	db_bind_int64(st, first + 50, ev->version);
 }
 static int bind_event_update(struct db_stmt *st, const struct event_rec *ev)
 {
@@ -150,6 +152,7 @@ static int bind_event_update(struct db_stmt *st, const struct event_rec *ev)
 	db_bind_text(st, i++, ev->description);
 	db_bind_double(st, i++, ev->lon);
 	db_bind_double(st, i++, ev->lat);
+	db_bind_int64(st, i++, ev->cell);
 	db_bind_text(st, i++, ev->crs);
 	bind_text_or_null(st, i++, ev->address);
 	db_bind_text(st, i++, ev->grid);
@@ -205,49 +208,50 @@ static void row_to_event(struct db_stmt *st, int first, struct event_rec *ev)
 	copy_col(st, first + 5, ev->description, sizeof(ev->description));
 	ev->lon = db_col_double(st, first + 6);
 	ev->lat = db_col_double(st, first + 7);
-	copy_col(st, first + 8, ev->crs, sizeof(ev->crs));
-	copy_col(st, first + 9, ev->address, sizeof(ev->address));
-	copy_col(st, first + 10, ev->grid, sizeof(ev->grid));
-	copy_col(st, first + 11, ev->grid_reason, sizeof(ev->grid_reason));
-	ev->urgency = (int)db_col_int64(st, first + 12);
-	copy_col(st, first + 13, ev->status, sizeof(ev->status));
-	copy_col(st, first + 14, ev->loop, sizeof(ev->loop));
-	ev->level = (int)db_col_int64(st, first + 15);
-	copy_col(st, first + 16, ev->holder, sizeof(ev->holder));
-	copy_col(st, first + 17, ev->dept, sizeof(ev->dept));
-	ev->assignee_id = db_col_int64(st, first + 18);
-	ev->reporter_id = db_col_int64(st, first + 19);
-	copy_col(st, first + 20, ev->reporter_name, sizeof(ev->reporter_name));
-	copy_col(st, first + 21, ev->reporter_phone, sizeof(ev->reporter_phone));
-	ev->handler_id = db_col_int64(st, first + 22);
-	ev->verifier_id = db_col_int64(st, first + 23);
-	ev->master_id = db_col_int64(st, first + 24);
-	copy_col(st, first + 25, ev->pending, sizeof(ev->pending));
-	ev->pending_minutes = (int)db_col_int64(st, first + 26);
-	ev->pending_by = db_col_int64(st, first + 27);
-	copy_col(st, first + 28, ev->prev_status, sizeof(ev->prev_status));
-	ev->phase_started_at = db_col_int64(st, first + 29);
-	ev->warn_at = db_col_int64(st, first + 30);
-	ev->deadline_at = db_col_int64(st, first + 31);
-	ev->due_at = db_col_int64(st, first + 32);
-	ev->next_check_at = db_col_int64(st, first + 33);
-	ev->warning = (int)db_col_int64(st, first + 34);
-	ev->supervision = (int)db_col_int64(st, first + 35);
-	ev->overdue = (int)db_col_int64(st, first + 36);
-	ev->rework_count = (int)db_col_int64(st, first + 37);
-	ev->extension_count = (int)db_col_int64(st, first + 38);
-	ev->reopen_count = (int)db_col_int64(st, first + 39);
-	ev->escalated = (int)db_col_int64(st, first + 40);
-	ev->rating = (int)db_col_int64(st, first + 41);
-	copy_col(st, first + 42, ev->rating_note, sizeof(ev->rating_note));
-	copy_col(st, first + 43, ev->result, sizeof(ev->result));
-	copy_col(st, first + 44, ev->reject_reason, sizeof(ev->reject_reason));
-	copy_col(st, first + 45, ev->day, sizeof(ev->day));
-	ev->created_at = db_col_int64(st, first + 46);
-	ev->accepted_at = db_col_int64(st, first + 47);
-	ev->closed_at = db_col_int64(st, first + 48);
-	ev->updated_at = db_col_int64(st, first + 49);
-	ev->version = (int)db_col_int64(st, first + 50);
+	ev->cell = db_col_int64(st, first + 8);
+	copy_col(st, first + 9, ev->crs, sizeof(ev->crs));
+	copy_col(st, first + 10, ev->address, sizeof(ev->address));
+	copy_col(st, first + 11, ev->grid, sizeof(ev->grid));
+	copy_col(st, first + 12, ev->grid_reason, sizeof(ev->grid_reason));
+	ev->urgency = (int)db_col_int64(st, first + 13);
+	copy_col(st, first + 14, ev->status, sizeof(ev->status));
+	copy_col(st, first + 15, ev->loop, sizeof(ev->loop));
+	ev->level = (int)db_col_int64(st, first + 16);
+	copy_col(st, first + 17, ev->holder, sizeof(ev->holder));
+	copy_col(st, first + 18, ev->dept, sizeof(ev->dept));
+	ev->assignee_id = db_col_int64(st, first + 19);
+	ev->reporter_id = db_col_int64(st, first + 20);
+	copy_col(st, first + 21, ev->reporter_name, sizeof(ev->reporter_name));
+	copy_col(st, first + 22, ev->reporter_phone, sizeof(ev->reporter_phone));
+	ev->handler_id = db_col_int64(st, first + 23);
+	ev->verifier_id = db_col_int64(st, first + 24);
+	ev->master_id = db_col_int64(st, first + 25);
+	copy_col(st, first + 26, ev->pending, sizeof(ev->pending));
+	ev->pending_minutes = (int)db_col_int64(st, first + 27);
+	ev->pending_by = db_col_int64(st, first + 28);
+	copy_col(st, first + 29, ev->prev_status, sizeof(ev->prev_status));
+	ev->phase_started_at = db_col_int64(st, first + 30);
+	ev->warn_at = db_col_int64(st, first + 31);
+	ev->deadline_at = db_col_int64(st, first + 32);
+	ev->due_at = db_col_int64(st, first + 33);
+	ev->next_check_at = db_col_int64(st, first + 34);
+	ev->warning = (int)db_col_int64(st, first + 35);
+	ev->supervision = (int)db_col_int64(st, first + 36);
+	ev->overdue = (int)db_col_int64(st, first + 37);
+	ev->rework_count = (int)db_col_int64(st, first + 38);
+	ev->extension_count = (int)db_col_int64(st, first + 39);
+	ev->reopen_count = (int)db_col_int64(st, first + 40);
+	ev->escalated = (int)db_col_int64(st, first + 41);
+	ev->rating = (int)db_col_int64(st, first + 42);
+	copy_col(st, first + 43, ev->rating_note, sizeof(ev->rating_note));
+	copy_col(st, first + 44, ev->result, sizeof(ev->result));
+	copy_col(st, first + 45, ev->reject_reason, sizeof(ev->reject_reason));
+	copy_col(st, first + 46, ev->day, sizeof(ev->day));
+	ev->created_at = db_col_int64(st, first + 47);
+	ev->accepted_at = db_col_int64(st, first + 48);
+	ev->closed_at = db_col_int64(st, first + 49);
+	ev->updated_at = db_col_int64(st, first + 50);
+	ev->version = (int)db_col_int64(st, first + 51);
 }
 
 /* ---------------------------------------------------------- categories */
@@ -363,8 +367,8 @@ static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id =
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
 static const char SQL_EVENT_NEAR[] =
-	"SELECT " EVENT_COLS " FROM event WHERE category_code = ? AND created_at >= ? "
-	"AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? "
+	"SELECT " EVENT_COLS " FROM event WHERE category_code = ? "
+	"AND cell IN (?, ?, ?, ?, ?, ?, ?, ?, ?) AND created_at >= ? "
 	"AND status NOT IN ('rejected', 'closed', 'merged') ORDER BY created_at DESC, id DESC LIMIT ?";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
@@ -483,20 +487,25 @@ static int each_event(struct db_stmt *st, event_cb cb, void *ctx, struct err *e)
 	return ret;
 }
 
+int64_t store_event_cell(double lon, double lat)
+{
+	return (int64_t)floor(lat * 1000.0) * 1000000 + (int64_t)floor(lon * 1000.0);
+}
+
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
-                     double dlon, double dlat, int limit, event_cb cb, void *ctx, struct err *e)
+                     int limit, event_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
+	int i = 2;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
 	db_bind_text(st, 1, category);
-	db_bind_int64(st, 2, since);
-	db_bind_double(st, 3, lon - dlon);
-	db_bind_double(st, 4, lon + dlon);
-	db_bind_double(st, 5, lat - dlat);
-	db_bind_double(st, 6, lat + dlat);
-	db_bind_int64(st, 7, limit);
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++)
+			db_bind_int64(st, i++, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
+	db_bind_int64(st, i++, since);
+	db_bind_int64(st, i, limit);
 	return each_event(st, cb, ctx, e);
 }
 

@@ -38,6 +38,7 @@ struct event_rec {
 	char title[EV_TITLE_MAX];
 	char description[EV_TEXT_MAX];
 	double lon, lat;              /* WGS-84 */
+	int64_t cell;                 /* store_event_cell(lon, lat) */
 	char crs[8];
 	char address[EV_ADDR_MAX];
 	char grid[EV_CODE_MAX];
@@ -110,10 +111,13 @@ int store_event_update(struct db *db, struct event_rec *ev, struct err *e);
 /* The event a (source, external id) pair made, 0 when none. */
 int store_event_by_external(struct db *db, const char *source, const char *ext, int64_t *id,
                             struct err *e);
-/* Open events of a category reported since `since` inside the box
- * (lon/lat ± d), newest first, at most limit. */
+/* The 0.001° square (about 110 × 100 m here) a point lies in: near-
+ * duplicates are looked for in the 3 × 3 squares around a point. */
+int64_t store_event_cell(double lon, double lat);
+/* Open events of a category reported since `since` in the 3 × 3 cells
+ * around (lon, lat), newest first, at most limit. */
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
-                     double dlon, double dlat, int limit, event_cb cb, void *ctx, struct err *e);
+                     int limit, event_cb cb, void *ctx, struct err *e);
 /* Events merged into master. */
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e);
 /* Ids of open events whose next_check_at <= now, at most limit. */
