@@ -5,6 +5,7 @@
  *   api_locate.c  point -> grid, single and batch
  *   api_user.c    users and their roles (admins)
  *   api_audit.c   the audit log (admins)
+ *   api_photo.c   photos of grid events: upload, download
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -52,5 +53,8 @@ int api_audit_list(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);
+
+int api_photo_upload(struct http_req *req);
+int api_photo_get(struct http_req *req);
 
 #endif

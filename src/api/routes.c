@@ -3,6 +3,7 @@
  * stable name. How to add a row: see src/http/router.h.
  */
 #include "api/api.h"
+#include "app/photos.h"
 #include "domain/role.h"
 #include "lib/banned.h"
 
@@ -36,6 +37,9 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/users/:id/grants",        api_user_grant,    ROLE_ADMIN,  "user.grant"},
 	{"DELETE", "/api/v1/users/:id/grants/:grant", api_user_revoke, ROLE_ADMIN,  "user.revoke"},
 	{"GET",  "/api/v1/audit",                   api_audit_list,    ROLE_ADMIN,  "audit.list"},
+
+	{"POST", "/api/v1/photos",                  api_photo_upload,  ROLE_ANY,    "photo.upload", PHOTO_BYTES_MAX},
+	{"GET",  "/api/v1/photos/:sha",             api_photo_get,     ROLE_ANY,    "photo.get"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -25,6 +25,7 @@ struct app {
 	int reload_now;                  /* a notification asked for a reload */
 	struct cluster *cluster;         /* other instances, leader jobs */
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
+	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
