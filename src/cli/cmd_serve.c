@@ -207,9 +207,9 @@ int cmd_serve(int argc, char **argv)
 		app.server = NULL;
 		goto out;
 	}
-	log_info("listening on http://%s:%u/ (db %s, %d threads)", host[0] == ':' || strchr(host, ':')
-	         ? host : host, http_server_port(app.server), cfg.db, (int)cfg.threads);
-	log_info("photos in %s", cfg.photos);
+	log_info("listening on http://%s:%u/ (db %s, photos %s, %d threads)", host[0] == ':' ||
+	         strchr(host, ':') ? host : host, http_server_port(app.server), cfg.db, cfg.photos,
+	         (int)cfg.threads);
 	fflush(stderr);
 	sigwait(&sigs, &sig);
 	log_info("%s received: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -91,7 +91,7 @@ test('the photo directory is created 0750 at start and named in the log', () => 
   const st = statSync(photos);
   assert.ok(st.isDirectory());
   assert.equal(st.mode & 0o777 & ~0o750, 0, (st.mode & 0o777).toString(8));
-  assert.match(srv.stderr, new RegExp(`photos in ${photos}`));
+  assert.match(srv.stderr, new RegExp(`photos ${photos},`));
 });
 
 test('upload each type: 201 with sha256, mime (from the content), bytes and url; fetch back byte for byte', async () => {
@@ -287,6 +287,26 @@ test('start-up: a photo directory that cannot be made or written stops the serve
     assert.ok(r.stderr.includes(dir), r.stderr);
   }
   assert.match(wangge(['help', 'serve']).stdout + wangge(['help', 'serve']).stderr, /--photos DIR/);
+});
+
+test('[server] photos in the ini file names the directory; --photos wins over it', async () => {
+  const base = tmpDir();
+  const ini = join(base, 'wangge.ini');
+  writeFileSync(ini, `[server]\nphotos = ${join(base, 'from-ini')}\n`);
+  const s = await startServer({ args: ['--config', ini] });
+  try {
+    assert.ok(existsSync(join(base, 'from-ini')) || PG, 'created from the ini file');
+    assert.match(s.stderr, PG ? /photos / : new RegExp(`photos ${join(base, 'from-ini')},`));
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+  const s2 = await startServer({ args: ['--config', ini, '--photos', join(base, 'from-cli')] });
+  try {
+    assert.ok(existsSync(join(base, 'from-cli')));
+    assert.match(s2.stderr, new RegExp(`photos ${join(base, 'from-cli')},`));
+  } finally {
+    assert.equal(await s2.stop(), 0);
+  }
 });
 
 test('default photo directory: beside a SQLite database file', { skip: PG ? 'SQLite only' : false }, async () => {
