@@ -6,6 +6,7 @@
  *   api_user.c    users and their roles (admins)
  *   api_audit.c   the audit log (admins)
  *   api_event.c   grid events: taxonomy, intake, queue, detail, steps
+ *   api_photo.c   photos of grid events: upload, download
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -60,5 +61,8 @@ int api_event_step(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);
+
+int api_photo_upload(struct http_req *req);
+int api_photo_get(struct http_req *req);
 
 #endif

@@ -3,6 +3,7 @@
  * stable name. How to add a row: see src/http/router.h.
  */
 #include "api/api.h"
+#include "app/photos.h"
 #include "domain/role.h"
 #include "lib/banned.h"
 
@@ -43,6 +44,8 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/events",                  api_event_list,    ROLE_ANY,    "event.list"},
 	{"GET",  "/api/v1/events/:id",              api_event_get,     ROLE_ANY,    "event.get"},
 	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
+	{"POST", "/api/v1/photos",                  api_photo_upload,  ROLE_ANY,    "photo.upload", PHOTO_BYTES_MAX},
+	{"GET",  "/api/v1/photos/:sha",             api_photo_get,     ROLE_ANY,    "photo.get"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

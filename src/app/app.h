@@ -30,6 +30,7 @@ struct app {
 	unsigned clock_ms;               /* event clock job interval, default 15 s */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
+	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.

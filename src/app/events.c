@@ -12,6 +12,7 @@
 #include "app/events.h"
 #include "app/audit.h"
 #include "app/kpi.h"
+#include "app/photos.h"
 #include "app/writer.h"
 #include "domain/event_taxonomy.h"
 #include "domain/role.h"
@@ -128,28 +129,29 @@ static int photos_ok(const char *const *photos, int n, struct err *e)
 	return 0;
 }
 
-static const char SQL_PHOTO_KNOWN[] = "SELECT 1 FROM photo WHERE sha256 = ?";
-
-/* Photos must have been uploaded (POST /api/v1/photos) before. */
-static int photos_known(struct db *db, const char *const *photos, int n, struct err *e)
+/* How many photos an event carries already (the limit is per event). */
+static int count_photo(void *ctx, const char *sha, const char *kind, int64_t log_id)
 {
-	for (int i = 0; i < n; i++) {
-		struct db_stmt *st;
-		enum db_step r;
-
-		if (db_prepare_cached(db, SQL_PHOTO_KNOWN, &st, e) < 0)
-			return -1;
-		db_bind_text(st, 1, photos[i]);
-		r = db_step(st, e);
-		db_finalize(st);
-		if (r == DB_ERROR)
-			return -1;
-		if (r != DB_ROW)
-			return err_set_param(e, 400, "photo.unknown", "photos",
-			                     "照片 %.12s… 尚未上传", "photo %.12s… has not been uploaded",
-			                     photos[i]);
-	}
+	(void)sha, (void)kind, (void)log_id;
+	++*(int *)ctx;
 	return 0;
+}
+
+/* Photos must have been uploaded (POST /api/v1/photos) before; at most
+ * PHOTO_EVENT_MAX per event over all its steps. */
+static int photos_known(struct db *db, int64_t event_id, const char *const *photos, int n,
+                        struct err *e)
+{
+	int have = 0;
+
+	if (n == 0)
+		return 0;
+	if (event_id && store_event_photos(db, event_id, count_photo, &have, e) < 0)
+		return -1;
+	if (have + n > PHOTO_EVENT_MAX)
+		return err_set_param(e, 400, "photo.too_many", "photos", "每个事件最多 %d 张照片",
+		                     "at most %d photos per event", PHOTO_EVENT_MAX);
+	return photos_check_list(db, photos, (size_t)n, (size_t)(PHOTO_EVENT_MAX - have), "photos", e);
 }
 
 static void join_photos(const char *const *photos, int n, char *out, size_t cap)
@@ -446,7 +448,7 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 			return -1;
 		}
 	}
-	if (photos_known(db, n->photos, n->nphotos, e) < 0)
+	if (photos_known(db, 0, n->photos, n->nphotos, e) < 0)
 		return -1;
 	j->ev.created_at = j->ev.updated_at = j->ev.phase_started_at = now;
 	events_day(now, j->ev.day);
@@ -797,7 +799,7 @@ static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	                   (in->action == EA_MERGE && in->master);
 	if (ev_decide(&f, in->action, caps, &input, &s, e) < 0)
 		return -1;
-	if (photos_known(db, in->photos, in->nphotos, e) < 0)
+	if (photos_known(db, ev->id, in->photos, in->nphotos, e) < 0)
 		return -1;
 	if (store_category_get(db, ev->category, &cat, e) < 0)
 		return -1;

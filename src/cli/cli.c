@@ -17,11 +17,15 @@ static const struct cli_command commands[] = {
 	{"serve", cmd_serve, "启动 HTTP 服务 / run the HTTP server",
 	 "usage: wangge serve [--db URL] [--listen HOST:PORT] [--config FILE]\n"
 	 "                    [--threads N] [--web DIR] [--access-log FILE|-|off]\n"
+	 "                    [--photos DIR]\n"
 	 "\n"
 	 "Serves the JSON API under /api/v1 and the web pages. --config reads an ini\n"
 	 "file (see docs/api.md); command-line options win over it. SIGTERM/SIGINT\n"
 	 "stop accepting, let in-flight requests finish and close the database.\n"
-	 "Defaults: --db wangge.db --listen 127.0.0.1:8080 --threads <cores> --web web\n"},
+	 "Defaults: --db wangge.db --listen 127.0.0.1:8080 --threads <cores> --web web\n"
+	 "--photos: where event photos are kept (created 0750 when missing); default\n"
+	 "FILE.photos beside a SQLite database FILE, ./wangge-photos for PostgreSQL.\n"
+	 "Back it up together with the database.\n"},
 	{"demo", cmd_demo, "生成白云区演示数据 / build the Baiyun demo district",
 	 "usage: wangge demo [--db FILE] [--seed N] [--outline FILE [--crs gcj02|wgs84|bd09]]\n"
 	 "\n"

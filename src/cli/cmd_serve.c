@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "api/api.h"
 #include "app/app.h"
+#include "app/photos.h"
 #include "cli/cli.h"
 #include "http/server.h"
 #include "lib/log.h"
@@ -28,6 +29,7 @@ struct serve_cfg {
 	char node_modules[1024];
 	char access_log[1024];
 	char trusted_proxies[512];
+	char photos[1024];               /* photo directory; "" = beside the database */
 	int64_t threads;
 	int64_t body_max;
 	int64_t timeout_s;
@@ -48,6 +50,7 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "node_modules")) str_copy(c->node_modules, sizeof(c->node_modules), value);
 	else if (KEY("server", "access_log")) str_copy(c->access_log, sizeof(c->access_log), value);
 	else if (KEY("server", "trusted_proxies")) str_copy(c->trusted_proxies, sizeof(c->trusted_proxies), value);
+	else if (KEY("server", "photos")) str_copy(c->photos, sizeof(c->photos), value);
 	else if (KEY("server", "threads")) ok = parse_int64(value, 1, 256, &c->threads) == 0;
 	else if (KEY("server", "body_max")) ok = parse_int64(value, 1024, 64 << 20, &c->body_max) == 0;
 	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
@@ -100,6 +103,7 @@ int cmd_serve(int argc, char **argv)
 		{"threads", required_argument, NULL, 't'},
 		{"web", required_argument, NULL, 'w'},
 		{"access-log", required_argument, NULL, 'a'},
+		{"photos", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -136,6 +140,10 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'w': str_copy(cli.web, sizeof(cli.web), optarg); break;
 		case 'a': str_copy(cli.access_log, sizeof(cli.access_log), optarg); break;
+		case 'p':
+			if (str_copy(cli.photos, sizeof(cli.photos), optarg) >= sizeof(cli.photos) || !optarg[0])
+				return cli_fail("serve", "bad --photos '%s'", optarg);
+			break;
 		default: return cli_usage("serve");
 		}
 	}
@@ -155,6 +163,13 @@ int cmd_serve(int argc, char **argv)
 	if (cli.web[0]) str_copy(cfg.web, sizeof(cfg.web), cli.web);
 	if (cli.access_log[0]) str_copy(cfg.access_log, sizeof(cfg.access_log), cli.access_log);
 	if (cli.threads) cfg.threads = cli.threads;
+	if (cli.photos[0]) str_copy(cfg.photos, sizeof(cfg.photos), cli.photos);
+	/* photos live beside the database unless told otherwise; checked
+	 * before anything starts, so a bad directory stops the server at once */
+	if (!cfg.photos[0] && photos_dir_default(cfg.db, cfg.photos, sizeof(cfg.photos)) < 0)
+		return cli_fail("serve", "database path too long for the photo directory: use --photos DIR");
+	if (photos_dir_prepare(cfg.photos, &e) < 0)
+		return cli_fail("serve", "%s", e.msg_en);
 	if (parse_listen(cfg.listen, host, sizeof(host), &so.port) < 0)
 		return cli_fail("serve", "bad --listen '%s': HOST:PORT expected", cfg.listen);
 
@@ -173,6 +188,7 @@ int cmd_serve(int argc, char **argv)
 	app.reload_ms = (unsigned)cfg.reload_ms;
 	app.clock_ms = (unsigned)cfg.clock_ms;
 	app.cookie_secure = cfg.cookie_secure;
+	str_copy(app.photo_dir, sizeof(app.photo_dir), cfg.photos);
 	so.host = host;
 	so.threads = (int)cfg.threads;
 	so.body_max = (size_t)cfg.body_max;
@@ -195,8 +211,9 @@ int cmd_serve(int argc, char **argv)
 		app.server = NULL;
 		goto out;
 	}
-	log_info("listening on http://%s:%u/ (db %s, %d threads)", host[0] == ':' || strchr(host, ':')
-	         ? host : host, http_server_port(app.server), cfg.db, (int)cfg.threads);
+	log_info("listening on http://%s:%u/ (db %s, photos %s, %d threads)", host[0] == ':' ||
+	         strchr(host, ':') ? host : host, http_server_port(app.server), cfg.db, cfg.photos,
+	         (int)cfg.threads);
 	fflush(stderr);
 	sigwait(&sigs, &sig);
 	log_info("%s received: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -2,7 +2,8 @@
  * http.h - what a request handler sees of HTTP.
  *
  * The server (server.c) parses the request, matches a route (router.h),
- * collects the body up to the configured limit and calls the route's
+ * collects the body up to the limit (the route's body_max, else the
+ * server's) and calls the route's
  * handler once with a complete `struct http_req`. The handler answers with
  * exactly one http_reply_*() call; whatever it allocates from req->arena is
  * freed when the request ends. Handlers never see libmicrohttpd.
@@ -24,7 +25,8 @@ struct http_route;
 struct http_req {
 	const char *method;              /* "GET", "POST", … */
 	const char *path;                /* decoded path, no query string */
-	const char *body;                /* request body, NUL-terminated; NULL when none */
+	const char *body;                /* request body, NUL-terminated; NULL when none.
+	                                  * Raw bytes may hold NULs: body_len counts. */
 	size_t body_len;
 	struct arena arena;              /* freed when the request ends */
 	const char *params[HTTP_MAX_PARAMS]; /* values of the route's :params, in order */

@@ -9,7 +9,9 @@
  *   1. write the handler `int api_RESOURCE_VERB(struct http_req *req)` in
  *      src/api/api_RESOURCE.c and declare it in src/api/api.h;
  *   2. add a row to `api_routes[]` in src/api/routes.c with the role it needs
- *      and a stable name (used in metrics and the access log);
+ *      and a stable name (used in metrics and the access log); an upload
+ *      that needs more than the server's body_max gives its own limit as a
+ *      sixth field (a number or a macro: `PHOTO_BYTES_MAX`);
  *   3. document it in docs/api.md;
  *   4. add a test in tests/api/ (the authorization matrix reads the table).
  */
@@ -27,6 +29,11 @@ struct http_route {
 	http_handler fn;
 	unsigned role;           /* roles allowed (domain/role.h); 0 = public */
 	const char *name;        /* stable name for metrics/logs: "unit.get" */
+	size_t body_max;         /* largest request body, bytes; 0 = the server's
+	                          * body_max. A route with its own limit (an upload)
+	                          * is guarded before its body is read, and a body
+	                          * over it is answered 413 "<resource>.too_large"
+	                          * ("photo.upload" -> photo.too_large). */
 };
 
 enum router_result {

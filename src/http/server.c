@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "http/server.h"
@@ -25,8 +26,9 @@
 
 #define ARENA_MAX (64u << 20)         /* per-request arena cap */
 #define GZIP_MIN 2048                 /* compress JSON replies from this size */
-/* how much of a too large body is read (and dropped) to answer 413 cleanly */
-#define DRAIN_MAX(s) (4 * (uint64_t)(s)->o.body_max + (1u << 20))
+/* how much of a too large (or refused) body is read and dropped to answer
+ * cleanly, for a request whose body limit is max */
+#define DRAIN_MAX(max) (4 * (uint64_t)(max) + (1u << 20))
 
 #define HTTP_MAX_TRUSTED 16
 
@@ -51,6 +53,10 @@ struct req_priv {
 	struct buf body;
 	uint64_t t0;
 	int too_big;
+	size_t body_max;                  /* the route's limit, or the server's */
+	enum router_result rr;            /* route matched on the first call */
+	int guarded;                      /* the guard ran early (upload routes) */
+	int queued;                       /* the reply is queued */
 	int route_idx;                    /* -1 static, -2 unmatched */
 	size_t sent;
 	size_t discarded;                 /* body bytes dropped after 413 */
@@ -237,6 +243,15 @@ int http_add_header(struct http_req *req, const char *name, const char *value)
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Did the handler add a header of this name (case-insensitive)? */
+static int has_header(const struct http_req *req, const char *name)
+{
+	for (int i = 0; i < req->nhdr; i++)
+		if (!strcasecmp(req->hdr_name[i], name))
+			return 1;
+	return 0;
+}
+
 static enum MHD_Result queue_reply(struct http_req *req)
 {
 	struct req_priv *p = req->priv;
@@ -270,29 +285,50 @@ static enum MHD_Result queue_reply(struct http_req *req)
 	if (req->content_type)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (req->route)
+	if (req->route && !has_header(req, MHD_HTTP_HEADER_CACHE_CONTROL))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	for (int i = 0; i < req->nhdr; i++)
 		MHD_add_response_header(r, req->hdr_name[i], req->hdr_value[i]);
 	(void)is_head; /* MHD omits the body of HEAD replies itself */
 	p->sent = req->resp_len;
+	p->queued = 1;
 	ret = MHD_queue_response(p->conn, (unsigned)req->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
+/* 413 for a body over the limit. A route with its own limit (an upload)
+ * names its resource in the code and says the limit: "photo.upload" ->
+ * photo.too_large "请求体超过 10 MB 上限". */
+static void reply_too_large(struct http_req *req, size_t max)
+{
+	const struct http_route *r = req->route;
+	struct err e = ERR_INIT;
+	size_t dot;
+
+	if (!r || !r->body_max || (dot = strcspn(r->name, ".")) == 0 || dot > 32) {
+		http_reply_error(req, 413, "http.body_too_large", "请求体过大", "request body too large");
+		return;
+	}
+	if (max % (1u << 20) == 0)
+		err_set(&e, 413, "http.body_too_large", "请求体超过 %zu MB 上限",
+		        "request body over the %zu MB limit", max >> 20);
+	else
+		err_set(&e, 413, "http.body_too_large", "请求体超过 %zu 字节上限",
+		        "request body over the %zu byte limit", max);
+	snprintf(e.code, sizeof(e.code), "%.*s.too_large", (int)dot, r->name);
+	http_reply_err(req, &e);
+}
+
 static void dispatch(struct http_server *s, struct http_req *req)
 {
 	struct req_priv *p = req->priv;
-	enum router_result rr;
+	enum router_result rr = p->rr;   /* matched on the first call */
 
-	rr = router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->arena,
-	                  req->params, &req->nparams, &req->route);
 	if (rr == ROUTER_FOUND)          /* a 413 counts for its route in metrics and log */
 		p->route_idx = (int)(req->route - s->o.routes);
 	if (p->too_big) {
-		http_reply_error(req, 413, "http.body_too_large", "请求体过大",
-		                 "request body too large");
+		reply_too_large(req, p->body_max);
 		return;
 	}
 	if (rr == ROUTER_FOUND) {
@@ -300,7 +336,7 @@ static void dispatch(struct http_server *s, struct http_req *req)
 			req->body = p->body.data;
 			req->body_len = p->body.len;
 		}
-		if (s->o.guard && s->o.guard(req) < 0)
+		if (!p->guarded && s->o.guard && s->o.guard(req) < 0)
 			return;               /* the guard replied: 401/403/404 */
 		req->route->fn(req);
 		return;
@@ -348,15 +384,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		p->t0 = time_mono_us();
 		p->route_idx = -2;
 		arena_init(&req->arena, ARENA_MAX);
-		buf_init(&p->body, s->o.body_max);
 		req->app = s->o.app;
 		req->method = method;
 		req->path = url;
+		/* the route decides the body limit, so it is matched now */
+		p->rr = router_match(s->o.routes, s->o.nroutes, method, url, &req->arena,
+		                     req->params, &req->nparams, &req->route);
+		if (p->rr != ROUTER_FOUND)
+			req->route = NULL;
+		p->body_max = req->route && req->route->body_max ? req->route->body_max : s->o.body_max;
+		buf_init(&p->body, p->body_max);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 || (uint64_t)clen > s->o.body_max))
+		if (cl && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 || (uint64_t)clen > p->body_max))
 			p->too_big = 1;
 		atomic_fetch_add(&s->inflight, 1);
 		*con_cls = req;
+		/* An upload route (its own body_max) checks the caller before
+		 * taking the body, so that nobody unauthorised makes the server
+		 * buffer megabytes: a refusal is kept, the body drained and
+		 * dropped, and the reply queued once it is in (keep-alive). */
+		if (!p->too_big && req->route && req->route->body_max && s->o.guard) {
+			p->guarded = 1;
+			if (s->o.guard(req) < 0) {
+				const char *ex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+				                                             MHD_HTTP_HEADER_EXPECT);
+				p->route_idx = (int)(req->route - s->o.routes);
+				if (ex && strcasestr(ex, "100-continue"))
+					return queue_reply(req);  /* the body is not wanted: as for 413 */
+			}
+		}
 		if (p->too_big) {
 			/* A declared body over the limit. A client waiting for "100
 			 * Continue" gets the 413 now and sends nothing (queueing on the
@@ -369,7 +425,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			const char *ex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 			                                             MHD_HTTP_HEADER_EXPECT);
 			if ((ex && strcasestr(ex, "100-continue")) || clen < 0 ||
-			    (uint64_t)clen > DRAIN_MAX(s)) {
+			    (uint64_t)clen > DRAIN_MAX(p->body_max)) {
 				dispatch(s, req);
 				return queue_reply(req);
 			}
@@ -378,21 +434,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	p = req->priv;
 	if (*upload_data_size) {
-		if (!p->too_big && buf_add(&p->body, upload_data, *upload_data_size) < 0) {
+		if (!p->too_big && !req->status &&
+		    buf_add(&p->body, upload_data, *upload_data_size) < 0) {
 			p->too_big = 1;   /* chunked body past the limit: discard the rest */
 			buf_release(&p->body);
 		}
-		if (p->too_big) {
+		if (p->too_big || req->status) {  /* or refused early by the guard */
 			p->discarded += *upload_data_size;
-			if (p->discarded > DRAIN_MAX(s))
+			if (p->discarded > DRAIN_MAX(p->body_max))
 				return MHD_NO; /* stop reading a flood: drop the connection */
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (req->status)          /* already answered */
+	if (p->queued)            /* already answered */
 		return MHD_YES;
-	dispatch(s, req);
+	if (!req->status)         /* else the guard refused on the first call */
+		dispatch(s, req);
 	return queue_reply(req);
 }
 

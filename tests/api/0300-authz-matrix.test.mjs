@@ -55,21 +55,23 @@ function parseRoles() {
   return { value, flags: flags.map((f) => ({ macro: f, bit: value[f], name: name[f] })) };
 }
 
-/** routes.c -> [{ method, path, handler, roles (mask), roleExpr, name }]. */
+/** routes.c -> [{ method, path, handler, roles (mask), roleExpr, name, bodyMax }]. A row has five
+ * fields, or six when it sets its own body limit: a number, a product of numbers
+ * (`10 * 1024 * 1024`) or a macro (`PHOTO_BYTES_MAX`). */
 function parseRoutes(roleValue, src = readFileSync(join(ROOT, 'src/api/routes.c'), 'utf8')) {
   const m = /api_routes\[\]\s*=\s*\{([\s\S]*?)\n\};/.exec(src);
   if (!m) throw new Error('routes.c: api_routes[] not found');
   const body = m[1].replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   const rows = [];
   const rest = body.replace(/\{([^{}]*)\}/g, (_, inner) => {
-    const r = /^\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([a-z_0-9]+)\s*,\s*([A-Z_|\s]+?)\s*,\s*"([a-z_.]+)"\s*$/.exec(inner);
+    const r = /^\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([a-z_0-9]+)\s*,\s*([A-Z_|\s]+?)\s*,\s*"([a-z_.]+)"(?:\s*,\s*([0-9]+(?:\s*\*\s*[0-9]+)*|[A-Z][A-Z0-9_]*))?\s*$/.exec(inner);
     if (!r) throw new Error(`routes.c: cannot parse route row {${inner.trim()}}`);
     const roles = r[4].split('|').reduce((acc, t) => {
       const k = t.trim();
       if (!(k in roleValue)) throw new Error(`routes.c: row '${r[5]}' uses unknown role '${k}'`);
       return acc | roleValue[k];
     }, 0);
-    rows.push({ method: r[1], path: r[2], handler: r[3], roles, roleExpr: r[4].trim(), name: r[5] });
+    rows.push({ method: r[1], path: r[2], handler: r[3], roles, roleExpr: r[4].trim(), name: r[5], bodyMax: r[6] });
     return ',';
   });
   if (rest.replace(/[\s,]/g, '') !== '') throw new Error(`routes.c: text outside route rows: '${rest.trim().slice(0, 80)}'`);
@@ -160,6 +162,9 @@ const unitAnswer = (ok = 200) => (ctx) => UNIT_STATUS[ctx.params.code] || [ok];
 
 let point;                                       // [lon, lat] inside 三元里社区第1网格, found at start
 let seq = 0;                                     // for unique user names
+let photoSha;                                    // a photo uploaded at start, for photo.get
+// the start of a JPEG (SOI, a complete JFIF APP0 segment): enough for the content check
+const JPEG_HEAD = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
 /** The user routes' answer: `ok` in scope, 404 user.not_found out of it. */
 const userAnswer = (ok) => (c) => (c.scope === 'in' ? [ok] : [404, 'user.not_found']);
 
@@ -251,6 +256,17 @@ const ROUTES = {
     answer: (c) => (!eventVisible(c) ? [404, 'event.not_found']
       : ['command', 'leader'].includes(c.user.role) ? [200] : [403, 'event.forbidden']),
   },
+  // photos: any logged-in user uploads (raw bytes; a new photo every time)
+  // and fetches by hash; `out` is a hash nobody uploaded
+  'photo.upload': {
+    raw: true,
+    body: () => Buffer.concat([JPEG_HEAD, Buffer.from(`matrix photo ${++seq}`)]),
+    answer: () => [201],
+  },
+  'photo.get': {
+    params: { sha: (c) => (c.scope === 'in' ? photoSha : 'f'.repeat(64)) },
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'photo.not_found']),
+  },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
@@ -315,6 +331,10 @@ before(async () => {
   assert.equal(eout.status, 201, eout.text);
   assert.equal(eout.json.grid, EVENT_GRID.out);
   events.out = eout.json.id;
+  const ph = await srv.post('/api/v1/photos', Buffer.concat([JPEG_HEAD, Buffer.from('matrix photo')]),
+                            { raw: true, headers: auth(await bearer('mx_resident')) });
+  assert.equal(ph.status, 201, ph.text);
+  photoSha = ph.json.sha256;
 });
 
 after(async () => {
@@ -345,8 +365,16 @@ test('the route parser fails loudly on a row it cannot read', () => {
   const table = (rows) => `const struct http_route api_routes[] = {\n${rows}\n};\n`;
   const good = '\t{"GET",  "/a/:code",  api_a,  ROLE_STAFF | ROLE_RESIDENT, "a.get"},';
   assert.equal(parseRoutes(ROLES.value, table(good))[0].roles, ROLES.value.ROLE_STAFF | ROLES.value.ROLE_RESIDENT);
+  // an optional sixth field: the route's own body limit
+  for (const lim of ['PHOTO_BYTES_MAX', '10 * 1024 * 1024', '4096']) {
+    const row = parseRoutes(ROLES.value, table(`\t{"POST", "/a", api_a, ROLE_ANY, "a.upload", ${lim}},`))[0];
+    assert.equal(row.bodyMax, lim);
+  }
   for (const bad of ['\t{"GET", "/a", api_a, ROLE_STAFF},', '\t{"GET", "/a", api_a, ROLE_NOBODY, "a"},',
                      '\t{"GET", "/a", api_a, ROLE_STAFF & ~ROLE_LEADER, "a"},', '\tROUTE("GET", "/a", api_a),',
+                     '\t{"POST", "/a", api_a, ROLE_ANY, "a", photo_max},', '\t{"POST", "/a", api_a, ROLE_ANY, "a", 10 << 20},',
+                     '\t{"POST", "/a", api_a, ROLE_ANY, "a", 1024, 2},', '\t{"POST", "/a", api_a, ROLE_ANY, "a", "1024"},',
+                     '\t{"POST", "/a", api_a, ROLE_ANY, "a", },',
                      `${good}\n${good}`]) {
     assert.throws(() => parseRoutes(ROLES.value, table(bad)), /routes\.c:/, bad);
   }
@@ -418,6 +446,7 @@ test('the matrix: every route × every role and anonymous × in and out of scope
         const opts = { headers };
         if (entry.body) opts.body = entry.body(ctx);
         else if (row.method === 'POST') opts.body = {};
+        if (entry.raw) opts.raw = true;
         const r = await srv.request(row.method, path, opts);
         if (entry.revokes && user.username) creds.delete(user.username);
         const code = r.json && r.json.error ? r.json.error.code : undefined;

@@ -128,8 +128,11 @@ export function demoDb() {
  */
 export async function startServer(opts = {}) {
   const db = opts.db || (opts.demo ? demoDb() : tmpDb());
+  // photos: beside a SQLite file (the default); for PostgreSQL a temporary
+  // folder, not the default ./wangge-photos in the source tree
+  const photos = PG && !(opts.args || []).includes('--photos') ? ['--photos', join(tmpDir(), 'photos')] : [];
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', join(ROOT, 'web'),
-                '--access-log', 'off', ...(opts.args || [])];
+                '--access-log', 'off', ...photos, ...(opts.args || [])];
   const child = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
                                    env: { ...process.env, ...(opts.env || {}) } });
   let stderr = '';
