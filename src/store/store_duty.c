@@ -283,7 +283,7 @@ static const char SQL_SWAP_APPROVED[] =
 	"SELECT " SWAP_COLS SWAP_FROM "WHERE s.centre_code = ? AND s.status = 'approved' AND "
 	"((s.day >= ? AND s.day <= ?) OR (s.back_day >= ? AND s.back_day <= ?)) ORDER BY s.id";
 static const char SQL_SWAP_LIST[] =
-	"SELECT " SWAP_COLS SWAP_FROM "WHERE s.centre_code LIKE ? AND (CAST(? AS TEXT) = '' OR s.status = ?) "
+	"SELECT " SWAP_COLS SWAP_FROM "WHERE s.centre_code = ? AND (CAST(? AS TEXT) = '' OR s.status = ?) "
 	"AND s.id < ? ORDER BY s.id DESC LIMIT ?";
 static const char SQL_SWAP_PENDING[] =
 	"SELECT id FROM duty_swap WHERE centre_code = ? AND day = ? AND shift = ? "
@@ -382,17 +382,14 @@ int store_duty_swap_approved(struct db *db, const char *centre, const char *from
 	return run_swaps(st, cb, ctx, e);
 }
 
-int store_duty_swap_list(struct db *db, const char *under, const char *status, int64_t before,
+int store_duty_swap_list(struct db *db, const char *centre, const char *status, int64_t before,
                          int limit, duty_swap_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
-	char like[DUTY_CODE_MAX + 2];
 
 	if (db_prepare_cached(db, SQL_SWAP_LIST, &st, e) < 0)
 		return -1;
-	str_copy(like, sizeof(like), under);
-	str_copy(like + strlen(like), sizeof(like) - strlen(like), "%");
-	db_bind_text(st, 1, like);                 /* codes are digits: no wildcard inside */
+	db_bind_text(st, 1, centre);
 	db_bind_text(st, 2, status ? status : "");
 	db_bind_text(st, 3, status ? status : "");
 	db_bind_int64(st, 4, before > 0 ? before : INT64_MAX);

@@ -117,10 +117,9 @@ int store_duty_swap_get(struct db *db, int64_t id, struct duty_swap_rec *out, st
 /* Approved swaps of a centre with either leg on a day of [from, to], by id. */
 int store_duty_swap_approved(struct db *db, const char *centre, const char *from, const char *to,
                              duty_swap_cb cb, void *ctx, struct err *e);
-/* Swaps of a centre (NULL: every centre under `under`, a code prefix),
- * status NULL for any, newest first, ids below `before` (0: no bound), at
- * most limit. */
-int store_duty_swap_list(struct db *db, const char *under, const char *status, int64_t before,
+/* Swaps of a centre, status NULL for any, newest first, ids below
+ * `before` (0: no bound), at most limit. */
+int store_duty_swap_list(struct db *db, const char *centre, const char *status, int64_t before,
                          int limit, duty_swap_cb cb, void *ctx, struct err *e);
 /* Is there a pending swap of this person on this shift? *out 1 or 0. */
 int store_duty_swap_pending(struct db *db, const char *centre, const char *day, const char *shift,
