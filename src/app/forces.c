@@ -620,7 +620,7 @@ static int bad_phone(struct err *e, const char *field)
 
 /* An optional text field into dst (size n): absent leaves dst, null or ""
  * clears it (when optional), otherwise checked text. */
-static int text_field(json_t *body, const char *key, int required, char *dst, size_t n,
+int forces_body_text(json_t *body, const char *key, int required, char *dst, size_t n,
                       struct err *e)
 {
 	json_t *v = json_object_get(body, key);
@@ -647,7 +647,7 @@ static int text_field(json_t *body, const char *key, int required, char *dst, si
 
 static int phone_field(json_t *body, const char *key, char *dst, size_t n, struct err *e)
 {
-	if (text_field(body, key, 0, dst, n, e) < 0)
+	if (forces_body_text(body, key, 0, dst, n, e) < 0)
 		return -1;
 	if (dst[0] && !phone_ok(dst))
 		return bad_phone(e, key);
@@ -669,7 +669,7 @@ static int members_field(json_t *body, char *dst, size_t n, struct err *e)
 	json_array_foreach(arr, i, v) {
 		char name[64] = "", phone[32] = "";
 		if (!json_is_object(v) || forces_body_keys(v, member_keys, e) < 0 ||
-		    text_field(v, "name", 1, name, sizeof(name), e) < 0 ||
+		    forces_body_text(v, "name", 1, name, sizeof(name), e) < 0 ||
 		    phone_field(v, "phone", phone, sizeof(phone), e) < 0) {
 			json_decref(clean);
 			if (!err_isset(e))
@@ -786,7 +786,7 @@ static int entry_fields(const struct forces_actor *a, const char *kind, json_t *
 	char newunit[24] = "";
 
 	if (forces_body_keys(body, is_eu(kind) ? eu_keys : vol_keys, e) < 0 ||
-	    text_field(body, "unit", creating, newunit, sizeof(newunit), e) < 0)
+	    forces_body_text(body, "unit", creating, newunit, sizeof(newunit), e) < 0)
 		return -1;
 	if (newunit[0]) {
 		if (entry_unit(a, kind, newunit, e) < 0)
@@ -794,8 +794,8 @@ static int entry_fields(const struct forces_actor *a, const char *kind, json_t *
 		str_copy(unit, 24, newunit);
 	}
 	if (is_eu(kind)) {
-		if (text_field(body, "name", creating, x->eu.name, sizeof(x->eu.name), e) < 0 ||
-		    text_field(body, "leader_name", 0, x->eu.leader_name, sizeof(x->eu.leader_name), e) < 0 ||
+		if (forces_body_text(body, "name", creating, x->eu.name, sizeof(x->eu.name), e) < 0 ||
+		    forces_body_text(body, "leader_name", 0, x->eu.leader_name, sizeof(x->eu.leader_name), e) < 0 ||
 		    phone_field(body, "leader_phone", x->eu.leader_phone, sizeof(x->eu.leader_phone), e) < 0 ||
 		    members_field(body, x->eu.members, sizeof(x->eu.members), e) < 0 ||
 		    items_field(body, x->eu.equipment, sizeof(x->eu.equipment), e) < 0)
@@ -803,9 +803,9 @@ static int entry_fields(const struct forces_actor *a, const char *kind, json_t *
 		if (!x->eu.name[0])
 			return bad_text(e, "name", sizeof(x->eu.name) - 1);
 	} else {
-		if (text_field(body, "name", creating, x->vol.name, sizeof(x->vol.name), e) < 0 ||
+		if (forces_body_text(body, "name", creating, x->vol.name, sizeof(x->vol.name), e) < 0 ||
 		    phone_field(body, "phone", x->vol.phone, sizeof(x->vol.phone), e) < 0 ||
-		    text_field(body, "skills", 0, x->vol.skills, sizeof(x->vol.skills), e) < 0)
+		    forces_body_text(body, "skills", 0, x->vol.skills, sizeof(x->vol.skills), e) < 0)
 			return -1;
 		if (!x->vol.name[0])
 			return bad_text(e, "name", sizeof(x->vol.name) - 1);

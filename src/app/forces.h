@@ -115,6 +115,10 @@ int forces_entry_list(struct db *db, const struct forces_actor *a, const char *k
 int forces_body_keys(json_t *body, const char *const *allowed, struct err *e);
 /* Valid UTF-8 of 1..max bytes without control characters? */
 int forces_text_ok(const char *s, size_t max);
+/* A text field of body into dst (size n): absent leaves dst alone, null or
+ * "" clears it unless required; otherwise forces_text_ok(n - 1) or 400. */
+int forces_body_text(json_t *body, const char *key, int required, char *dst, size_t n,
+                     struct err *e);
 /* Optional {lon, lat, crs} of body -> WGS-84: *has 1 when present. Both or
  * neither; 400 naming the field otherwise. */
 int forces_body_point(json_t *body, int *has, double *lon, double *lat, struct err *e);
