@@ -7,6 +7,10 @@
  *   api_audit.c   the audit log (admins)
  *   api_event.c   grid events: taxonomy, intake, queue, detail, steps
  *   api_photo.c   photos of grid events: upload, download
+ *   api_duty.c    command centres' duty rota: now, calendar, gaps, pattern,
+ *                 exceptions, swaps, shift log
+ *   api_equipment.c  dispatch equipment
+ *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -64,5 +68,36 @@ int api_locate_batch(struct http_req *req);
 
 int api_photo_upload(struct http_req *req);
 int api_photo_get(struct http_req *req);
+/* command centres (api_duty.c, api_equipment.c, api_force.c) */
+int api_duty_now(struct http_req *req);
+int api_duty_calendar(struct http_req *req);
+int api_duty_gaps(struct http_req *req);
+int api_duty_pattern_get(struct http_req *req);
+int api_duty_pattern_put(struct http_req *req);
+int api_duty_exception_add(struct http_req *req);
+int api_duty_exception_delete(struct http_req *req);
+int api_duty_swap_list(struct http_req *req);
+int api_duty_swap_create(struct http_req *req);
+int api_duty_swap_decide(struct http_req *req);
+int api_duty_log_list(struct http_req *req);
+int api_duty_log_add(struct http_req *req);
+
+int api_equipment_list(struct http_req *req);
+int api_equipment_create(struct http_req *req);
+int api_equipment_get(struct http_req *req);
+int api_equipment_update(struct http_req *req);
+int api_equipment_delete(struct http_req *req);
+
+int api_force_report(struct http_req *req);
+int api_force_list(struct http_req *req);
+int api_force_nearest(struct http_req *req);
+int api_force_eu_list(struct http_req *req);
+int api_force_eu_create(struct http_req *req);
+int api_force_eu_update(struct http_req *req);
+int api_force_eu_delete(struct http_req *req);
+int api_force_vol_list(struct http_req *req);
+int api_force_vol_create(struct http_req *req);
+int api_force_vol_update(struct http_req *req);
+int api_force_vol_delete(struct http_req *req);
 
 #endif

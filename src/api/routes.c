@@ -46,6 +46,37 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
 	{"POST", "/api/v1/photos",                  api_photo_upload,  ROLE_ANY,    "photo.upload", PHOTO_BYTES_MAX},
 	{"GET",  "/api/v1/photos/:sha",             api_photo_get,     ROLE_ANY,    "photo.get"},
+	/* command centres: duty rota, equipment, forces (docs/command-centre.md) */
+	{"GET",  "/api/v1/duty/now",                api_duty_now,          ROLE_STAFF,   "duty.now"},
+	{"GET",  "/api/v1/duty/calendar",           api_duty_calendar,     ROLE_STAFF,   "duty.calendar"},
+	{"GET",  "/api/v1/duty/gaps",               api_duty_gaps,         ROLE_STAFF,   "duty.gaps"},
+	{"GET",  "/api/v1/duty/centres/:code/pattern", api_duty_pattern_get, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "duty.pattern_get"},
+	{"PUT",  "/api/v1/duty/centres/:code/pattern", api_duty_pattern_put, ROLE_ADMIN | ROLE_COMMAND, "duty.pattern_set"},
+	{"POST", "/api/v1/duty/centres/:code/exceptions", api_duty_exception_add, ROLE_ADMIN | ROLE_COMMAND, "duty.exception_add"},
+	{"DELETE", "/api/v1/duty/centres/:code/exceptions/:id", api_duty_exception_delete, ROLE_ADMIN | ROLE_COMMAND, "duty.exception_delete"},
+	{"GET",  "/api/v1/duty/swaps",              api_duty_swap_list,    ROLE_STAFF,   "duty.swap_list"},
+	{"POST", "/api/v1/duty/swaps",              api_duty_swap_create,  ROLE_STAFF,   "duty.swap_create"},
+	{"POST", "/api/v1/duty/swaps/:id/decision", api_duty_swap_decide,  ROLE_COMMAND, "duty.swap_decide"},
+	{"GET",  "/api/v1/duty/log",                api_duty_log_list,     ROLE_STAFF,   "duty.log_list"},
+	{"POST", "/api/v1/duty/log",                api_duty_log_add,      ROLE_STAFF,   "duty.log_add"},
+
+	{"GET",  "/api/v1/equipment",               api_equipment_list,    ROLE_STAFF,   "equipment.list"},
+	{"POST", "/api/v1/equipment",               api_equipment_create,  ROLE_ADMIN | ROLE_COMMAND, "equipment.create"},
+	{"GET",  "/api/v1/equipment/:id",           api_equipment_get,     ROLE_STAFF,   "equipment.get"},
+	{"PUT",  "/api/v1/equipment/:id",           api_equipment_update,  ROLE_ADMIN | ROLE_COMMAND, "equipment.update"},
+	{"DELETE", "/api/v1/equipment/:id",         api_equipment_delete,  ROLE_ADMIN | ROLE_COMMAND, "equipment.delete"},
+
+	{"POST", "/api/v1/forces/me/position",      api_force_report,      ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD, "force.report"},
+	{"GET",  "/api/v1/forces",                  api_force_list,        ROLE_STAFF,   "force.list"},
+	{"GET",  "/api/v1/forces/nearest",          api_force_nearest,     ROLE_STAFF,   "force.nearest"},
+	{"GET",  "/api/v1/forces/emergency-units",  api_force_eu_list,     ROLE_STAFF,   "force.eu_list"},
+	{"POST", "/api/v1/forces/emergency-units",  api_force_eu_create,   ROLE_ADMIN | ROLE_COMMAND, "force.eu_create"},
+	{"PUT",  "/api/v1/forces/emergency-units/:id", api_force_eu_update, ROLE_ADMIN | ROLE_COMMAND, "force.eu_update"},
+	{"DELETE", "/api/v1/forces/emergency-units/:id", api_force_eu_delete, ROLE_ADMIN | ROLE_COMMAND, "force.eu_delete"},
+	{"GET",  "/api/v1/forces/volunteers",       api_force_vol_list,    ROLE_STAFF,   "force.volunteer_list"},
+	{"POST", "/api/v1/forces/volunteers",       api_force_vol_create,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_create"},
+	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
+	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

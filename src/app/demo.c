@@ -27,6 +27,7 @@
 #include "app/auth.h"
 #include "app/baiyun.h"
 #include "app/demo.h"
+#include "app/duty.h"
 #include "domain/demo_names.h"
 #include "domain/unit_code.h"
 #include "geo/geojson.h"
@@ -39,6 +40,9 @@
 #include "store/store_account.h"
 #include "store/store_audit.h"
 #include "store/store_department.h"
+#include "store/store_duty.h"
+#include "store/store_equipment.h"
+#include "store/store_force.h"
 #include "store/store_staff.h"
 #include "store/store_unit.h"
 #include "store/store_user.h"
@@ -1056,6 +1060,8 @@ static int write_logins(struct demo *d, struct db *db, char (*hashes)[PWHASH_MAX
 
 /* =============================================================== write */
 
+static int write_command(struct demo *d, struct db *db, struct err *e);
+
 /* Stage 4: everything in one transaction. */
 static int write_all(struct demo *d, const char *url, struct demo_stats *st, struct err *e)
 {
@@ -1075,7 +1081,8 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 		goto out;
 	in_tx = 1;
 	/* accounts may point at the people and departments at the units that go */
-	if (store_user_unlink_persons(db, e) < 0 || store_department_clear(db, e) < 0 ||
+	if (store_command_clear(db, e) < 0 ||
+	    store_user_unlink_persons(db, e) < 0 || store_department_clear(db, e) < 0 ||
 	    store_org_clear(db, e) < 0)
 		goto out;
 	for (int l = LEVEL_DISTRICT; l <= LEVEL_GRID; l++) {
@@ -1091,7 +1098,7 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 		}
 	}
 	if (write_staff(d, db, st, e) < 0 || write_logins(d, db, hashes, st, e) < 0 ||
-	    store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
+	    write_command(d, db, e) < 0 || store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	in_tx = 0;
 	ret = 0;
@@ -1158,5 +1165,453 @@ int demo_build(const struct demo_opts *o, struct demo_stats *st, struct err *e)
 	ret = 0;
 out:
 	demo_release(&d);
+	return ret;
+}
+
+/* ====================================================== command centres */
+
+/*
+ * The command centres' demo data (docs/command-centre.md): a weekly rota for
+ * the district (day and night shifts, its own centre staff) and each town
+ * (24-hour shifts: 带班领导 from the town's 领导小组, 值班员 from its station
+ * heads), a few exceptions, swaps and shift-log entries, equipment per town,
+ * one or two 最小应急单元 per town, volunteers in some communities, and a
+ * status and position for every grid worker, grid leader and station head.
+ * Rota dates are relative to today; everything else follows the seed.
+ */
+
+#define CMD_DISTRICT_LEADERS 5
+#define CMD_DISTRICT_OFFICERS 10
+#define CMD_PATTERN_WEEKS_BACK 4         /* the pattern started four weeks ago */
+
+struct cmd {
+	struct demo *d;
+	struct db *db;
+	struct demo_rng r;
+	struct post_rec *posts;          /* every current post, by unit code */
+	size_t nposts, cap;
+	int64_t today;
+	time_t now;
+	GEOSContextHandle_t h;
+};
+
+static int cmd_collect(void *ctx, const struct post_rec *p)
+{
+	struct cmd *c = ctx;
+
+	if (c->nposts == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 4096;
+		struct post_rec *np = realloc(c->posts, nc * sizeof(*np));
+		if (!np)
+			return -1;
+		c->posts = np;
+		c->cap = nc;
+	}
+	c->posts[c->nposts++] = *p;
+	return 0;
+}
+
+/* Person ids of posts of `role` held in units under `under` (at most max). */
+static int cmd_people(const struct cmd *c, const char *under, const char *role, int64_t *out, int max)
+{
+	size_t len = strlen(under);
+	int n = 0;
+
+	for (size_t i = 0; i < c->nposts && n < max; i++)
+		if (!strncmp(c->posts[i].unit_code, under, len) && !strcmp(c->posts[i].role, role))
+			out[n++] = c->posts[i].person_id;
+	return n;
+}
+
+/* A point inside u: a random one in its bounding box that its polygon
+ * contains (a few tries), else its inside point. */
+static void cmd_point(struct cmd *c, const struct dunit *u, double *lon, double *lat)
+{
+	const double *b = u->rec.bbox;
+
+	for (int k = 0; k < 8; k++) {
+		double x = demo_rng_uniform(&c->r, b[0], b[2]), y = demo_rng_uniform(&c->r, b[1], b[3]);
+		GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, x, y);
+		int in = pt && GEOSContains_r(c->h, u->geom, pt) == 1;
+		if (pt)
+			GEOSGeom_destroy_r(c->h, pt);
+		if (in) {
+			*lon = x;
+			*lat = y;
+			return;
+		}
+	}
+	*lon = u->rec.center[0];
+	*lat = u->rec.center[1];
+}
+
+static int cmd_pattern_row(struct cmd *c, const char *centre, int wd, const char *shift,
+                           const char *role, int64_t person, const char *starts, struct err *e)
+{
+	struct duty_pattern_rec r;
+
+	memset(&r, 0, sizeof(r));
+	str_copy(r.centre, sizeof(r.centre), centre);
+	r.weekday = wd;
+	str_copy(r.shift, sizeof(r.shift), shift);
+	str_copy(r.role, sizeof(r.role), role);
+	r.person_id = person;
+	str_copy(r.starts_on, sizeof(r.starts_on), starts);
+	return store_duty_pattern_add(c->db, &r, e);
+}
+
+/* The district centre: its own staff, day and night shifts. */
+static int cmd_district(struct cmd *c, const char *code, const char *starts, struct err *e)
+{
+	int64_t leaders[CMD_DISTRICT_LEADERS], officers[CMD_DISTRICT_OFFICERS];
+	struct person_rec p;
+
+	for (int i = 0; i < CMD_DISTRICT_LEADERS + CMD_DISTRICT_OFFICERS; i++) {
+		memset(&p, 0, sizeof(p));
+		demo_person_name(&c->r, demo_gender_pick(&c->r, 0.4), p.name, sizeof(p.name));
+		demo_phone(900000u + (uint64_t)i, p.phone, sizeof(p.phone));
+		if (store_person_add(c->db, &p, i < CMD_DISTRICT_LEADERS ? &leaders[i]
+		                                 : &officers[i - CMD_DISTRICT_LEADERS], e) < 0)
+			return -1;
+	}
+	for (int wd = 1; wd <= 7; wd++)
+		for (int s = 0; s < 2; s++) {
+			int slot = (wd - 1) * 2 + s;
+			if (cmd_pattern_row(c, code, wd, s ? "night" : "day", "leader",
+			                    leaders[slot % CMD_DISTRICT_LEADERS], starts, e) < 0)
+				return -1;
+			for (int k = 0; k < 2; k++)
+				if (cmd_pattern_row(c, code, wd, s ? "night" : "day", "officer",
+				                    officers[(slot * 2 + k) % CMD_DISTRICT_OFFICERS], starts, e) < 0)
+					return -1;
+		}
+	return 0;
+}
+
+/* A town centre: 24-hour shifts from its leadership group and station heads. */
+static int cmd_town(struct cmd *c, const struct dunit *t, const char *starts, struct err *e)
+{
+	int64_t leaders[16], officers[64];
+	int nl = cmd_people(c, t->rec.code, "leader_group", leaders, 16);
+	int no = cmd_people(c, t->rec.code, "station_head", officers, 64);
+
+	for (int wd = 1; nl && no && wd <= 7; wd++) {
+		if (cmd_pattern_row(c, t->rec.code, wd, "full", "leader", leaders[(wd - 1) % nl], starts, e) < 0)
+			return -1;
+		for (int k = 0; k < (no >= 4 ? 2 : 1); k++)
+			if (cmd_pattern_row(c, t->rec.code, wd, "full", "officer",
+			                    officers[((wd - 1) * 2 + k) % no], starts, e) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Who the pattern puts on a centre's shift (leaders first), for swaps. */
+static int cmd_roster(struct cmd *c, const char *centre, int64_t day, const char *shift,
+                      struct duty_roster *out, struct err *e)
+{
+	struct duty_book b;
+	struct duty_shift_view v;
+
+	if (duty_book_load(c->db, centre, day, day, &b, e) < 0)
+		return -1;
+	duty_book_shift(&b, day, duty_shift_parse(shift), &v);
+	*out = v.roster;
+	duty_book_release(&b);
+	return 0;
+}
+
+/* Exceptions, swaps and log entries of one centre. */
+static int cmd_events(struct cmd *c, const char *centre, const char *shift, int idx, struct err *e)
+{
+	static const char *const logs[] = {
+		"08:30 接班，检查大屏、视频会议系统和电台，均正常。",
+		"10:15 接群众来电反映道路积水，已派网格员现场核实。",
+		"14:40 区指挥中心视频点名，在岗人员到位。",
+		"19:20 巡查发现一处占道经营，已通知城管中队处置。",
+		"23:05 夜间巡查无异常。",
+	};
+	struct duty_roster ro, other;
+	struct duty_exception_rec x;
+	struct duty_swap_rec s;
+	struct duty_log_rec l;
+	int64_t id, swap_day = c->today + 2 + idx % 5;
+	char day[DUTY_DATE_LEN];
+
+	/* every third centre: an extra officer next week (the next day's) */
+	if (idx % 3 == 0) {
+		if (cmd_roster(c, centre, c->today + 7, shift, &ro, e) < 0 ||
+		    cmd_roster(c, centre, c->today + 8, shift, &other, e) < 0)
+			return -1;
+		if (other.n && duty_roster_has(&ro, other.m[other.n - 1].person_id) == DUTY_ROLE_NONE) {
+			memset(&x, 0, sizeof(x));
+			str_copy(x.centre, sizeof(x.centre), centre);
+			duty_date_format(c->today + 7, x.day);
+			str_copy(x.shift, sizeof(x.shift), shift);
+			str_copy(x.action, sizeof(x.action), "add");
+			str_copy(x.role, sizeof(x.role), "officer");
+			x.person_id = other.m[other.n - 1].person_id;
+			str_copy(x.note, sizeof(x.note), "重大活动保障，加派值班员");
+			if (store_duty_exception_add(c->db, &x, &id, e) < 0)
+				return -1;
+		}
+	}
+	/* one centre leaves a shift uncovered in five days: the gap report shows it */
+	if (idx == 5) {
+		memset(&x, 0, sizeof(x));
+		str_copy(x.centre, sizeof(x.centre), centre);
+		duty_date_format(c->today + 5, x.day);
+		str_copy(x.shift, sizeof(x.shift), shift);
+		str_copy(x.action, sizeof(x.action), "clear");
+		str_copy(x.note, sizeof(x.note), "原值班人员参加培训，待补排");
+		if (store_duty_exception_add(c->db, &x, &id, e) < 0)
+			return -1;
+	}
+	/* a swap: the last officer of one day gives the shift to the last
+	 * officer of the next day, who gives theirs back (an exchange) */
+	if (cmd_roster(c, centre, swap_day, shift, &ro, e) < 0 ||
+	    cmd_roster(c, centre, swap_day + 1, shift, &other, e) < 0)
+		return -1;
+	if (ro.n && other.n && duty_roster_has(&ro, other.m[other.n - 1].person_id) == DUTY_ROLE_NONE) {
+		memset(&s, 0, sizeof(s));
+		str_copy(s.centre, sizeof(s.centre), centre);
+		duty_date_format(swap_day, s.day);
+		str_copy(s.shift, sizeof(s.shift), shift);
+		s.from_person = ro.m[ro.n - 1].person_id;
+		s.to_person = other.m[other.n - 1].person_id;
+		if (duty_roster_has(&other, s.from_person) == DUTY_ROLE_NONE) {
+			duty_date_format(swap_day + 1, s.back_day);
+			str_copy(s.back_shift, sizeof(s.back_shift), shift);
+		}
+		str_copy(s.reason, sizeof(s.reason), idx % 2 ? "家中有事，申请调班" : "参加区里培训");
+		if (store_duty_swap_add(c->db, &s, &id, e) < 0 ||
+		    (idx % 3 != 1 && store_duty_swap_decide(c->db, id, "approved", 0, "同意", e) < 0))
+			return -1;
+	}
+	/* the shift log of yesterday and today */
+	for (int k = 0; k < 2 + idx % 2; k++) {
+		memset(&l, 0, sizeof(l));
+		str_copy(l.centre, sizeof(l.centre), centre);
+		duty_date_format(c->today - (k == 0), day);
+		str_copy(l.day, sizeof(l.day), day);
+		str_copy(l.shift, sizeof(l.shift), shift);
+		str_copy(l.kind, sizeof(l.kind), k == 0 ? "handover" : "log");
+		l.body = k == 0 ? "交班：在办事件3宗，均已跟进；大屏与视频会议系统正常；电台2号机电池需更换。"
+		                : logs[(idx + k) % 5];
+		str_copy(l.author_name, sizeof(l.author_name), "值班员");
+		if (store_duty_log_add(c->db, &l, &id, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int cmd_equipment(struct cmd *c, const struct dunit *t, int channel, struct err *e)
+{
+	struct equipment_rec q;
+	char stem[STEM_MAX];
+	int64_t id;
+	size_t g0, g1, ng;
+	int ncomp = demo_rng_range(&c->r, 2, 3), ncam = demo_rng_range(&c->r, 3, 6);
+
+	town_stem(t->rec.name, stem, sizeof(stem));
+	memset(&q, 0, sizeof(q));
+	str_copy(q.unit, sizeof(q.unit), t->rec.code);
+	str_copy(q.kind, sizeof(q.kind), "screen");
+	snprintf(q.name, sizeof(q.name), "%s指挥中心大屏", stem);
+	str_copy(q.status, sizeof(q.status), "online");
+	if (store_equipment_add(c->db, &q, &id, e) < 0)
+		return -1;
+	for (int i = 0; i < ncomp; i++) {
+		str_copy(q.kind, sizeof(q.kind), "computer");
+		snprintf(q.name, sizeof(q.name), "%s值班电脑%d号", stem, i + 1);
+		str_copy(q.status, sizeof(q.status), demo_rng_double(&c->r) < 0.9 ? "online" : "offline");
+		if (store_equipment_add(c->db, &q, &id, e) < 0)
+			return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		memset(&q, 0, sizeof(q));
+		str_copy(q.unit, sizeof(q.unit), t->rec.code);
+		str_copy(q.kind, sizeof(q.kind), "radio");
+		snprintf(q.name, sizeof(q.name), "%s电台%d号", stem, i + 1);
+		str_copy(q.status, sizeof(q.status), demo_rng_double(&c->r) < 0.85 ? "online" : "fault");
+		snprintf(q.channel, sizeof(q.channel), "%d", 400 + channel);
+		snprintf(q.talkgroup, sizeof(q.talkgroup), "白云-%s", stem);
+		if (store_equipment_add(c->db, &q, &id, e) < 0)
+			return -1;
+	}
+	town_grids(c->d, (size_t)(t - c->d->lv[LEVEL_TOWN]), &g0, &g1);
+	ng = g1 - g0;
+	for (int i = 0; i < ncam && ng; i++) {
+		const struct dunit *g = &c->d->lv[LEVEL_GRID][g0 + (size_t)demo_rng_range(&c->r, 0, (int)ng - 1)];
+		double r = demo_rng_double(&c->r);
+		memset(&q, 0, sizeof(q));
+		str_copy(q.unit, sizeof(q.unit), t->rec.code);
+		str_copy(q.kind, sizeof(q.kind), "camera");
+		snprintf(q.name, sizeof(q.name), "%s%s监控", g->rec.name,
+		         i % 3 == 0 ? "路口" : i % 3 == 1 ? "出入口" : "广场");
+		str_copy(q.status, sizeof(q.status), r < 0.85 ? "online" : r < 0.95 ? "offline" : "fault");
+		cmd_point(c, g, &q.lon, &q.lat);
+		q.has_pos = 1;
+		snprintf(q.stream_url, sizeof(q.stream_url), "rtsp://video.example.invalid/%s/%d",
+		         t->rec.code, i + 1);
+		if (store_equipment_add(c->db, &q, &id, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int cmd_status(struct cmd *c, const char *kind, int64_t id, const char *unit,
+                      const char *name, const char *status, const struct dunit *where, struct err *e)
+{
+	struct force_status_rec s;
+
+	memset(&s, 0, sizeof(s));
+	str_copy(s.kind, sizeof(s.kind), kind);
+	s.ref_id = id;
+	str_copy(s.unit, sizeof(s.unit), unit);
+	str_copy(s.name, sizeof(s.name), name);
+	str_copy(s.status, sizeof(s.status), status);
+	if (where) {
+		cmd_point(c, where, &s.lon, &s.lat);
+		s.has_pos = 1;
+		s.position_at = (int64_t)c->now - demo_rng_range(&c->r, 0, 1800);
+	}
+	s.updated_at = (int64_t)c->now;
+	return store_force_status_put(c->db, &s, e);
+}
+
+/* 最小应急单元 of a town and volunteers in some of its communities. */
+static int cmd_forces(struct cmd *c, const struct dunit *t, struct err *e)
+{
+	static const char *const kits[] = {"灭火器", "急救箱", "应急照明", "对讲机", "警戒带", "救生衣",
+	                                   "铁锹", "沙袋"};
+	static const char *const skills[] = {"急救", "心理疏导", "应急救援", "治安巡逻", "助老服务"};
+	struct emergency_unit_rec u;
+	struct volunteer_rec v;
+	char stem[STEM_MAX], name[PERSON_NAME_MAX];
+	int neu = demo_rng_range(&c->r, 1, 2);
+	int64_t id;
+
+	town_stem(t->rec.name, stem, sizeof(stem));
+	for (int k = 0; k < neu; k++) {
+		const struct dunit *cu = &c->d->lv[LEVEL_COMMUNITY][t->child0 + (size_t)demo_rng_range(&c->r, 0, (int)t->nchild - 1)];
+		json_t *members = json_array(), *kit = json_array();
+		char *ms, *ks;
+		memset(&u, 0, sizeof(u));
+		str_copy(u.unit, sizeof(u.unit), cu->rec.code);
+		snprintf(u.name, sizeof(u.name), "%s最小应急单元%s", cu->stem, k ? "（二）" : "");
+		demo_person_name(&c->r, DEMO_MALE, u.leader_name, sizeof(u.leader_name));
+		demo_phone(910000u + (uint64_t)(t - c->d->lv[LEVEL_TOWN]) * 4 + (uint64_t)k,
+		           u.leader_phone, sizeof(u.leader_phone));
+		for (int m = 0, n = demo_rng_range(&c->r, 4, 7); m < n; m++) {
+			demo_person_name(&c->r, demo_gender_pick(&c->r, 0.3), name, sizeof(name));
+			json_array_append_new(members, json_pack("{s:s}", "name", name));
+		}
+		for (int m = 0, n = demo_rng_range(&c->r, 3, 5), o = demo_rng_range(&c->r, 0, 7); m < n; m++)
+			json_array_append_new(kit, json_string(kits[(o + m) % 8]));
+		ms = json_dumps(members, JSON_COMPACT);
+		ks = json_dumps(kit, JSON_COMPACT);
+		json_decref(members);
+		json_decref(kit);
+		if (!ms || !ks) {
+			free(ms);
+			free(ks);
+			return oom(e);
+		}
+		str_copy(u.members, sizeof(u.members), ms);
+		str_copy(u.equipment, sizeof(u.equipment), ks);
+		free(ms);
+		free(ks);
+		if (store_emergency_unit_add(c->db, &u, &id, e) < 0 ||
+		    cmd_status(c, "emergency_unit", id, u.unit, u.name, "on_duty", cu, e) < 0)
+			return -1;
+	}
+	for (size_t ci = t->child0; ci < t->child0 + t->nchild; ci++) {
+		const struct dunit *cu = &c->d->lv[LEVEL_COMMUNITY][ci];
+		if (demo_rng_double(&c->r) >= 0.25)
+			continue;
+		for (int k = 0, n = demo_rng_range(&c->r, 2, 4); k < n; k++) {
+			double r = demo_rng_double(&c->r);
+			memset(&v, 0, sizeof(v));
+			str_copy(v.unit, sizeof(v.unit), cu->rec.code);
+			demo_person_name(&c->r, demo_gender_pick(&c->r, 0.55), v.name, sizeof(v.name));
+			demo_phone(920000u + (uint64_t)ci * 8 + (uint64_t)k, v.phone, sizeof(v.phone));
+			str_copy(v.skills, sizeof(v.skills), skills[demo_rng_range(&c->r, 0, 4)]);
+			if (store_volunteer_add(c->db, &v, &id, e) < 0 ||
+			    cmd_status(c, "volunteer", id, v.unit, v.name, r < 0.3 ? "on_duty" : "off",
+			               r < 0.3 ? cu : NULL, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Status and position of every grid worker, grid leader and station head. */
+static int cmd_positions(struct cmd *c, struct err *e)
+{
+	static const char *const st[] = {"on_duty", "on_patrol", "handling", "off"};
+	static const double cum[] = {0.40, 0.75, 0.85, 1.0};
+
+	for (int l = LEVEL_COMMUNITY; l <= LEVEL_GRID; l++) {
+		const char *role = l == LEVEL_GRID ? "grid_worker" : l == LEVEL_AREA ? "grid_leader"
+		                                                                    : "station_head";
+		size_t pi = 0;
+		for (size_t i = 0; i < c->d->n[l]; i++) {
+			const struct dunit *u = &c->d->lv[l][i];
+			int cmp = 1;
+			/* posts and units are both in code order: walk them together */
+			while (pi < c->nposts && (cmp = strcmp(c->posts[pi].unit_code, u->rec.code)) < 0)
+				pi++;
+			for (size_t k = pi; k < c->nposts && !strcmp(c->posts[k].unit_code, u->rec.code); k++) {
+				double r = demo_rng_double(&c->r);
+				int s = 0;
+				if (strcmp(c->posts[k].role, role))
+					continue;
+				while (r >= cum[s] && s < 3)
+					s++;
+				if (cmd_status(c, role, c->posts[k].person_id, u->rec.code, c->posts[k].name, st[s],
+				               s == 3 ? NULL : u, e) < 0)
+					return -1;
+			}
+			(void)cmp;
+		}
+	}
+	return 0;
+}
+
+static int write_command(struct demo *d, struct db *db, struct err *e)
+{
+	struct cmd c;
+	char starts[DUTY_DATE_LEN];
+	int ret = -1, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.db = db;
+	c.h = d->h;
+	c.now = time(NULL);
+	c.today = duty_today(c.now);
+	demo_rng_init(&c.r, d->seed, demo_stream("command"));
+	if ((rc = store_posts_all_current(db, cmd_collect, &c, e)) != 0) {
+		if (rc > 0)
+			oom(e);
+		goto out;
+	}
+	/* the pattern started on a Monday four weeks ago */
+	duty_date_format(c.today - (duty_weekday(c.today) - 1) - 7 * CMD_PATTERN_WEEKS_BACK, starts);
+	if (cmd_district(&c, d->lv[LEVEL_DISTRICT][0].rec.code, starts, e) < 0 ||
+	    cmd_events(&c, d->lv[LEVEL_DISTRICT][0].rec.code, "day", 1, e) < 0)
+		goto out;
+	for (size_t t = 0; t < d->n[LEVEL_TOWN]; t++) {
+		const struct dunit *tu = &d->lv[LEVEL_TOWN][t];
+		if (cmd_town(&c, tu, starts, e) < 0 || cmd_events(&c, tu->rec.code, "full", (int)t + 2, e) < 0 ||
+		    cmd_equipment(&c, tu, (int)t + 1, e) < 0 || cmd_forces(&c, tu, e) < 0)
+			goto out;
+	}
+	if (cmd_positions(&c, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(c.posts);
 	return ret;
 }

@@ -297,9 +297,136 @@ static const char m3_events[] =
 	"  PRIMARY KEY (grain, period, unit_code, category_code, source));"
 	"CREATE INDEX kpi_agg_unit ON kpi_agg (grain, unit_code, period);";
 
+/* The command centres (指挥中心, the district and each town): duty rota,
+ * shift logs, dispatch equipment and the forces they dispatch, with their
+ * last known position. docs/command-centre.md. Duty dates are local dates
+ * (China Standard Time) as YYYY-MM-DD; force times are Unix seconds. */
+static const char m4_command[] =
+	/* 值班安排: the weekly pattern, one row per person per weekday's shift,
+	 * valid from starts_on to ends_on (NULL: open); replacing the pattern
+	 * ends the old rows, so past calendars stay as they were */
+	"CREATE TABLE duty_pattern ("
+	"  id @ID@,"
+	"  centre_code TEXT NOT NULL REFERENCES unit(code),"
+	"  weekday INTEGER NOT NULL,"              /* 1 Monday .. 7 Sunday */
+	"  shift TEXT NOT NULL,"                   /* day night full */
+	"  role TEXT NOT NULL,"                    /* leader (带班领导) officer (值班员) */
+	"  person_id BIGINT NOT NULL REFERENCES person(id),"
+	"  starts_on TEXT NOT NULL,"
+	"  ends_on TEXT,"
+	"  created_by BIGINT,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX duty_pattern_centre ON duty_pattern (centre_code, starts_on);"
+
+	/* dated exceptions: add / remove one person, or clear a shift */
+	"CREATE TABLE duty_exception ("
+	"  id @ID@,"
+	"  centre_code TEXT NOT NULL REFERENCES unit(code),"
+	"  day TEXT NOT NULL,"
+	"  shift TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"                  /* add remove clear */
+	"  role TEXT,"                             /* add: leader | officer */
+	"  person_id BIGINT REFERENCES person(id),"
+	"  note TEXT,"
+	"  created_by BIGINT,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX duty_exception_centre ON duty_exception (centre_code, day);"
+
+	/* 换班: from gives (day, shift) to to; with back_day to gives that back */
+	"CREATE TABLE duty_swap ("
+	"  id @ID@,"
+	"  centre_code TEXT NOT NULL REFERENCES unit(code),"
+	"  day TEXT NOT NULL,"
+	"  shift TEXT NOT NULL,"
+	"  from_person_id BIGINT NOT NULL REFERENCES person(id),"
+	"  to_person_id BIGINT NOT NULL REFERENCES person(id),"
+	"  back_day TEXT,"
+	"  back_shift TEXT,"
+	"  reason TEXT,"
+	"  status TEXT NOT NULL,"                  /* pending approved rejected */
+	"  requested_by BIGINT,"                   /* account */
+	"  decided_by BIGINT,"
+	"  decided_at TEXT,"
+	"  decision_note TEXT,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX duty_swap_day ON duty_swap (centre_code, day);"
+	"CREATE INDEX duty_swap_back ON duty_swap (centre_code, back_day);"
+	"CREATE INDEX duty_swap_status ON duty_swap (status, centre_code, id);"
+
+	/* 值班日志 and 交接班 notes of one shift */
+	"CREATE TABLE duty_log ("
+	"  id @ID@,"
+	"  centre_code TEXT NOT NULL REFERENCES unit(code),"
+	"  day TEXT NOT NULL,"
+	"  shift TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"                    /* log handover */
+	"  body TEXT NOT NULL,"
+	"  author_id BIGINT,"
+	"  author_name TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX duty_log_centre ON duty_log (centre_code, day, id);"
+
+	/* 调度设备 */
+	"CREATE TABLE equipment ("
+	"  id @ID@,"
+	"  unit_code TEXT NOT NULL REFERENCES unit(code),"
+	"  kind TEXT NOT NULL,"                    /* screen computer radio camera */
+	"  name TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"                  /* online offline fault */
+	"  channel TEXT,"                          /* radios */
+	"  talkgroup TEXT,"
+	"  lon DOUBLE PRECISION,"                  /* WGS-84; cameras */
+	"  lat DOUBLE PRECISION,"
+	"  stream_url TEXT,"                       /* cameras */
+	"  note TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE INDEX equipment_unit ON equipment (unit_code, kind);"
+
+	/* 最小应急单元 */
+	"CREATE TABLE emergency_unit ("
+	"  id @ID@,"
+	"  unit_code TEXT NOT NULL REFERENCES unit(code),"
+	"  name TEXT NOT NULL,"
+	"  leader_name TEXT,"
+	"  leader_phone TEXT,"
+	"  members TEXT NOT NULL,"                 /* JSON [{name, phone}] */
+	"  equipment TEXT NOT NULL,"               /* JSON ["灭火器", …] */
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE INDEX emergency_unit_unit ON emergency_unit (unit_code);"
+
+	/* 志愿者 */
+	"CREATE TABLE volunteer ("
+	"  id @ID@,"
+	"  unit_code TEXT NOT NULL REFERENCES unit(code),"
+	"  name TEXT NOT NULL,"
+	"  phone TEXT,"                            /* personal: masked on output */
+	"  skills TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE INDEX volunteer_unit ON volunteer (unit_code);"
+
+	/* status and last known position of every force: staff by person id,
+	 * emergency units and volunteers by their own id */
+	"CREATE TABLE force_status ("
+	"  kind TEXT NOT NULL,"                    /* grid_worker grid_leader station_head emergency_unit volunteer */
+	"  ref_id BIGINT NOT NULL,"
+	"  unit_code TEXT NOT NULL REFERENCES unit(code),"
+	"  name TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"                  /* on_duty on_patrol handling off */
+	"  lon DOUBLE PRECISION,"                  /* WGS-84 */
+	"  lat DOUBLE PRECISION,"
+	"  position_at INTEGER,"
+	"  updated_at INTEGER NOT NULL,"
+	"  account_id BIGINT,"                     /* who reported it */
+	"  PRIMARY KEY (kind, ref_id));"
+	"CREATE INDEX force_status_unit ON force_status (unit_code);";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
 	{3, "grid events, timeline, photos, supervision, KPI counters", m3_events},
+	{4, "command centres: duty rota, shift logs, equipment, forces", m4_command},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -105,6 +105,40 @@ static const struct copy_table tables[] = {
 		C_INT}, {"overdue_open", C_INT}, {"rework", C_INT}, {"escalated", C_INT}, {"handle_seconds",
 		C_INT}, {"rated", C_INT}, {"rate_good", C_INT}, {"rate_ok", C_INT}, {"rate_bad", C_INT},
 		{NULL, 0}}},
+	{"duty_pattern", "id", "id", {
+		{"id", C_INT}, {"centre_code", C_TEXT}, {"weekday", C_INT}, {"shift", C_TEXT},
+		{"role", C_TEXT}, {"person_id", C_INT}, {"starts_on", C_TEXT}, {"ends_on", C_TEXT},
+		{"created_by", C_INT}, {"created_at", C_TEXT}, {NULL, 0}}},
+	{"duty_exception", "id", "id", {
+		{"id", C_INT}, {"centre_code", C_TEXT}, {"day", C_TEXT}, {"shift", C_TEXT},
+		{"action", C_TEXT}, {"role", C_TEXT}, {"person_id", C_INT}, {"note", C_TEXT},
+		{"created_by", C_INT}, {"created_at", C_TEXT}, {NULL, 0}}},
+	{"duty_swap", "id", "id", {
+		{"id", C_INT}, {"centre_code", C_TEXT}, {"day", C_TEXT}, {"shift", C_TEXT},
+		{"from_person_id", C_INT}, {"to_person_id", C_INT}, {"back_day", C_TEXT},
+		{"back_shift", C_TEXT}, {"reason", C_TEXT}, {"status", C_TEXT}, {"requested_by", C_INT},
+		{"decided_by", C_INT}, {"decided_at", C_TEXT}, {"decision_note", C_TEXT},
+		{"created_at", C_TEXT}, {NULL, 0}}},
+	{"duty_log", "id", "id", {
+		{"id", C_INT}, {"centre_code", C_TEXT}, {"day", C_TEXT}, {"shift", C_TEXT},
+		{"kind", C_TEXT}, {"body", C_TEXT}, {"author_id", C_INT}, {"author_name", C_TEXT},
+		{"created_at", C_TEXT}, {NULL, 0}}},
+	{"equipment", "id", "id", {
+		{"id", C_INT}, {"unit_code", C_TEXT}, {"kind", C_TEXT}, {"name", C_TEXT},
+		{"status", C_TEXT}, {"channel", C_TEXT}, {"talkgroup", C_TEXT}, {"lon", C_REAL},
+		{"lat", C_REAL}, {"stream_url", C_TEXT}, {"note", C_TEXT}, {"created_at", C_TEXT},
+		{"updated_at", C_TEXT}, {NULL, 0}}},
+	{"emergency_unit", "id", "id", {
+		{"id", C_INT}, {"unit_code", C_TEXT}, {"name", C_TEXT}, {"leader_name", C_TEXT},
+		{"leader_phone", C_TEXT}, {"members", C_TEXT}, {"equipment", C_TEXT},
+		{"created_at", C_TEXT}, {"updated_at", C_TEXT}, {NULL, 0}}},
+	{"volunteer", "id", "id", {
+		{"id", C_INT}, {"unit_code", C_TEXT}, {"name", C_TEXT}, {"phone", C_TEXT},
+		{"skills", C_TEXT}, {"created_at", C_TEXT}, {"updated_at", C_TEXT}, {NULL, 0}}},
+	{"force_status", "kind, ref_id", NULL, {
+		{"kind", C_TEXT}, {"ref_id", C_INT}, {"unit_code", C_TEXT}, {"name", C_TEXT},
+		{"status", C_TEXT}, {"lon", C_REAL}, {"lat", C_REAL}, {"position_at", C_INT},
+		{"updated_at", C_INT}, {"account_id", C_INT}, {NULL, 0}}},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -112,7 +146,9 @@ const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "depa
                                          "account_role", "session", "login_throttle", "audit",
                                          "event_category", "event", "event_log", "photo",
                                          "event_photo", "event_supervision", "event_idem",
-                                         "kpi_agg", NULL};
+                                         "kpi_agg", "duty_pattern", "duty_exception", "duty_swap",
+                                         "duty_log", "equipment", "emergency_unit", "volunteer",
+                                         "force_status", NULL};
 
 static int ncols(const struct copy_table *t)
 {

@@ -173,6 +173,70 @@ const userAnswer = (ok) => (c) => (c.scope === 'in' ? [ok] : [404, 'user.not_fou
 // ends it), revokes (the call ends the user's other sessions too) and
 // answer(ctx) -> [status, code?], the handler's answer when the guard lets
 // the call through.
+// ------------------------------------------- command-centre helpers
+
+/** The current duty date in China Standard Time plus offset days (yesterday before 08:00). */
+function dutyDay(offset = 0) {
+  const local = new Date(Date.now() + 8 * 3600e3);
+  if (local.getUTCHours() < 8) local.setUTCDate(local.getUTCDate() - 1);
+  local.setUTCDate(local.getUTCDate() + offset);
+  return local.toISOString().slice(0, 10);
+}
+/** A unit the caller may read: their grant's scope (the district for departments and anonymous). */
+const readUnit = (c) => (c.user.scope && c.user.role !== 'department' ? c.user.scope : '440111');
+/** The caller's command centre: their town, or the district. */
+const townOf = (c) => readUnit(c).slice(0, readUnit(c).length >= 9 ? 9 : 6);
+/** A centre `:code`: the caller's own scope in scope, their outside unit out of it. */
+const centreParam = (c) => (c.scope === 'in' ? (c.user.scope && c.user.role !== 'department' ? c.user.scope : '440111002') : c.code);
+const euUnit = (c) => (townOf(c) === '440111' ? '440111002' : townOf(c));
+const volUnit = (c) => `${euUnit(c)}001`;
+const inOut = (code) => (c) => (c.scope === 'in' ? [200] : [404, code]);
+
+/** A new object of `kind` in `town`, made by the admin: its id. */
+async function makeObject(kind, town) {
+  const h = { headers: auth(await bearer('mx_admin')) };
+  const r = kind === 'equipment'
+    ? await srv.post('/api/v1/equipment', { unit: town, kind: 'screen', name: '矩阵大屏' }, h)
+    : await srv.post(kind === 'volunteer' ? '/api/v1/forces/volunteers' : '/api/v1/forces/emergency-units',
+                     { unit: kind === 'volunteer' ? `${town}001` : town, name: '矩阵对象' }, h);
+  assert.equal(r.status, 201, r.text);
+  return kind === 'equipment' ? r.json.equipment.id : r.json.force.id;
+}
+
+const objects = new Map();
+/** In scope: an object of the caller's town (a fresh one when `fresh`, the
+ * call deletes it); out of scope: one of the other town, or an id that does
+ * not exist for callers whose scope is the whole district. */
+async function objectId(c, kind, fresh) {
+  const own = euUnit(c);
+  const town = c.scope === 'in' ? own : (readUnit(c).length < 9 ? null : own === '440111002' ? '440111010' : '440111002');
+  if (!town) return 99999999;
+  const key = `${kind}:${town}`;
+  if (fresh || c.scope !== 'in' || !objects.has(key)) {
+    const id = await makeObject(kind, town);
+    if (c.scope !== 'in' || !fresh) objects.set(key, id);
+    return id;
+  }
+  return objects.get(key);
+}
+
+let swapSeq = 0;
+/** A pending swap at a centre (asked by the admin for someone on duty): its id. */
+async function makeSwap(centre) {
+  const h = { headers: auth(await bearer('mx_admin')) };
+  const day = dutyDay(10 + (swapSeq++ % 300));
+  const cal = await srv.get(`/api/v1/duty/calendar?centre=${centre}&from=${dutyDay(10)}&to=${dutyDay(40)}`, h);
+  assert.equal(cal.status, 200, cal.text);
+  const everybody = new Set(cal.json.days.flatMap((d) => d.shifts.flatMap((s) => [...s.leaders, ...s.officers].map((p) => p.id))));
+  const shift = cal.json.days.find((d) => d.date === day).shifts.find((s) => s.leaders.length + s.officers.length > 0);
+  const on = [...shift.leaders, ...shift.officers].map((p) => p.id);
+  const to = [...everybody].find((id) => !on.includes(id));
+  const r = await srv.post('/api/v1/duty/swaps', { centre, date: day, shift: shift.shift, from_person_id: on[0], to_person_id: to }, h);
+  assert.equal(r.status, 201, r.text);
+  return r.json.swap.id;
+}
+
+
 const ROUTES = {
   'healthz': { answer: () => [200] },
   'metrics': { answer: () => [200] },
@@ -267,6 +331,86 @@ const ROUTES = {
     params: { sha: (c) => (c.scope === 'in' ? photoSha : 'f'.repeat(64)) },
     answer: (c) => (c.scope === 'in' ? [200] : [404, 'photo.not_found']),
   },
+  // command centres (docs/command-centre.md). Reads take a unit the caller
+  // may read (their own scope, the district for departments); changes are
+  // made on the caller's own centre; `:id` rows get a fresh object in the
+  // caller's town (made by the admin) or one of the other town.
+  'duty.now': { query: (c) => `?unit=${readUnit(c)}`, answer: () => [200] },
+  'duty.calendar': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.gaps': { query: (c) => `?unit=${readUnit(c)}&days=3`, answer: () => [200] },
+  'duty.pattern_get': { params: { code: centreParam }, answer: () => [200] },
+  // far ahead, with no slots: clears nothing the other rows rely on
+  'duty.pattern_set': { params: { code: centreParam }, body: () => ({ starts_on: dutyDay(300), slots: [] }), answer: () => [200] },
+  'duty.exception_add': {
+    params: { code: centreParam },
+    body: () => ({ date: dutyDay(200), shift: 'full', action: 'clear', note: 'matrix' }),
+    answer: () => [201],
+  },
+  'duty.exception_delete': {
+    params: {
+      code: centreParam,
+      id: async (c) => {
+        if (c.scope !== 'in') return 1;
+        const r = await srv.post(`/api/v1/duty/centres/${c.params.code}/exceptions`,
+                                 { date: dutyDay(201), shift: 'full', action: 'clear' }, { headers: auth(await bearer('mx_admin')) });
+        return r.status === 201 ? r.json.id : 1;
+      },
+    },
+    answer: () => [200],
+  },
+  'duty.swap_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  // the matrix users have no staff record: nobody to swap
+  'duty.swap_create': {
+    body: (c) => ({ centre: townOf(c), date: dutyDay(1), shift: 'full', to_person_id: 1 }),
+    answer: () => [409, 'duty.no_person'],
+  },
+  'duty.swap_decide': {
+    params: {
+      id: async (c) => {
+        if (c.user.role !== 'command') return 1;
+        const own = c.user.scope;
+        return makeSwap(c.scope === 'in' ? own : (own === '440111002' ? '440111010' : '440111002'));
+      },
+    },
+    body: () => ({ approve: true }),
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'duty.swap_not_found']),
+  },
+  'duty.log_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.log_add': {
+    body: (c) => ({ centre: townOf(c), kind: 'log', text: '矩阵测试' }),
+    answer: (c) => (['admin', 'command'].includes(c.user.role) ? [201] : [403, 'duty.not_on_shift']),
+  },
+
+  'equipment.list': { query: (c) => `?unit=${readUnit(c)}`, answer: () => [200] },
+  'equipment.create': { body: (c) => ({ unit: townOf(c), kind: 'computer', name: '矩阵电脑' }), answer: () => [201] },
+  'equipment.get': { params: { id: (c) => objectId(c, 'equipment', false) }, answer: inOut('equipment.not_found') },
+  'equipment.update': {
+    params: { id: (c) => objectId(c, 'equipment', false) },
+    body: () => ({ status: 'online' }),
+    answer: inOut('equipment.not_found'),
+  },
+  'equipment.delete': { params: { id: (c) => objectId(c, 'equipment', true) }, answer: inOut('equipment.not_found') },
+
+  // the matrix users have no staff record: no position of their own
+  'force.report': { body: () => ({ status: 'on_duty' }), answer: () => [409, 'force.no_person'] },
+  'force.list': { query: (c) => `?unit=${readUnit(c)}&limit=5`, answer: () => [200] },
+  'force.nearest': { query: (c) => `?lon=${point[0]}&lat=${point[1]}&unit=${readUnit(c)}&limit=3`, answer: () => [200] },
+  'force.eu_list': { query: (c) => `?unit=${readUnit(c)}`, answer: () => [200] },
+  'force.eu_create': { body: (c) => ({ unit: euUnit(c), name: '矩阵应急单元' }), answer: () => [201] },
+  'force.eu_update': {
+    params: { id: (c) => objectId(c, 'emergency_unit', true) },
+    body: () => ({ status: 'on_duty' }),
+    answer: inOut('force.not_found'),
+  },
+  'force.eu_delete': { params: { id: (c) => objectId(c, 'emergency_unit', true) }, answer: inOut('force.not_found') },
+  'force.volunteer_list': { query: (c) => `?unit=${readUnit(c)}`, answer: () => [200] },
+  'force.volunteer_create': { body: (c) => ({ unit: volUnit(c), name: '矩阵志愿者' }), answer: () => [201] },
+  'force.volunteer_update': {
+    params: { id: (c) => objectId(c, 'volunteer', true) },
+    body: () => ({ status: 'off' }),
+    answer: inOut('force.not_found'),
+  },
+  'force.volunteer_delete': { params: { id: (c) => objectId(c, 'volunteer', true) }, answer: inOut('force.not_found') },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
@@ -276,6 +420,7 @@ function eventVisible(c) {
   if (['department', 'resident', 'anonymous'].includes(c.user.role)) return false;
   return EVENT_GRID[c.scope].startsWith(c.user.scope);
 }
+
 
 // ------------------------------------------------------------------ setup
 
