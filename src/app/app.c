@@ -138,6 +138,7 @@ int app_start_background(struct app *a, struct err *e)
 	cluster_add_job(a->cluster, "event_clocks", a->clock_ms ? a->clock_ms : 15000, event_clocks, a);
 	if (writer_start(a, &a->writer, e) < 0)
 		return -1;
+	events_install_force_load(a);
 	if (cluster_start(a->cluster, e) < 0)
 		return -1;
 	if (pthread_create(&a->reloader, NULL, reload_loop, a) != 0)

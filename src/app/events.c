@@ -13,6 +13,7 @@
 #include "app/audit.h"
 #include "app/kpi.h"
 #include "app/photos.h"
+#include "app/forces.h"
 #include "app/writer.h"
 #include "domain/event_taxonomy.h"
 #include "domain/role.h"
@@ -1140,4 +1141,38 @@ int events_check_clocks(struct app *a, struct db *db, int64_t now, int *changed,
 	}
 	free(j);
 	return rc;
+}
+
+/* ------------------------------------------------------- forces' load */
+
+static const char SQL_PERSON_LOAD[] =
+	"SELECT COUNT(*) FROM event e JOIN account a ON a.id = e.assignee_id "
+	"WHERE a.person_id = ? AND e.status IN ('handling', 'dispatched')";
+
+/* Load of a force: the open events assigned to the accounts of a person.
+ * Emergency units and volunteers have no accounts: 0. */
+static int force_load(void *ctx, const char *kind, int64_t ref_id)
+{
+	struct app *a = ctx;
+	struct db *db;
+	struct db_stmt *st;
+	struct err e = ERR_INIT;
+	int n = 0;
+
+	if (strcmp(kind, "emergency_unit") == 0 || strcmp(kind, "volunteer") == 0)
+		return 0;
+	db = db_pool_get(a->pool);
+	if (db_prepare_cached(db, SQL_PERSON_LOAD, &st, &e) == 0) {
+		db_bind_int64(st, 1, ref_id);
+		if (db_step(st, &e) == DB_ROW)
+			n = (int)db_col_int64(st, 0);
+		db_finalize(st);
+	}
+	db_pool_put(a->pool, db);
+	return n;
+}
+
+void events_install_force_load(struct app *a)
+{
+	forces_set_load_hook(force_load, a);
 }

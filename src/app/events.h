@@ -107,6 +107,10 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
  * supervision for events whose clock passed a mark. Runs on the leader. */
 int events_check_clocks(struct app *a, struct db *db, int64_t now, int *changed, struct err *e);
 
+/* Make the forces' load (forces.h) the number of open events assigned to
+ * each person's accounts. Once, before serving. */
+void events_install_force_load(struct app *a);
+
 /* Local (China Standard Time) date of t as YYYY-MM-DD. */
 void events_day(int64_t t, char out[12]);
 
