@@ -400,6 +400,9 @@ test('queue: filters', async () => {
   const addr = await as.report('gridworker', report({ description: unique(), address: '三元里大道 123 号' }));
   const found = await q('command', `q=${encodeURIComponent('三元里大道')}`);
   assert.deepEqual(found.map((e) => e.id), [addr.json.id]);
+  // LIKE wildcards in q are plain characters
+  assert.equal((await q('command', 'q=%25')).length, 0);
+  assert.equal((await q('command', 'q=_')).length, 0);
   // bad parameters
   for (const qs of ['status=nope', 'loop=sideways', 'category=A', 'source=email', 'from=2020-13-01', 'warning=blue',
                     'sort=oldest', 'after=xyz', 'assignee=you', 'limit=0', 'limit=201'])
