@@ -272,3 +272,27 @@ test('merge: a merged event closes when its master closes', async () => {
   r = await as.step('resident', dup, { action: 'rate', rating: 1 });
   assert.equal(r.json.rating, 1);
 });
+
+test('rollback never strands an event in dispatched without a department', async () => {
+  // after 退回: rolling back would put it at "dispatched" with no department to sign
+  const id = await dispatched();
+  await as.step('chengguan', id, { action: 'return', note: '不属于城管' });
+  let r = await as.step('dispatcher', id, { action: 'rollback', note: '撤销退回' }, { status: 0 });
+  if (r.status === 200) {
+    assert.ok(r.json.status !== 'dispatched' || r.json.dept, `stranded: ${r.json.status}, dept ${r.json.dept}`);
+  } else {
+    assertError(assert, r, 409, 'event.illegal_transition');
+  }
+  assert.ok((await as.event('dispatcher', id)).allowed.some((a) => a.action === 'dispatch'), 'the centre can dispatch it again');
+  // after 外转内 approved from dispatched: likewise
+  const id2 = await dispatched();
+  await as.step('chengguan', id2, { action: 'to_internal', note: '社区事项' });
+  await as.step('dispatcher', id2, { action: 'to_internal_approve' });
+  r = await as.step('dispatcher', id2, { action: 'rollback', note: '撤销' }, { status: 0 });
+  if (r.status === 200) {
+    assert.ok(r.json.status !== 'dispatched' || r.json.dept, `stranded: ${r.json.status}, loop ${r.json.loop}, dept ${r.json.dept}`);
+  } else {
+    assertError(assert, r, 409, 'event.illegal_transition');
+  }
+  assert.ok((await as.event('gridworker', id2)).allowed.some((a) => a.action === 'complete'), 'the community can handle it');
+});
