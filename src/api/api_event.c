@@ -235,7 +235,8 @@ int api_event_category_put(struct http_req *req)
 	    jsonx_int(body, "handle_minutes", !exists, 1, 90 * 24 * 60, &mins[1], &e) < 0 ||
 	    jsonx_int(body, "verify_minutes", !exists, 1, 30 * 24 * 60, &mins[2], &e) < 0 ||
 	    jsonx_int(body, "sort", 0, 0, 100000, &sort, &e) < 0 ||
-	    jsonx_int(body, "enabled", 0, 0, 1, &enabled, &e) < 0)
+	    (!json_is_boolean(json_object_get(body, "enabled")) &&
+	     jsonx_int(body, "enabled", 0, 0, 1, &enabled, &e) < 0))
 		goto fail;
 	if (json_is_boolean(json_object_get(body, "enabled")))
 		enabled = json_is_true(json_object_get(body, "enabled"));

@@ -877,6 +877,10 @@ static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	} else if (s.to != f.status) {
 		str_copy(ev->prev_status, sizeof(ev->prev_status), from);
 	}
+	/* 退回 and 外转内 take the department off: going back would leave the
+	 * event dispatched with nobody to sign it */
+	if ((s.effects & EF_CLEAR_DEPT) && (in->action == EA_RETURN || in->action == EA_TO_INTERNAL_APPROVE))
+		ev->prev_status[0] = '\0';
 	str_copy(ev->status, sizeof(ev->status), ev_status_name(s.to));
 	restart = (s.effects & (EF_PHASE | EF_ROLLBACK)) != 0;
 	set_clock(ev, &cat, now, restart);

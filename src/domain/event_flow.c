@@ -206,9 +206,9 @@ static int legal(const struct ev_facts *f, enum ev_action a, unsigned caps, stru
 	case EA_VERIFY_PASS:
 	case EA_VERIFY_FAIL:
 		from = S(EV_VERIFYING);
-		need = f->loop == EV_LOOP_EXTERNAL
-		       ? EV_CAP_GRID_WORKER | EV_CAP_GRID_LEADER
-		       : EV_CAP_GRID_WORKER | EV_CAP_GRID_LEADER | EV_CAP_STATION | EV_CAP_CENTRE;
+		/* the same people as inside; in the external loop R3 then tells
+		 * the centre, station and grid leader whose step it is (409) */
+		need = EV_CAP_GRID_WORKER | EV_CAP_GRID_LEADER | EV_CAP_STATION | EV_CAP_CENTRE;
 		if (a == EA_VERIFY_PASS)
 			to = EV_VERIFIED, eff = EF_SET_VERIFIER, pub = 1;
 		else

@@ -559,8 +559,27 @@ static void add_int(struct bindv *b, int *n, int64_t v)
 		b[(*n)++] = (struct bindv){0, NULL, v};
 }
 
+/* q as a LIKE pattern %q% into out, its wildcards escaped with a backslash. */
+static void like_pattern(const char *q, char *out, size_t n)
+{
+	size_t k = 0;
+
+	if (n < 3)
+		return;
+	out[k++] = '%';
+	for (; *q && k + 3 < n; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			out[k++] = '\\';
+		out[k++] = *q;
+	}
+	out[k++] = '%';
+	out[k] = '\0';
+}
+
+#define Q_LIKE_MAX (2 * 64 + 3)
+
 static void filter_where(const struct event_filter *f, struct buf *sql, struct bindv *b, int *n,
-                         char *under_hi, size_t hn, char *cat_hi, size_t cn)
+                         char *under_hi, size_t hn, char *cat_hi, size_t cn, char *q_like, size_t qn)
 {
 	buf_adds(sql, " WHERE 1 = 1");
 	if (f->status[0]) {
@@ -627,9 +646,11 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 	if (f->pending)
 		buf_adds(sql, " AND pending IS NOT NULL");
 	if (f->q && *f->q) {
-		buf_adds(sql, " AND (instr(title, ?) > 0 OR instr(COALESCE(address, ''), ?) > 0)");
-		add_text(b, n, f->q);
-		add_text(b, n, f->q);
+		/* LIKE, not instr(): PostgreSQL has no instr */
+		like_pattern(f->q, q_like, qn);
+		buf_adds(sql, " AND (title LIKE ? ESCAPE '\\' OR COALESCE(address, '') LIKE ? ESCAPE '\\')");
+		add_text(b, n, q_like);
+		add_text(b, n, q_like);
 	}
 }
 
@@ -648,7 +669,7 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 {
 	struct buf sql;
 	struct bindv b[MAX_BINDS];
-	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2];
+	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	int n = 0;
 	const char *key = f->sort == EV_SORT_DEADLINE ? "COALESCE(deadline_at, 9223372036854775807)"
@@ -656,7 +677,8 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
-	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi));
+	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
+	             sizeof(q_like));
 	if (f->after_id) {
 		if (f->sort == EV_SORT_DEADLINE)
 			buf_printf(&sql, " AND (%s > ? OR (%s = ? AND id > ?))", key, key);
@@ -684,14 +706,15 @@ int store_event_count(struct db *db, const struct event_filter *f, int64_t *out,
 {
 	struct buf sql;
 	struct bindv b[MAX_BINDS];
-	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2];
+	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	enum db_step r;
 	int n = 0;
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT COUNT(*) FROM event");
-	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi));
+	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
+	             sizeof(q_like));
 	if (db_prepare(db, sql.data, &st, e) < 0) {
 		buf_release(&sql);
 		return -1;
