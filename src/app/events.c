@@ -164,6 +164,16 @@ static void join_photos(const char *const *photos, int n, char *out, size_t cap)
 		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", photos[i]);
 }
 
+/* A timeline row's detail: compact JSON of j (stolen) into out. */
+static void detail_json(char *out, size_t n, json_t *j)
+{
+	char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	str_copy(out, n, d ? d : "");
+	free(d);
+	json_decref(j);
+}
+
 /* The grant a principal acts in for a role set over a code (for the log). */
 static void acting_as(const struct principal *p, unsigned roles, const char *code,
                       const char **role, const char **scope)
@@ -367,7 +377,7 @@ static void set_clock(struct event_rec *ev, const struct category_rec *cat, int6
 	ev->deadline_at = c.deadline_at;
 	ev->warning = c.warning;
 	if (restart)
-		ev->supervision = ev->supervision;     /* manual and earlier supervision stays */
+		ev->supervision = 0;   /* a new phase leaves the supervision lists (the rows stay) */
 	ev->next_check_at = c.next;
 	if (ev->due_at && !ev->overdue) {
 		if (now >= ev->due_at)
@@ -460,8 +470,8 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	if (store_event_insert(db, &j->ev, &j->ev.id, e) < 0)
 		return -1;
 	acting_as(j->p, ROLE_ANY, j->ev.grid, &role, &scope);
-	snprintf(detail, sizeof(detail), "{\"source\":\"%s\",\"category\":\"%s\"}", j->ev.source,
-	         j->ev.category);
+	detail_json(detail, sizeof(detail), json_pack("{s:s, s:s}", "source", j->ev.source,
+	                                              "category", j->ev.category));
 	if (log_add(db, &j->ev, "report", NULL, j->p, role, scope, NULL, detail, j->photos, 1, now,
 	            log_id, e) < 0)
 		return -1;
@@ -873,6 +883,8 @@ static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	if (s.effects & EF_ROLLBACK) {
 		if (strcmp(from, "dispatched") == 0)
 			ev->dept[0] = '\0';
+		if (s.to == EV_REPORTED)
+			ev->accepted_at = 0;           /* not accepted after all */
 		ev->prev_status[0] = '\0';
 	} else if (s.to != f.status) {
 		str_copy(ev->prev_status, sizeof(ev->prev_status), from);
@@ -905,28 +917,28 @@ static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	detail[0] = '\0';
 	switch (in->action) {
 	case EA_DISPATCH:
-		snprintf(detail, sizeof(detail), "{\"target\":\"%s\"}", ev->dept);
+		detail_json(detail, sizeof(detail), json_pack("{s:s}", "target", ev->dept));
 		break;
 	case EA_ASSIGN:
-		snprintf(detail, sizeof(detail), "{\"account\":%lld}", (long long)in->account);
+		detail_json(detail, sizeof(detail), json_pack("{s:I}", "account", (json_int_t)in->account));
 		break;
 	case EA_MERGE:
-		snprintf(detail, sizeof(detail), "{\"master\":%lld}", (long long)in->master);
+		detail_json(detail, sizeof(detail), json_pack("{s:I}", "master", (json_int_t)in->master));
 		break;
 	case EA_EXTEND_REQUEST:
-		snprintf(detail, sizeof(detail), "{\"minutes\":%d}", in->minutes);
+		detail_json(detail, sizeof(detail), json_pack("{s:i}", "minutes", in->minutes));
 		break;
 	case EA_EXTEND_APPROVE:
-		snprintf(detail, sizeof(detail), "{\"minutes\":%d}", j->before.pending_minutes);
+		detail_json(detail, sizeof(detail), json_pack("{s:i}", "minutes", j->before.pending_minutes));
 		break;
 	case EA_RATE:
-		snprintf(detail, sizeof(detail), "{\"rating\":%d}", in->rating);
+		detail_json(detail, sizeof(detail), json_pack("{s:i}", "rating", in->rating));
 		break;
 	case EA_SUPERVISE:
-		snprintf(detail, sizeof(detail), "{\"level\":%d}", in->supervision);
+		detail_json(detail, sizeof(detail), json_pack("{s:i}", "level", in->supervision));
 		break;
 	case EA_VERIFY_FAIL:
-		snprintf(detail, sizeof(detail), "{\"rework\":%d}", ev->rework_count);
+		detail_json(detail, sizeof(detail), json_pack("{s:i}", "rework", ev->rework_count));
 		break;
 	default:
 		break;
@@ -1091,8 +1103,8 @@ static int clock_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 		if (store_event_update(db, &ev, e) < 0)
 			return -1;
 		if (ev.warning != before.warning || auto_sup || ev.overdue != before.overdue) {
-			snprintf(detail, sizeof(detail), "{\"warning\":%d,\"overdue\":%d}", ev.warning,
-			         ev.overdue);
+			detail_json(detail, sizeof(detail), json_pack("{s:i, s:i}", "warning", ev.warning,
+			                                              "overdue", ev.overdue));
 			if (log_add(db, &ev, auto_sup ? "supervise" : "warning", ev.status, NULL, NULL, NULL,
 			            auto_sup ? (auto_sup == 3 ? "系统自动督办：严重超期（红牌）"
 			                        : auto_sup == 2 ? "系统自动督办：超期（黄牌）"

@@ -148,7 +148,7 @@ struct ev_step {
 
 /* Decide a step. Returns 0 with *out filled, or -1 with e:
  *   409 event.illegal_transition   the action is not possible in this status
- *   409 event.pending / event.no_pending / event.already_rated / event.reopen_used
+ *   409 event.pending / event.no_pending / event.already_rated
  *   403 event.forbidden            the actor has no capacity for this step
  *   409 rule.reporter_handles      采办分离: the reporter never handles it in the external loop
  *   409 rule.handler_verifies      采办分离: whoever handled it never verifies or closes it

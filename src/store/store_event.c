@@ -595,16 +595,27 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		add_text(b, n, f->loop);
 	}
 	if (f->category) {
-		/* a level-1 code takes its children 'code.*' too */
-		snprintf(cat_hi, cn, "%s/", f->category);
-		buf_adds(sql, " AND (category_code = ? OR (category_code > ? AND category_code < ?))");
-		add_text(b, n, f->category);
+		/* a level-1 code takes its children 'code.*' too (codes are
+		 * [a-z.] only: no LIKE wildcards inside) */
+		snprintf(cat_hi, cn, "%s.%%", f->category);
+		buf_adds(sql, " AND (category_code = ? OR category_code LIKE ?)");
 		add_text(b, n, f->category);
 		add_text(b, n, cat_hi);
 	}
 	if (f->under && *f->under) {
-		/* unit codes nest by prefix (docs/codes.md): a range scan */
-		snprintf(under_hi, hn, "%s~", f->under);
+		/* unit codes are digits nesting by prefix (docs/codes.md): a
+		 * range scan up to the prefix with its last digit raised, which
+		 * sorts the same in every collation */
+		long len = (long)str_copy(under_hi, hn, f->under);
+
+		while (len > 0 && under_hi[len - 1] == '9')
+			len--;
+		if (len == 0) {
+			str_copy(under_hi, hn, "zzzzzzzz");
+		} else {
+			under_hi[len - 1]++;
+			under_hi[len] = '\0';
+		}
 		buf_adds(sql, " AND grid_code >= ? AND grid_code < ?");
 		add_text(b, n, f->under);
 		add_text(b, n, under_hi);
