@@ -8,6 +8,7 @@
  *   GET  /api/v1/events/:id                    detail with timeline, photos, supervision
  *                                              and the steps the caller may take now
  *   POST /api/v1/events/:id/steps              take a step {action, note, …}
+ *   POST /api/v1/events/import                 12345 work orders from CSV (app/hotline.h)
  *
  * The rules are in app/events.c and domain/event_flow.c; this file turns
  * requests into calls and events into JSON. Residents see their own reports
@@ -22,6 +23,7 @@
 #include "app/audit.h"
 #include "app/auth.h"
 #include "app/events.h"
+#include "app/hotline.h"
 #include "domain/event_taxonomy.h"
 #include "domain/password.h"
 #include "domain/role.h"
@@ -879,4 +881,29 @@ fail:
 	free(ev);
 	json_decref(body);
 	return http_reply_err(req, &e);
+}
+
+/* ------------------------------------------------------ hotline import */
+
+/* POST /api/v1/events/import: a CSV of 12345 work orders (app/hotline.h). */
+int api_event_import(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *report = NULL;
+
+	if (!req->body || req->body_len == 0)
+		return http_reply_error(req, 400, "csv.invalid", "请上传 CSV 文件", "send the CSV file as the body");
+	if (!str_valid_utf8(req->body, req->body_len))
+		return http_reply_error(req, 400, "csv.encoding", "CSV 必须是 UTF-8 编码（Excel 请另存为“CSV UTF-8”）",
+		                        "the CSV must be UTF-8 (in Excel: save as 'CSV UTF-8')");
+	if (hotline_import(api_app(req), caller(req), req->body, req->body_len, http_client_ip(req), &report,
+	                   &e) < 0) {
+		json_t *j = jsonx_error(&e);
+
+		if (report)
+			json_object_update(json_object_get(j, "error"), report);
+		json_decref(report);
+		return http_reply_json(req, e.status, j);
+	}
+	return http_reply_json(req, 200, report);
 }

@@ -44,6 +44,7 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/events",                  api_event_list,    ROLE_ANY,    "event.list"},
 	{"GET",  "/api/v1/events/:id",              api_event_get,     ROLE_ANY,    "event.get"},
 	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
+	{"POST", "/api/v1/events/import",           api_event_import,  ROLE_COMMAND | ROLE_ADMIN, "event.import", 8 * 1024 * 1024},
 	{"POST", "/api/v1/photos",                  api_photo_upload,  ROLE_ANY,    "photo.upload", PHOTO_BYTES_MAX},
 	{"GET",  "/api/v1/photos/:sha",             api_photo_get,     ROLE_ANY,    "photo.get"},
 	/* command centres: duty rota, equipment, forces (docs/command-centre.md) */

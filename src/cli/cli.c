@@ -112,6 +112,18 @@ static const struct cli_command commands[] = {
 	 "  wangge user add --username zhang --name 张三 --password-stdin \\\n"
 	 "      --role command --scope 440111002 --title 调度员\n"
 	 "  wangge user grant --username zhang --role grid_worker --scope 4401110020010101\n"},
+	{"events", cmd_events, "导入 12345 工单 / import 12345 hotline work orders",
+	 "usage: wangge events import-hotline FILE.csv [--db URL]\n"
+	 "\n"
+	 "Each row of the CSV (UTF-8, a header row) becomes a grid event of source\n"
+	 "hotline, registered at the town of its point (docs/events.md). Columns by\n"
+	 "header name: 工单编号 (external_id), 事件类别 (category: code or level-2\n"
+	 "name), 诉求内容 (description), 经度 (lon), 纬度 (lat) are required; 坐标系\n"
+	 "(crs), 标题 (title), 地址 (address), 紧急程度 (urgency), 来电人 (caller),\n"
+	 "联系电话 (phone) are optional. The whole file is checked first: any bad row\n"
+	 "and nothing is imported (each error is printed with its line). Orders\n"
+	 "already imported are skipped, so a file may be imported again. Recorded in\n"
+	 "the audit log as cli:<login>. Exit 1 on a usage error, 2 when refused.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

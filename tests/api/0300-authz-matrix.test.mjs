@@ -320,6 +320,9 @@ const ROUTES = {
     answer: (c) => (!eventVisible(c) ? [404, 'event.not_found']
       : ['command', 'leader'].includes(c.user.role) ? [200] : [403, 'event.forbidden']),
   },
+  // 12345 work orders from CSV: command centres and admins; the matrix's
+  // empty JSON body is no CSV with the required columns
+  'event.import': { answer: () => [400, 'csv.missing_column'] },
   // photos: any logged-in user uploads (raw bytes; a new photo every time)
   // and fetches by hash; `out` is a hash nobody uploaded
   'photo.upload': {
