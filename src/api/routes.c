@@ -36,6 +36,8 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/users/:id/grants",        api_user_grant,    ROLE_ADMIN,  "user.grant"},
 	{"DELETE", "/api/v1/users/:id/grants/:grant", api_user_revoke, ROLE_ADMIN,  "user.revoke"},
 	{"GET",  "/api/v1/audit",                   api_audit_list,    ROLE_ADMIN,  "audit.list"},
+
+	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -29,6 +29,8 @@ struct app {
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
+	int stream_max_clients;          /* [stream] max_clients: open streams per instance (0 = 2,000) */
+	int stream_max_per_account;      /* [stream] max_per_account (0 = 20) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
@@ -41,7 +43,8 @@ void app_close(struct app *a);
 int app_reload_if_changed(struct app *a, struct err *e);
 /* Start the background work: the org reloader (polls the org version every
  * a->reload_ms, default 2 s, and reloads at once when another process
- * notifies a change), the notification listener and the leader's jobs. */
+ * notifies a change), the notification listener, the leader's jobs and the
+ * live stream hub (a->stream, woken by STREAM_CHANNEL notifications). */
 int app_start_background(struct app *a, struct err *e);
 
 #endif
