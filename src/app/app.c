@@ -119,13 +119,10 @@ int app_start_background(struct app *a, struct err *e)
 	if (!(a->cluster = cluster_new(a->db_url)))
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	cluster_subscribe(a->cluster, STORE_ORG_CHANNEL, on_org_changed, a);
-	{
-		/* the live stream: event commits on any instance wake its hub */
-		struct stream_opts so = {a->stream_max_clients, a->stream_max_per_account, 0, 0};
-		if (!(a->stream = stream_hub_new(a->db_url, a->pool, &so, e)))
-			return -1;
-		cluster_subscribe(a->cluster, STREAM_CHANNEL, stream_on_notify, a->stream);
-	}
+	/* the live stream: event commits on any instance wake its hub */
+	if (!(a->stream = stream_hub_new(a->db_url, a->pool, &a->stream_opts, e)))
+		return -1;
+	cluster_subscribe(a->cluster, STREAM_CHANNEL, stream_on_notify, a->stream);
 	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
 	if (cluster_start(a->cluster, e) < 0)
 		return -1;

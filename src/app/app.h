@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include "app/orgmodel.h"
+#include "app/stream.h"
 #include "store/db.h"
 
 struct http_server;
@@ -29,8 +30,7 @@ struct app {
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
-	int stream_max_clients;          /* [stream] max_clients: open streams per instance (0 = 2,000) */
-	int stream_max_per_account;      /* [stream] max_per_account (0 = 20) */
+	struct stream_opts stream_opts;  /* [stream] limits and intervals (0 = defaults) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
