@@ -37,9 +37,9 @@ const q = (s) => (s === null || s === undefined ? 'NULL' : `'${String(s).replace
 function addEvent(db, grid, reporter = null, title = '楼道堆物') {
   dbExec(db, `INSERT INTO event_category (code, name, accept_minutes, handle_minutes, verify_minutes, updated_at) ` +
              `VALUES ('mdjf', '矛盾纠纷', 30, 1440, 60, '2026-01-01T00:00:00Z') ON CONFLICT (code) DO NOTHING`);
-  const out = dbExec(db, `INSERT INTO event (source, category_code, title, description, lon, lat, crs, grid_code, ` +
+  const out = dbExec(db, `INSERT INTO event (source, category_code, title, description, lon, lat, cell, crs, grid_code, ` +
     `urgency, status, loop, level, holder_code, reporter_id, phase_started_at, day, created_at, updated_at) VALUES ` +
-    `('patrol', 'mdjf', ${q(title)}, '描述', 113.27, 23.17, 'wgs84', ${q(grid)}, 2, 'reported', 'internal', 3, ` +
+    `('patrol', 'mdjf', ${q(title)}, '描述', 113.27, 23.17, 0, 'wgs84', ${q(grid)}, 2, 'reported', 'internal', 3, ` +
     `'440111002001', ${reporter ?? 'NULL'}, 1700000000, '2026-01-01', 1700000000, 1700000000) RETURNING id`);
   return Number(out.trim().split('\n').pop());
 }
