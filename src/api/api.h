@@ -12,6 +12,7 @@
  *   api_equipment.c  dispatch equipment
  *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
  *   api_stream.c  the live stream of event changes (Server-Sent Events)
+ *   api_screen.c  the command big screen: one summary per unit
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -102,5 +103,8 @@ int api_force_vol_create(struct http_req *req);
 int api_force_vol_update(struct http_req *req);
 int api_force_vol_delete(struct http_req *req);
 int api_stream_get(struct http_req *req);
+
+/* the command big screen (api_screen.c) */
+int api_screen_summary(struct http_req *req);
 
 #endif

@@ -79,6 +79,8 @@ const struct http_route api_routes[] = {
 	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
 	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
 	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
+	/* the command big screen (docs/api.md, "Big screen") */
+	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "screen.summary"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -423,10 +423,16 @@ static const char m4_command[] =
 	"  PRIMARY KEY (kind, ref_id));"
 	"CREATE INDEX force_status_unit ON force_status (unit_code);";
 
+/* The command big screen (app/screen.h) counts closings per day over the
+ * last 30 days: an index on the closing time. */
+static const char m5_screen[] =
+	"CREATE INDEX event_closed ON event (closed_at);";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
 	{3, "grid events, timeline, photos, supervision, KPI counters", m3_events},
 	{4, "command centres: duty rota, shift logs, equipment, forces", m4_command},
+	{5, "index on the closing time of events (big screen)", m5_screen},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);
