@@ -530,6 +530,17 @@ static json_t *duty_json(struct db *db, const struct org_model *m, const char *u
 	return duty_now_json(&n);
 }
 
+/* The ancestors of u, the district first: [{code, name}]. */
+static json_t *path_json(const struct org_model *m, const struct org_unit *u)
+{
+	json_t *arr = json_array();
+
+	for (long i = u->parent; i >= 0; i = m->units[i].parent)
+		json_array_insert_new(arr, 0, json_pack("{s:s, s:s}", "code", m->units[i].rec.code, "name",
+		                                        m->units[i].rec.name));
+	return arr;
+}
+
 enum unit_level screen_child_level(enum unit_level l)
 {
 	switch (l) {
@@ -615,6 +626,7 @@ int screen_build(struct db *db, const struct org_model *m, const char *unit,
 		json_object_set_new(j, "tiles", tiles);
 		json_object_set_new(j, "month", figures_json(t));
 	}
+	json_object_set_new(j, "path", path_json(m, u));
 	json_object_set_new(j, "by_category", categories_json(b));
 	json_object_set_new(j, "by_source", sources_json(b));
 	json_object_set_new(j, "loop", json_pack("{s:{s:I, s:I}, s:{s:I, s:I}}", "internal", "reported",
@@ -681,6 +693,7 @@ struct entry {
 	uint64_t at_us;                  /* when computed (monotonic) */
 	uint64_t used_us;                /* last served, for eviction */
 	int64_t head;                    /* event_log head read before computing */
+	uint64_t cost_us;                /* how long computing it took */
 	int computing;                   /* a thread is computing it now */
 };
 
@@ -734,6 +747,19 @@ static struct entry *slot(struct screen_cache *c, const char *unit, enum unit_le
 	return victim;
 }
 
+/* How long an entry is served without a look at the database: at least
+ * SCREEN_FRESH_MS, SCREEN_COST_FACTOR times what computing it cost, so a
+ * busy district recomputes its summary at most a fifth of the time; never
+ * more than SCREEN_CACHE_MS. */
+static uint64_t fresh_us(const struct entry *x)
+{
+	uint64_t f = x->cost_us * SCREEN_COST_FACTOR;
+
+	if (f < SCREEN_FRESH_MS * 1000ull)
+		f = SCREEN_FRESH_MS * 1000ull;
+	return f < SCREEN_CACHE_MS * 1000ull ? f : SCREEN_CACHE_MS * 1000ull;
+}
+
 static int copy_out(struct entry *x, char **out, size_t *len, uint64_t now_us, struct err *e)
 {
 	if (!(*out = malloc(x->len + 1)))
@@ -767,6 +793,7 @@ int screen_summary(struct screen_cache *c, struct db *db, const struct org_model
 	const struct org_unit *u = orgmodel_find(m, unit);
 	struct entry *x;
 	int64_t head = -1;
+	uint64_t t0;
 	char *json = NULL;
 	size_t n = 0;
 	int ret = -1;
@@ -794,7 +821,7 @@ int screen_summary(struct screen_cache *c, struct db *db, const struct org_model
 			pthread_cond_wait(&c->cv, &c->mu);
 			continue;
 		}
-		if (x->json && now_us - x->at_us < SCREEN_FRESH_MS * 1000ull) {
+		if (x->json && now_us - x->at_us < fresh_us(x)) {
 			ret = copy_out(x, out, len, now_us, e);
 			*hit = ret == 0;
 			goto unlock;
@@ -818,6 +845,7 @@ int screen_summary(struct screen_cache *c, struct db *db, const struct org_model
 	/* compute it, once: others asking for the same key wait on cv */
 	x->computing = 1;
 	pthread_mutex_unlock(&c->mu);
+	t0 = time_mono_us();
 	ret = compute(db, m, unit, map_level, now, &json, &n, &head, e);
 	pthread_mutex_lock(&c->mu);
 	x->computing = 0;
@@ -827,6 +855,7 @@ int screen_summary(struct screen_cache *c, struct db *db, const struct org_model
 		x->len = n;
 		x->head = head;
 		x->at_us = time_mono_us();
+		x->cost_us = x->at_us - t0;
 		ret = copy_out(x, out, len, x->at_us, e);
 	}
 	pthread_cond_broadcast(&c->cv);

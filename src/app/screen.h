@@ -17,9 +17,12 @@
  *   open, overdue now = open events now (overdue = 1 or warning = 2)
  *
  * Cache: one summary per (unit, map level), kept SCREEN_CACHE_MS. Within
- * SCREEN_FRESH_MS it is served as is; after that, until SCREEN_CACHE_MS,
- * only while no event changed since it was computed (the newest event_log
- * id, one index look-up). Concurrent requests for the same key wait for one
+ * max(SCREEN_FRESH_MS, SCREEN_COST_FACTOR × the time computing it took) it
+ * is served as is; after that, until SCREEN_CACHE_MS, only while no event
+ * changed since it was computed (the newest event_log id, one index
+ * look-up). So a quiet unit is computed every 5 s at most, a busy one as
+ * often as its cost allows (a district summary that takes 0.2 s at most
+ * once a second). Concurrent requests for the same key wait for one
  * computation, so 50 screens on one unit cost one. Thread-safe.
  */
 #ifndef WG_SCREEN_H
@@ -34,7 +37,8 @@
 #include "store/db.h"
 
 #define SCREEN_CACHE_MS 5000         /* longest a summary is served from memory */
-#define SCREEN_FRESH_MS 1000         /* served without a look at the database */
+#define SCREEN_FRESH_MS 1000         /* served without a look at the database … */
+#define SCREEN_COST_FACTOR 5         /* … or this many times its computing time */
 #define SCREEN_CACHE_SLOTS 64        /* (unit, level) pairs kept */
 #define SCREEN_ALERTS_MAX 20         /* alerts listed */
 #define SCREEN_TREND_DAYS 30         /* days of the trend, today included */
