@@ -43,7 +43,7 @@ export class Panels {
       grid: { left: 8, right: 150, top: 4, bottom: 4, containLabel: true },
       xAxis: { type: 'value', min: 0, max: 100, show: false },
       yAxis: { type: 'category', inverse: true, data: [], axisLine: { show: false }, axisTick: { show: false },
-               axisLabel: { color: TEXT, fontSize: FONT, width: 120, overflow: 'truncate' } },
+               axisLabel: { color: TEXT, fontSize: 16, width: 118, overflow: 'truncate', interval: 0 } },
       series: [{
         id: 'rate', type: 'bar', barWidth: '62%', data: [],
         showBackground: true, backgroundStyle: { color: 'rgba(40,90,160,0.25)' },
@@ -56,15 +56,17 @@ export class Panels {
       ...base(),
       tooltip: { ...base().tooltip, trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0, right: 4, textStyle: { color: DIM, fontSize: 16 }, itemWidth: 14, itemHeight: 10 },
-      grid: { left: 8, right: 16, top: 34, bottom: 4, containLabel: true },
-      xAxis: { type: 'category', data: [], axisLabel: { color: TEXT, fontSize: 16, interval: 0 },
+      grid: { left: 6, right: 64, top: 30, bottom: 0, containLabel: true },
+      yAxis: { type: 'category', inverse: true, data: [], axisLabel: { color: TEXT, fontSize: 17, interval: 0 },
                axisLine: { lineStyle: { color: '#2f5a92' } }, axisTick: { show: false } },
-      yAxis: { type: 'value', axisLabel: { color: DIM, fontSize: 15 }, splitLine: { lineStyle: { color: GRID_LINE } } },
+      xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: GRID_LINE } } },
       series: [
-        { id: 'reported', name: '上报', type: 'bar', data: [], barGap: '10%', barWidth: '32%',
-          itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [{ offset: 0, color: '#5fd0ff' }, { offset: 1, color: '#1b5fb4' }]) } },
-        { id: 'closed', name: '办结', type: 'bar', data: [], barWidth: '32%',
-          itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 0, 1, [{ offset: 0, color: '#6ff0b8' }, { offset: 1, color: '#13805a' }]) } },
+        { id: 'reported', name: '上报', type: 'bar', data: [], barGap: '15%', barWidth: '36%',
+          label: { show: true, position: 'right', color: '#8fd8ff', fontSize: 15, formatter: (p) => fmtInt(p.value) },
+          itemStyle: { borderRadius: [0, 3, 3, 0], color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#1b5fb4' }, { offset: 1, color: '#5fd0ff' }]) } },
+        { id: 'closed', name: '办结', type: 'bar', data: [], barWidth: '36%',
+          label: { show: true, position: 'right', color: '#7ff0c0', fontSize: 15, formatter: (p) => fmtInt(p.value) },
+          itemStyle: { borderRadius: [0, 3, 3, 0], color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#13805a' }, { offset: 1, color: '#6ff0b8' }]) } },
       ],
     });
     this.trend.setOption({
@@ -85,26 +87,26 @@ export class Panels {
     });
     this.source.setOption({
       ...base(),
-      tooltip: { ...base().tooltip, trigger: 'item', formatter: (p) => `${p.name}<br>${fmtInt(p.value)} 件（${p.percent}%）` },
-      color: SOURCE_COLORS,
-      legend: { show: false },
+      tooltip: { ...base().tooltip, trigger: 'item', formatter: (p) => `${p.name}<br>${fmtInt(p.value)} 件` },
+      grid: { left: 2, right: 56, top: 6, bottom: 0, containLabel: true },
+      yAxis: { type: 'category', inverse: true, data: [], axisLabel: { color: TEXT, fontSize: 16, interval: 0 },
+               axisLine: { show: false }, axisTick: { show: false } },
+      xAxis: { type: 'value', show: false },
       series: [{
-        id: 'src', type: 'pie', radius: ['38%', '62%'], center: ['50%', '54%'], data: [],
-        minShowLabelAngle: 6, avoidLabelOverlap: true,
-        label: { color: TEXT, fontSize: 15, formatter: '{b}\n{d}%', lineHeight: 18 },
-        labelLine: { length: 6, length2: 6, lineStyle: { color: '#5f86b8' } },
-        itemStyle: { borderColor: '#071c3f', borderWidth: 2 },
+        id: 'src', type: 'bar', barWidth: '56%', data: [],
+        label: { show: true, position: 'right', color: TEXT, fontSize: 15, formatter: (p) => fmtInt(p.value) },
+        itemStyle: { borderRadius: [0, 3, 3, 0], color: (p) => SOURCE_COLORS[p.dataIndex % SOURCE_COLORS.length] },
       }],
     });
     this.loop.setOption({
       ...base(),
       tooltip: { ...base().tooltip, trigger: 'item', formatter: (p) => `${p.name}<br>上报 ${fmtInt(p.value)} 件<br>办结 ${fmtInt(p.data.closed)} 件` },
       color: ['#35d49a', '#ffb23f'],
-      title: { id: 'c', text: '', subtext: '自办率', left: 'center', top: '40%',
+      title: { id: 'c', text: '', subtext: '内循环占比', left: 'center', top: '32%',
                textStyle: { color: '#fff', fontSize: 26, fontWeight: 700 }, subtextStyle: { color: DIM, fontSize: 15 }, itemGap: 2 },
-      legend: { bottom: 0, textStyle: { color: TEXT, fontSize: 15 }, itemWidth: 12, itemHeight: 10, itemGap: 10 },
+      legend: { bottom: 0, orient: 'vertical', textStyle: { color: TEXT, fontSize: 15 }, itemWidth: 12, itemHeight: 10, itemGap: 4 },
       series: [{
-        id: 'loop', type: 'pie', radius: ['50%', '72%'], center: ['50%', '48%'], data: [],
+        id: 'loop', type: 'pie', radius: ['52%', '76%'], center: ['50%', '40%'], data: [],
         label: { show: false }, itemStyle: { borderColor: '#071c3f', borderWidth: 2 },
       }],
     });
@@ -113,19 +115,23 @@ export class Panels {
   /** Update every panel from a summary (GET /api/v1/screen/summary). */
   update(s) {
     this.units = s.children?.units || [];
+    // the axis starts a little below the lowest rate, so 99.2 % and 99.9 % differ
+    const rates = this.units.map((u) => u.close_rate).filter((r) => r !== null && r !== undefined);
+    const lo = rates.length ? Math.max(0, Math.floor(Math.min(...rates) * 100) - 2) : 0;
     this.rank.setOption({
+      xAxis: { min: lo, max: 100 },
       yAxis: { data: this.units.map((u) => u.name) },
       series: [{
         id: 'rate',
         data: this.units.map((u) => ({
-          value: u.close_rate === null ? 0 : +(u.close_rate * 100).toFixed(2),
+          value: u.close_rate === null ? lo : +(u.close_rate * 100).toFixed(2),
           itemStyle: { color: rankColor(u.close_rate) },
         })),
       }],
     });
     const cats = s.by_category || [];
     this.cat.setOption({
-      xAxis: { data: cats.map((c) => c.name) },
+      yAxis: { data: cats.map((c) => c.name) },
       series: [{ id: 'reported', data: cats.map((c) => c.reported) }, { id: 'closed', data: cats.map((c) => c.closed) }],
     });
     const t = s.trend || { days: [], reported: [], closed: [] };
@@ -133,8 +139,10 @@ export class Panels {
       xAxis: { data: t.days.map((d) => d.slice(5)) },
       series: [{ id: 'reported', data: t.reported }, { id: 'closed', data: t.closed }],
     });
+    const src = s.by_source || [];
     this.source.setOption({
-      series: [{ id: 'src', data: (s.by_source || []).map((x) => ({ name: x.label, value: x.reported })) }],
+      yAxis: { data: src.map((x) => x.label) },
+      series: [{ id: 'src', data: src.map((x) => x.reported) }],
     });
     const lp = s.loop || { internal: { reported: 0, closed: 0 }, external: { reported: 0, closed: 0 } };
     const all = lp.internal.reported + lp.external.reported;

@@ -143,6 +143,7 @@ export class ScreenMap {
   render(full) {
     const m = METRICS[this.metric];
     const { data, min, max } = this.regionData();
+    const fmtV = (v) => (m.unit === '%' ? `${v.toFixed(1)}%` : fmtInt(v));
     const many = this.props.size > 60;
     const labels = this.props.size > 120 ? [] : [...this.props.values()]
       .filter((p) => Array.isArray(p.center))
@@ -150,10 +151,9 @@ export class ScreenMap {
     const visualMap = {
       id: 'vm', type: 'continuous', seriesIndex: 0, min, max, calculable: false, realtime: false,
       left: 18, bottom: 18, itemWidth: 16, itemHeight: 150,
-      text: [`${m.label}${m.unit === '%' ? '（%）' : ''}`, ''], textGap: 8,
+      text: [`${m.label} ${fmtV(max)}`, fmtV(min)], textGap: 8,
       textStyle: { color: '#d6e6ff', fontSize: 17 },
       inRange: { color: m.colors },
-      formatter: (v) => (m.unit === '%' ? v.toFixed(1) : fmtInt(v)),
     };
     if (!full) {
       this.chart.setOption({ visualMap: [visualMap], series: [{ id: 'regions', data }] });

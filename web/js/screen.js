@@ -474,15 +474,21 @@ async function start() {
     st.mapLevel = m[2] ? 'grid' : 'child';
     setSeg('level-seg', 'level', st.mapLevel);
   }
-  // the default unit (the user's broadest grant) comes with the first summary
-  await loadSummary();
-  if (!st.summary) return;
-  if (m && m[1] !== st.home) {
-    await navigate(m[1], { push: false });
-  } else {
+  // the default unit: the broadest admin / command / leader grant (the
+  // server applies the same rule when no unit is asked for)
+  const rank = { district: 1, town: 2, community: 3, area: 4, grid: 5 };
+  const g = (me.grants || []).filter((x) => ['admin', 'command', 'leader'].includes(x.role) && rank[x.scope_level])
+    .sort((a, b) => rank[a.scope_level] - rank[b.scope_level])[0];
+  if (g) {
+    st.home = g.scope;
+    st.unit = { code: g.scope, name: g.scope_name || '', level_name: g.scope_level };
+    if (m && m[1] !== g.scope && m[1].startsWith(g.scope)) st.unit = { code: m[1], name: '', level_name: levelOf(m[1]) };
     if (st.mapLevel === 'grid' && !['district', 'town'].includes(st.unit.level_name)) st.mapLevel = 'child';
-    if (st.mapLevel === 'grid') await loadSummary();
-    await loadRegions().catch((e) => onLoadError(e));
+    setSeg('level-seg', 'level', st.mapLevel);
+    // summary and regions at once: the first render waits for the slower
+    await Promise.all([loadSummary(), loadRegions().catch((e) => onLoadError(e))]);
+  } else {
+    await loadSummary();       // answers why there is nothing to show
   }
   if (!st.summary) return;
   st.readyMs = performance.now();
