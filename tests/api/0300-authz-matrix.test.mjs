@@ -417,6 +417,12 @@ const ROUTES = {
   'force.volunteer_delete': { params: { id: (c) => objectId(c, 'volunteer', true) }, answer: inOut('force.not_found') },
   // the live stream (Server-Sent Events): everybody logged in, each in their scope
   'stream': { stream: true, answer: () => [200] },
+  // the command big screen: admin, command and leader, each over their own units
+  'screen.summary': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
