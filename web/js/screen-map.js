@@ -187,7 +187,7 @@ export class ScreenMap {
           data: this.cameras, z: 4, tooltip: { formatter: (p) => `摄像头：${escapeHtml(p.name)}<br>状态：${CAMERA_STATUS[p.data.status] || escapeHtml(p.data.status)}` },
         },
         {
-          id: 'forces', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, symbolSize: 6, large: true, largeThreshold: 3000,
+          id: 'forces', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, symbolSize: 6,
           data: this.forces, z: 5, tooltip: { formatter: (p) => `${escapeHtml(p.data.kind || '')}：${escapeHtml(p.name)}<br>${FORCE_STATUS[p.data.status] || ''}` },
         },
         {
