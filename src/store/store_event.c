@@ -367,7 +367,7 @@ static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id =
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
 static const char SQL_EVENT_NEAR[] =
-	"SELECT " EVENT_COLS " FROM event WHERE category_code = ? "
+	"SELECT id, lon, lat, title, status FROM event WHERE category_code = ? "
 	"AND cell IN (?, ?, ?, ?, ?, ?, ?, ?, ?) AND created_at >= ? "
 	"AND status NOT IN ('rejected', 'closed', 'merged') ORDER BY created_at DESC, id DESC LIMIT ?";
 static const char SQL_EVENT_MERGED[] =
@@ -493,10 +493,12 @@ int64_t store_event_cell(double lon, double lat)
 }
 
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
-                     int limit, event_cb cb, void *ctx, struct err *e)
+                     int limit, event_near_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
-	int i = 2;
+	struct event_near_rec r;
+	enum db_step rs;
+	int i = 2, ret = 0;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
@@ -506,7 +508,19 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 			db_bind_int64(st, i++, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
 	db_bind_int64(st, i++, since);
 	db_bind_int64(st, i, limit);
-	return each_event(st, cb, ctx, e);
+	while ((rs = db_step(st, e)) == DB_ROW) {
+		r.id = db_col_int64(st, 0);
+		r.lon = db_col_double(st, 1);
+		r.lat = db_col_double(st, 2);
+		r.title = db_col_text(st, 3);
+		r.status = db_col_text(st, 4);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (rs == DB_ERROR)
+		ret = -1;
+	db_finalize(st);
+	return ret;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)
