@@ -617,9 +617,13 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		add_text(b, n, cat_hi);
 	}
 	if (f->under && *f->under) {
-		/* unit codes are digits nesting by prefix (docs/codes.md): a
-		 * range scan up to the prefix with its last digit raised, which
-		 * sorts the same in every collation */
+		/* unit codes are digits nesting by prefix (docs/codes.md). The
+		 * plan follows the unit's size: a grid or a community walks its
+		 * own index in order; an area walks its community's; a town or
+		 * the district walks the order of the page (id or deadline) and
+		 * filters, its events being dense there. `|| ''` keeps the
+		 * planner (SQLite or PostgreSQL) off the grid index for those. */
+		size_t ul = strlen(f->under);
 		long len = (long)str_copy(under_hi, hn, f->under);
 
 		while (len > 0 && under_hi[len - 1] == '9')
@@ -630,9 +634,25 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 			under_hi[len - 1]++;
 			under_hi[len] = '\0';
 		}
-		buf_adds(sql, " AND grid_code >= ? AND grid_code < ?");
-		add_text(b, n, f->under);
-		add_text(b, n, under_hi);
+		if (ul >= 16) {
+			buf_adds(sql, " AND grid_code = ?");
+			add_text(b, n, f->under);
+		} else if (ul >= 12) {
+			char *comm = under_hi + hn / 2;         /* second half of the buffer */
+
+			snprintf(comm, hn / 2, "%.12s", f->under);
+			buf_adds(sql, " AND community_code = ?");
+			add_text(b, n, comm);
+			if (ul > 12) {
+				buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+				add_text(b, n, f->under);
+				add_text(b, n, under_hi);
+			}
+		} else {
+			buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+			add_text(b, n, f->under);
+			add_text(b, n, under_hi);
+		}
 	}
 	if (f->dept) {
 		buf_adds(sql, " AND dept_code = ?");
@@ -654,6 +674,10 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		buf_adds(sql, " AND warning = ?");
 		add_int(b, n, f->warning);
 	}
+	/* warnings and supervision lists are of open events: say so, and the
+	 * small indexes of open events serve them */
+	if (f->warning > 0 || f->min_warning > 0 || f->supervised)
+		buf_adds(sql, " AND deadline_at IS NOT NULL");
 	if (f->min_warning > 0) {
 		buf_adds(sql, " AND warning >= ?");
 		add_int(b, n, f->min_warning);
@@ -697,26 +721,31 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	int n = 0;
-	const char *key = f->sort == EV_SORT_DEADLINE ? "COALESCE(deadline_at, 9223372036854775807)"
-	                                              : "created_at";
+	char under_buf[2 * (EV_CODE_MAX + 2)];
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
-	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
+	filter_where(f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi), q_like,
 	             sizeof(q_like));
-	if (f->after_id) {
-		if (f->sort == EV_SORT_DEADLINE)
-			buf_printf(&sql, " AND (%s > ? OR (%s = ? AND id > ?))", key, key);
-		else
-			buf_printf(&sql, " AND (%s < ? OR (%s = ? AND id < ?))", key, key);
-		add_int(b, &n, f->after_key);
-		add_int(b, &n, f->after_key);
-		add_int(b, &n, f->after_id);
+	(void)under_hi;
+	if (f->sort == EV_SORT_DEADLINE) {
+		/* by deadline: open events, the only ones with a deadline */
+		buf_adds(&sql, " AND deadline_at IS NOT NULL");
+		if (f->after_id) {
+			buf_adds(&sql, " AND (deadline_at > ? OR (deadline_at = ? AND id > ?))");
+			add_int(b, &n, f->after_key);
+			add_int(b, &n, f->after_key);
+			add_int(b, &n, f->after_id);
+		}
+		buf_adds(&sql, " ORDER BY deadline_at, id");
+	} else {
+		/* newest first: ids are handed out in report order */
+		if (f->after_id) {
+			buf_adds(&sql, " AND id < ?");
+			add_int(b, &n, f->after_id);
+		}
+		buf_adds(&sql, " ORDER BY id DESC");
 	}
-	if (f->sort == EV_SORT_DEADLINE)
-		buf_printf(&sql, " ORDER BY %s, id", key);
-	else
-		buf_printf(&sql, " ORDER BY %s DESC, id DESC", key);
 	buf_printf(&sql, " LIMIT %d", f->limit > 0 ? f->limit : 50);
 	if (db_prepare(db, sql.data, &st, e) < 0) {
 		buf_release(&sql);
@@ -731,7 +760,7 @@ int store_event_count(struct db *db, const struct event_filter *f, int64_t *out,
 {
 	struct buf sql;
 	struct bindv b[MAX_BINDS];
-	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
+	char under_hi[2 * (EV_CODE_MAX + 2)], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	enum db_step r;
 	int n = 0;
