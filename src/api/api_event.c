@@ -328,7 +328,7 @@ struct similar_ctx {
 	json_t *arr;
 };
 
-static int similar_row(void *ctx, const struct event_rec *ev, double m)
+static int similar_row(void *ctx, const struct event_near_rec *ev, double m)
 {
 	struct similar_ctx *c = ctx;
 

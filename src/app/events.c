@@ -999,12 +999,16 @@ int events_step(struct app *a, const struct principal *p, int64_t id,
 
 /* ---------------------------------------------------------- near-dups */
 
+#define NEAR_MAX 16
+
 struct near_ctx {
 	const struct event_rec *ev;
-	struct {
-		struct event_rec *ev;
+	struct near_hit {
+		struct event_near_rec r;
+		char title[EV_TITLE_MAX];
+		char status[16];
 		double m;
-	} hits[16];
+	} hits[NEAR_MAX];
 	int n;
 };
 
@@ -1016,46 +1020,57 @@ static double metres(double lon1, double lat1, double lon2, double lat2)
 	return sqrt(dx * dx + dy * dy);
 }
 
-static int near_row(void *ctx, const struct event_rec *ev)
+static int near_row(void *ctx, const struct event_near_rec *r)
 {
 	struct near_ctx *c = ctx;
+	struct near_hit *h;
 	double m;
 
-	if (ev->id == c->ev->id || c->n >= 16)
+	if (r->id == c->ev->id || c->n >= NEAR_MAX)
 		return 0;
-	m = metres(c->ev->lon, c->ev->lat, ev->lon, ev->lat);
+	m = metres(c->ev->lon, c->ev->lat, r->lon, r->lat);
 	if (m > EV_NEAR_METRES)
 		return 0;
-	if (!(c->hits[c->n].ev = malloc(sizeof(*ev))))
-		return 0;
-	*c->hits[c->n].ev = *ev;
-	c->hits[c->n].m = m;
-	c->n++;
+	h = &c->hits[c->n++];
+	h->r = *r;
+	str_copy(h->title, sizeof(h->title), r->title ? r->title : "");
+	str_copy(h->status, sizeof(h->status), r->status ? r->status : "");
+	h->r.title = h->title;
+	h->r.status = h->status;
+	h->m = m;
 	return 0;
 }
 
 int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, void *ctx,
                 struct err *e)
 {
-	struct near_ctx c = {ev, {{0}}, 0};
+	struct near_ctx *c = malloc(sizeof(*c));
 	int rc;
 
-	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat, 64,
-	                      near_row, &c, e);
+	if (!c)
+		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
+	c->ev = ev;
+	c->n = 0;
+	/* the newest 4 × NEAR_MAX candidates of the 3 × 3 cells; most lie
+	 * within 100 m */
+	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
+	                      NEAR_MAX * 4, near_row, c, e);
 	/* nearest first */
-	for (int i = 1; i < c.n; i++)
-		for (int k = i; k > 0 && c.hits[k].m < c.hits[k - 1].m; k--) {
-			struct event_rec *t = c.hits[k].ev;
-			double tm = c.hits[k].m;
+	for (int i = 1; i < c->n; i++)
+		for (int k = i; k > 0 && c->hits[k].m < c->hits[k - 1].m; k--) {
+			struct near_hit t = c->hits[k];
 
-			c.hits[k].ev = c.hits[k - 1].ev, c.hits[k].m = c.hits[k - 1].m;
-			c.hits[k - 1].ev = t, c.hits[k - 1].m = tm;
+			c->hits[k] = c->hits[k - 1];
+			c->hits[k - 1] = t;
+			c->hits[k].r.title = c->hits[k].title;
+			c->hits[k].r.status = c->hits[k].status;
+			c->hits[k - 1].r.title = c->hits[k - 1].title;
+			c->hits[k - 1].r.status = c->hits[k - 1].status;
 		}
-	for (int i = 0; i < c.n; i++) {
-		if (rc == 0 && cb(ctx, c.hits[i].ev, c.hits[i].m) != 0)
-			rc = 1;
-		free(c.hits[i].ev);
-	}
+	for (int i = 0; rc >= 0 && i < c->n; i++)
+		if (cb(ctx, &c->hits[i].r, c->hits[i].m) != 0)
+			break;
+	free(c);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -99,7 +99,7 @@ int events_scope_filter(const struct principal *p, const char *unit, struct even
 
 /* Open events of the same category within EV_NEAR_METRES and
  * EV_NEAR_SECONDS of ev (candidates for 合并), nearest first. */
-typedef int (*events_near_cb)(void *ctx, const struct event_rec *ev, double metres);
+typedef int (*events_near_cb)(void *ctx, const struct event_near_rec *ev, double metres);
 int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, void *ctx,
                 struct err *e);
 

@@ -163,6 +163,7 @@ static const char m3_events[] =
 	"  crs TEXT NOT NULL,"                     /* the reporter's coordinate system */
 	"  address TEXT,"
 	"  grid_code TEXT NOT NULL REFERENCES unit(code),"
+	"  community_code TEXT GENERATED ALWAYS AS (substr(grid_code, 1, 12)) STORED," /* for the queue */
 	"  grid_reason TEXT,"                      /* set when the grid was chosen by hand */
 	"  urgency INTEGER NOT NULL,"              /* 1 一般 2 紧急 3 特急 */
 	"  status TEXT NOT NULL,"                  /* domain/event_flow.h */
@@ -205,7 +206,12 @@ static const char m3_events[] =
 	"  version INTEGER NOT NULL DEFAULT 1);"
 	"CREATE UNIQUE INDEX event_external ON event (source, external_id) WHERE external_id IS NOT NULL;"
 	"CREATE INDEX event_grid ON event (grid_code, id);"
-	"CREATE INDEX event_status ON event (status, deadline_at, id);"
+	"CREATE INDEX event_community ON event (community_code, id);"
+	/* open events (only they have a deadline): the queues by deadline */
+	"CREATE INDEX event_open ON event (deadline_at, id) WHERE deadline_at IS NOT NULL;"
+	"CREATE INDEX event_open_newest ON event (id) WHERE deadline_at IS NOT NULL;"
+	"CREATE INDEX event_open_community ON event (community_code, deadline_at, id) WHERE deadline_at IS NOT NULL;"
+	"CREATE INDEX event_open_grid ON event (grid_code, deadline_at, id) WHERE deadline_at IS NOT NULL;"
 	"CREATE INDEX event_check ON event (next_check_at) WHERE next_check_at IS NOT NULL;"
 	"CREATE INDEX event_dept ON event (dept_code, status, id) WHERE dept_code IS NOT NULL;"
 	"CREATE INDEX event_reporter ON event (reporter_id, id);"

@@ -367,7 +367,7 @@ static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id =
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
 static const char SQL_EVENT_NEAR[] =
-	"SELECT " EVENT_COLS " FROM event WHERE category_code = ? "
+	"SELECT id, lon, lat, title, status FROM event WHERE category_code = ? "
 	"AND cell IN (?, ?, ?, ?, ?, ?, ?, ?, ?) AND created_at >= ? "
 	"AND status NOT IN ('rejected', 'closed', 'merged') ORDER BY created_at DESC, id DESC LIMIT ?";
 static const char SQL_EVENT_MERGED[] =
@@ -493,10 +493,12 @@ int64_t store_event_cell(double lon, double lat)
 }
 
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
-                     int limit, event_cb cb, void *ctx, struct err *e)
+                     int limit, event_near_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
-	int i = 2;
+	struct event_near_rec r;
+	enum db_step rs;
+	int i = 2, ret = 0;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
@@ -506,7 +508,19 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 			db_bind_int64(st, i++, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
 	db_bind_int64(st, i++, since);
 	db_bind_int64(st, i, limit);
-	return each_event(st, cb, ctx, e);
+	while ((rs = db_step(st, e)) == DB_ROW) {
+		r.id = db_col_int64(st, 0);
+		r.lon = db_col_double(st, 1);
+		r.lat = db_col_double(st, 2);
+		r.title = db_col_text(st, 3);
+		r.status = db_col_text(st, 4);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (rs == DB_ERROR)
+		ret = -1;
+	db_finalize(st);
+	return ret;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)
@@ -603,9 +617,13 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		add_text(b, n, cat_hi);
 	}
 	if (f->under && *f->under) {
-		/* unit codes are digits nesting by prefix (docs/codes.md): a
-		 * range scan up to the prefix with its last digit raised, which
-		 * sorts the same in every collation */
+		/* unit codes are digits nesting by prefix (docs/codes.md). The
+		 * plan follows the unit's size: a grid or a community walks its
+		 * own index in order; an area walks its community's; a town or
+		 * the district walks the order of the page (id or deadline) and
+		 * filters, its events being dense there. `|| ''` keeps the
+		 * planner (SQLite or PostgreSQL) off the grid index for those. */
+		size_t ul = strlen(f->under);
 		long len = (long)str_copy(under_hi, hn, f->under);
 
 		while (len > 0 && under_hi[len - 1] == '9')
@@ -616,9 +634,25 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 			under_hi[len - 1]++;
 			under_hi[len] = '\0';
 		}
-		buf_adds(sql, " AND grid_code >= ? AND grid_code < ?");
-		add_text(b, n, f->under);
-		add_text(b, n, under_hi);
+		if (ul >= 16) {
+			buf_adds(sql, " AND grid_code = ?");
+			add_text(b, n, f->under);
+		} else if (ul >= 12) {
+			char *comm = under_hi + hn / 2;         /* second half of the buffer */
+
+			snprintf(comm, hn / 2, "%.12s", f->under);
+			buf_adds(sql, " AND community_code = ?");
+			add_text(b, n, comm);
+			if (ul > 12) {
+				buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+				add_text(b, n, f->under);
+				add_text(b, n, under_hi);
+			}
+		} else {
+			buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+			add_text(b, n, f->under);
+			add_text(b, n, under_hi);
+		}
 	}
 	if (f->dept) {
 		buf_adds(sql, " AND dept_code = ?");
@@ -640,6 +674,10 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		buf_adds(sql, " AND warning = ?");
 		add_int(b, n, f->warning);
 	}
+	/* warnings and supervision lists are of open events: say so, and the
+	 * small indexes of open events serve them */
+	if (f->warning > 0 || f->min_warning > 0 || f->supervised)
+		buf_adds(sql, " AND deadline_at IS NOT NULL");
 	if (f->min_warning > 0) {
 		buf_adds(sql, " AND warning >= ?");
 		add_int(b, n, f->min_warning);
@@ -683,26 +721,31 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	int n = 0;
-	const char *key = f->sort == EV_SORT_DEADLINE ? "COALESCE(deadline_at, 9223372036854775807)"
-	                                              : "created_at";
+	char under_buf[2 * (EV_CODE_MAX + 2)];
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
-	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
+	filter_where(f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi), q_like,
 	             sizeof(q_like));
-	if (f->after_id) {
-		if (f->sort == EV_SORT_DEADLINE)
-			buf_printf(&sql, " AND (%s > ? OR (%s = ? AND id > ?))", key, key);
-		else
-			buf_printf(&sql, " AND (%s < ? OR (%s = ? AND id < ?))", key, key);
-		add_int(b, &n, f->after_key);
-		add_int(b, &n, f->after_key);
-		add_int(b, &n, f->after_id);
+	(void)under_hi;
+	if (f->sort == EV_SORT_DEADLINE) {
+		/* by deadline: open events, the only ones with a deadline */
+		buf_adds(&sql, " AND deadline_at IS NOT NULL");
+		if (f->after_id) {
+			buf_adds(&sql, " AND (deadline_at > ? OR (deadline_at = ? AND id > ?))");
+			add_int(b, &n, f->after_key);
+			add_int(b, &n, f->after_key);
+			add_int(b, &n, f->after_id);
+		}
+		buf_adds(&sql, " ORDER BY deadline_at, id");
+	} else {
+		/* newest first: ids are handed out in report order */
+		if (f->after_id) {
+			buf_adds(&sql, " AND id < ?");
+			add_int(b, &n, f->after_id);
+		}
+		buf_adds(&sql, " ORDER BY id DESC");
 	}
-	if (f->sort == EV_SORT_DEADLINE)
-		buf_printf(&sql, " ORDER BY %s, id", key);
-	else
-		buf_printf(&sql, " ORDER BY %s DESC, id DESC", key);
 	buf_printf(&sql, " LIMIT %d", f->limit > 0 ? f->limit : 50);
 	if (db_prepare(db, sql.data, &st, e) < 0) {
 		buf_release(&sql);
@@ -717,7 +760,7 @@ int store_event_count(struct db *db, const struct event_filter *f, int64_t *out,
 {
 	struct buf sql;
 	struct bindv b[MAX_BINDS];
-	char under_hi[EV_CODE_MAX + 2], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
+	char under_hi[2 * (EV_CODE_MAX + 2)], cat_hi[EV_CODE_MAX + 2], q_like[Q_LIKE_MAX];
 	struct db_stmt *st;
 	enum db_step r;
 	int n = 0;

@@ -114,10 +114,17 @@ int store_event_by_external(struct db *db, const char *source, const char *ext, 
 /* The 0.001° square (about 110 × 100 m here) a point lies in: near-
  * duplicates are looked for in the 3 × 3 squares around a point. */
 int64_t store_event_cell(double lon, double lat);
+/* A near-duplicate candidate: just what the list shows. */
+struct event_near_rec {
+	int64_t id;
+	double lon, lat;
+	const char *title, *status;   /* live until the callback returns */
+};
+typedef int (*event_near_cb)(void *ctx, const struct event_near_rec *r);
 /* Open events of a category reported since `since` in the 3 × 3 cells
  * around (lon, lat), newest first, at most limit. */
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
-                     int limit, event_cb cb, void *ctx, struct err *e);
+                     int limit, event_near_cb cb, void *ctx, struct err *e);
 /* Events merged into master. */
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e);
 /* Ids of open events whose next_check_at <= now, at most limit. */
