@@ -3,7 +3,7 @@
 // a real-time run. Prints a report; exits 1 when a target is missed.
 //
 // node bench/screen-page.mjs --url http://127.0.0.1:PORT
-//   env: RUNS (5), FEED_RATE frames/s (60), REALTIME_S (300), CHROMIUM
+//   env: RUNS (5), FEED_RATE frames/s (60), HOURS simulated (3), REALTIME_S (300), CHROMIUM
 import { chromium } from 'playwright-core';
 
 const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
@@ -12,6 +12,7 @@ if (!URL_) { console.error('usage: node bench/screen-page.mjs --url URL'); proce
 const RUNS = Number(process.env.RUNS || 5);
 const FEED_RATE = Number(process.env.FEED_RATE || 60);
 const REALTIME_S = Number(process.env.REALTIME_S ?? 300);
+const HOURS = Number(process.env.HOURS || 3);
 const PW = 'Wangge@2026';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (b) => `${(b / 1048576).toFixed(1)} MB`;
@@ -66,14 +67,15 @@ for (let i = 0; i < RUNS; i++) {
   const { page, context, errors } = await newPage();
   await page.goto(`${URL_}/screen`);
   await page.waitForSelector('#stage[data-state="ready"]', { timeout: 60000 });
-  const t = await page.evaluate(() => ({
-    ready: window.__screen.st.readyMs,
-    summary: performance.getEntriesByType('resource').find((e) => /screen\/summary/.test(e.name))?.duration,
-    geo: performance.getEntriesByType('resource').find((e) => /geojson/.test(e.name))?.duration,
-  }));
+  const t = await page.evaluate(() => {
+    const r = (re) => performance.getEntriesByType('resource').find((e) => re.test(e.name));
+    return { ready: window.__screen.st.readyMs, me: r(/auth\/me/)?.startTime, summary: r(/screen\/summary/)?.duration,
+             geo: r(/geojson/)?.duration, dataEnd: Math.max(r(/screen\/summary/)?.responseEnd || 0, r(/geojson/)?.responseEnd || 0) };
+  });
   renders.push(t.ready);
-  console.log(`run ${i + 1}: ${t.ready.toFixed(0)} ms (summary ${t.summary?.toFixed(0)} ms${i % 2 === 0 ? ', computed' : ', cached'}, ` +
-              `geojson ${t.geo?.toFixed(0)} ms)${errors.length ? ' errors: ' + errors.join('; ') : ''}`);
+  console.log(`run ${i + 1}: ${t.ready.toFixed(0)} ms: scripts loaded at ${t.me?.toFixed(0)} ms, summary ${t.summary?.toFixed(0)} ms` +
+              `${i % 2 === 0 ? ' (computed)' : ' (cached)'} and geojson ${t.geo?.toFixed(0)} ms in by ${t.dataEnd.toFixed(0)} ms, ` +
+              `drawn ${(t.ready - t.dataEnd).toFixed(0)} ms later${errors.length ? ' errors: ' + errors.join('; ') : ''}`);
   await context.close();
 }
 console.log(`first render: median ${median(renders).toFixed(0)} ms, max ${Math.max(...renders).toFixed(0)} ms (target < 2000 ms)`);
@@ -96,36 +98,48 @@ await sleep(5200);
 const grid = await api('/api/v1/screen/summary?level=grid', { token: cmd });
 console.log(`with every grid on the map (level=grid): ${grid.ms.toFixed(0)} ms, ${(JSON.stringify(grid.json).length / 1024).toFixed(0)} KB`);
 
-/* ---------------------------------------------------------------- 3. simulated hour */
+/* ---------------------------------------------------------------- 3. simulated hours */
 const centres = (await api('/api/v1/units/440111/geojson?level=grid&simplify=200')).json.features.map((f) => [f.properties.code, f.properties.center]);
+let fed = 0;
+/** Feed n report frames at FEED_RATE per second (spread over the district's grids). */
+async function feed(page, n) {
+  const t0 = Date.now();
+  const per = Math.max(1, Math.round(FEED_RATE / 10));
+  for (let i = 0; i < n; i += per) {
+    const batch = [];
+    for (let k = i; k < Math.min(n, i + per); k++, fed++) {
+      const [code, c] = centres[(fed * 7919) % centres.length];
+      batch.push({ event_id: 1e9 + fed, action: 'report', grid_code: code, event: { lon: c[0], lat: c[1], title: `模拟事件 ${fed}` } });
+    }
+    await page.evaluate((b) => { for (const f of b) window.__screen.feed(f, 0); }, batch);
+    await sleep(Math.max(0, t0 + ((i + per) * 1000) / FEED_RATE - Date.now()));
+  }
+}
 {
-  console.log(`\n-- a simulated hour: 3,600 report frames fed at ${FEED_RATE}/s through window.__screen.feed`);
+  console.log(`\n-- simulated hours: 3,600 report frames an hour, fed at ${FEED_RATE}/s through window.__screen.feed`);
   const { page, context, errors } = await newPage();
   const cdp = await context.newCDPSession(page);
   await page.goto(`${URL_}/screen`);
   await page.waitForSelector('#stage[data-state="ready"]', { timeout: 60000 });
   await sleep(3000);
-  const h0 = await heap(page, cdp);
+  const h = [await heap(page, cdp)];            // just after the first render
+  await feed(page, 120);                       // warm-up: the first pulses, tooltips, refreshes
+  await sleep(3000);
+  h.push(await heap(page, cdp));
   const s0 = await page.evaluate(() => window.__screen.summaries);
   const t0 = Date.now();
-  const per = Math.max(1, Math.round(FEED_RATE / 10));
-  for (let n = 0; n < 3600; n += per) {
-    const batch = [];
-    for (let k = n; k < Math.min(3600, n + per); k++) {
-      const [code, c] = centres[(k * 7919) % centres.length];
-      batch.push({ f: { event_id: 1e9 + k, action: 'report', grid_code: code, event: { lon: c[0], lat: c[1], title: `模拟事件 ${k}` } }, id: 0 });
-    }
-    await page.evaluate((b) => { for (const x of b) window.__screen.feed(x.f, x.id); }, batch);
-    await sleep(Math.max(0, t0 + ((n + per) * 1000) / FEED_RATE - Date.now()));
+  for (let hour = 1; hour <= HOURS; hour++) {
+    await feed(page, 3600);
+    await sleep(3000);
+    h.push(await heap(page, cdp));
   }
-  await sleep(3000);
-  const h1 = await heap(page, cdp);
   const st = await page.evaluate(() => ({ pulses: window.__screen.pulses, ring: window.__screen.map.pulses.length, summaries: window.__screen.summaries }));
-  const growth = (h1.used - h0.used) / h0.used;
+  const pc = (a, b) => `${(100 * (b - a) / a).toFixed(1)} %`;
   console.log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${st.pulses} pulses (ring ${st.ring}), ${st.summaries - s0} summaries fetched`);
-  console.log(`JS heap ${fmt(h0.used)} -> ${fmt(h1.used)} (${(growth * 100).toFixed(1)} %), DOM elements ${h0.dom} -> ${h1.dom} (target within 20 %)` +
-              `${errors.length ? '; errors: ' + errors.join('; ') : ''}`);
-  if (Math.abs(growth) > 0.2) failed = true;
+  console.log(`JS heap: loaded ${fmt(h[0].used)}, after 120 warm-up frames ${fmt(h[1].used)}; ` +
+              h.slice(2).map((x, i) => `hour ${i + 1} ${fmt(x.used)} (${pc(h[0].used, x.used)} of loaded, ${pc(h[1].used, x.used)} of warm)`).join('; '));
+  console.log(`DOM elements ${h.map((x) => x.dom).join(' -> ')} (target: the heap within 20 %)${errors.length ? '; errors: ' + errors.join('; ') : ''}`);
+  if (Math.abs(h[2].used - h[0].used) / h[0].used > 0.2) failed = true;
   await context.close();
 }
 
@@ -137,24 +151,30 @@ if (REALTIME_S > 0) {
   await page.goto(`${URL_}/screen`);
   await page.waitForSelector('#stage[data-state="ready"]', { timeout: 60000 });
   await sleep(3000);
+  const hl = await heap(page, cdp);             // just after the first render
+  const post = (k) => {
+    const [, c] = centres[(k * 104729) % centres.length];
+    return api('/api/v1/events', { method: 'POST', token: cmd,
+      body: { category: 'csgl.srhj', description: `大屏压测 ${k}`, lon: c[0], lat: c[1], source: 'assigned' } });
+  };
+  for (let k = 0; k < 10; k++) { await post(1e6 + k); await sleep(1000); }   // warm-up
+  await sleep(3000);
   const h0 = await heap(page, cdp);
   const s0 = await page.evaluate(() => window.__screen.summaries);
   const t0 = Date.now();
   let sent = 0;
   for (let k = 0; k < REALTIME_S; k++) {
-    const [, c] = centres[(k * 104729) % centres.length];
-    const r = await api('/api/v1/events', { method: 'POST', token: cmd,
-      body: { category: 'csgl.srhj', description: `大屏压测 ${k}`, lon: c[0], lat: c[1], source: 'assigned' } });
-    if (r.status === 201) sent++;
+    if ((await post(k)).status === 201) sent++;
     await sleep(Math.max(0, t0 + (k + 1) * 1000 - Date.now()));
   }
   await sleep(3000);
   const h1 = await heap(page, cdp);
   const st = await page.evaluate(() => ({ pulses: window.__screen.pulses, summaries: window.__screen.summaries }));
   const growth = (h1.used - h0.used) / h0.used;
-  console.log(`${sent} reports sent, ${st.pulses} pulsed, ${st.summaries - s0} summaries fetched`);
-  console.log(`JS heap ${fmt(h0.used)} -> ${fmt(h1.used)} (${(growth * 100).toFixed(1)} %), DOM elements ${h0.dom} -> ${h1.dom}` +
-              `${errors.length ? '; errors: ' + errors.join('; ') : ''}`);
+  console.log(`${sent} reports sent, ${st.pulses} pulsed (10 of them warm-up), ${st.summaries - s0} summaries fetched`);
+  console.log(`JS heap: loaded ${fmt(hl.used)}, after 10 warm-up reports ${fmt(h0.used)}, at the end ${fmt(h1.used)} ` +
+              `(${(growth * 100).toFixed(1)} % of warm, ${(100 * (h1.used - hl.used) / hl.used).toFixed(1)} % of loaded), ` +
+              `DOM elements ${hl.dom} -> ${h1.dom}${errors.length ? '; errors: ' + errors.join('; ') : ''}`);
   if (Math.abs(growth) > 0.2) failed = true;
   await context.close();
 }

@@ -12,8 +12,7 @@
 #include "lib/str.h"
 #include "lib/banned.h"
 
-/* Open = not 不予受理, 已结案 or 已合并 (domain/event_flow.h ev_status_open).
- * As an IN list so that the event_status index serves it. */
+/* Open = not 不予受理, 已结案 or 已合并 (domain/event_flow.h ev_status_open). */
 #define OPEN_IN "('reported', 'handling', 'escalated', 'registered', 'dispatched', 'verifying', 'verified')"
 #define IS_OPEN "status NOT IN ('closed', 'rejected', 'merged')"
 
@@ -65,20 +64,25 @@ static const char *const SQL_REPORTS_BY_DAY[2] = {REPORTS_BY_DAY(BY_GRID("create
 static const char *const SQL_CLOSINGS_BY_DAY[2] = {CLOSINGS_BY_DAY(BY_GRID("closed_at")),
                                                    CLOSINGS_BY_DAY(BY_TIME("closed_at"))};
 
+/* Open events are those with a deadline (app/events.c clears it when an
+ * event closes, is rejected or merged): the small partial index
+ * event_open_grid (grid_code, deadline_at, id) serves these two; the status
+ * list keeps them exact. */
 static const char SQL_OPEN_BY_GRID[] =
 	"SELECT grid_code, COUNT(*),"
 	" SUM(CASE WHEN overdue = 1 OR warning = 2 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN warning = 2 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN supervision >= 2 THEN 1 ELSE 0 END)"
-	" FROM event WHERE status IN " OPEN_IN " AND (grid_code || '') >= ? AND (grid_code || '') < ?"
+	" FROM event WHERE deadline_at IS NOT NULL AND grid_code >= ? AND grid_code < ?"
+	" AND status IN " OPEN_IN
 	" GROUP BY grid_code";
 
 static const char SQL_ALERTS[] =
 	"SELECT id, title, category_code, grid_code, status, urgency, warning, supervision, overdue,"
 	" level, deadline_at, due_at, created_at, lon, lat"
-	" FROM event WHERE status IN " OPEN_IN " AND (grid_code || '') >= ? AND (grid_code || '') < ?"
-	" AND (warning = 2 OR overdue = 1 OR supervision >= 2)"
-	" ORDER BY COALESCE(deadline_at, due_at, 9223372036854775807), id LIMIT ?";
+	" FROM event WHERE deadline_at IS NOT NULL AND grid_code >= ? AND grid_code < ?"
+	" AND status IN " OPEN_IN " AND (warning = 2 OR overdue = 1 OR supervision >= 2)"
+	" ORDER BY deadline_at, id LIMIT ?";
 
 static const char SQL_FORCES[] =
 	"SELECT kind, status, COUNT(*) FROM force_status WHERE unit_code >= ? AND unit_code < ?"

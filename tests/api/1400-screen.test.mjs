@@ -60,11 +60,11 @@ test(`figures match the events reported and the rows moved (${backend})`, async 
   // e1 closed on time and rated 满意; e2 closed late, rated 不满意, went external;
   // e3 open and overdue; e4 open, red and under 红牌; e5 rejected; e6 open;
   // e7 reported before this month (open: counts now, not in the month)
-  sql(`UPDATE event SET status = 'closed', closed_at = ${now - 1}, due_at = ${now + 3600}, rating = 1 WHERE id = ${e1}`);
-  sql(`UPDATE event SET status = 'closed', closed_at = ${now - 1}, due_at = ${now - 100}, rating = 3, escalated = 1, loop = 'external' WHERE id = ${e2}`);
+  sql(`UPDATE event SET status = 'closed', closed_at = ${now - 1}, due_at = ${now + 3600}, rating = 1, deadline_at = NULL WHERE id = ${e1}`);
+  sql(`UPDATE event SET status = 'closed', closed_at = ${now - 1}, due_at = ${now - 100}, rating = 3, escalated = 1, loop = 'external', deadline_at = NULL WHERE id = ${e2}`);
   sql(`UPDATE event SET overdue = 1, deadline_at = ${now - 7200} WHERE id = ${e3}`);
   sql(`UPDATE event SET warning = 2, supervision = 3, deadline_at = ${now - 3600} WHERE id = ${e4}`);
-  sql(`UPDATE event SET status = 'rejected', reject_reason = '重复' WHERE id = ${e5}`);
+  sql(`UPDATE event SET status = 'rejected', reject_reason = '重复', deadline_at = NULL WHERE id = ${e5}`);
   const before = month - 5 * 86400;
   const beforeDay = new Date((before + TZ) * 1000).toISOString().slice(0, 10);
   sql(`UPDATE event SET created_at = ${before}, day = '${beforeDay}' WHERE id = ${e7}`);
@@ -165,7 +165,7 @@ test('cache: served from memory, fresh again after an event, one computation for
   assert.equal(b.text, a.text);
   // a row changed behind the app's back (no timeline row): served as cached until it expires
   const open0 = a.json.tiles.open;
-  sql(`UPDATE event SET status = 'rejected' WHERE id = ${ids[5]}`);
+  sql(`UPDATE event SET status = 'rejected', deadline_at = NULL WHERE id = ${ids[5]}`);
   const c = await summary('command', key);
   assert.equal(c.headers.get('x-screen-cache'), 'hit');
   assert.equal(c.json.tiles.open, open0);

@@ -215,17 +215,12 @@ export class ScreenMap {
       (props.level !== 'grid' ? '<br><span style="color:#9db7da">点击进入下一级</span>' : '');
   }
 
-  /** Has the chart finished drawing its last update? */
-  whenFinished() {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.chart.off('finished', done);
-        resolve();
-      };
-      const t = setTimeout(done, 3000);
-      this.chart.on('finished', done);
-    });
+  /** Resolves once the last update is on the canvas. ECharts lays out in
+   * setOption and zrender paints on the next animation frame; the chart's
+   * 'finished' event is not used: with an effectScatter series animating it
+   * may never come. */
+  whenDrawn() {
+    return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   }
 
   resize() {

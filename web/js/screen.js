@@ -300,7 +300,7 @@ async function loadRegions() {
   if (seq !== st.seq) return;
   map.setRegions(fc);
   if (st.summary) map.setValues(st.summary.map);
-  await map.whenFinished();
+  await map.whenDrawn();
   if (seq !== st.seq) return;
   $('map').dataset.state = 'ready';
   $('map').dataset.unit = st.unit.code;
