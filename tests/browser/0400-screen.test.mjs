@@ -192,3 +192,25 @@ test('a grid worker is told the screen is not for them', { skip }, async () => {
     await close();
   }
 });
+
+test('after a server restart the screen reconnects, fetches its data again and goes on pulsing', { skip }, async () => {
+  const { page, close } = await openScreen('command');
+  try {
+    const before = await page.evaluate(() => window.__screen.summaries);
+    const port = new URL(srv.url).port;
+    assert.equal(await srv.stop(), 0);
+    await page.waitForFunction(() => document.getElementById('live').dataset.live !== 'on', null, { timeout: 10000 });
+    srv = await startServer({ db: srv.db, args: ['--listen', `127.0.0.1:${port}`] });
+    assert.equal(new URL(srv.url).port, port);
+    await page.waitForFunction((n) => document.getElementById('live').dataset.live === 'on' && window.__screen.summaries > n,
+                               before, { timeout: 20000 });
+    await page.waitForSelector('#map[data-state="ready"]');
+    const r = await srv.post('/api/v1/auth/login', { username: 'gridworker', password: PW, kind: 'app' });
+    tokens.gridworker = r.json.token;
+    const pulses = await page.evaluate(() => window.__screen.pulses);
+    await report('gridworker', point);
+    await page.waitForFunction((n) => window.__screen.pulses > n, pulses, { timeout: 5000 });
+  } finally {
+    await close();
+  }
+});
