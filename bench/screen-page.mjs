@@ -190,8 +190,10 @@ if (REALTIME_S > 0) {
   const s0 = await page.evaluate(() => window.__screen.summaries);
   const t0 = Date.now();
   let sent = 0;
+  const marks = [];
   for (let k = 0; k < REALTIME_S; k++) {
     if ((await post(k)).status === 201) sent++;
+    if ((k + 1) % 300 === 0 && k + 1 < REALTIME_S) marks.push([`after ${(k + 1) / 60} min`, await heap(page, cdp)]);
     await sleep(Math.max(0, t0 + (k + 1) * 1000 - Date.now()));
   }
   await sleep(3000);
@@ -199,7 +201,7 @@ if (REALTIME_S > 0) {
   const st = await page.evaluate(() => ({ pulses: window.__screen.pulses, summaries: window.__screen.summaries }));
   const growth = (h1.page - hl.page) / hl.page;
   console.log(`${sent} reports sent, ${st.pulses} pulsed (10 of them warm-up), ${st.summaries - s0} summaries fetched`);
-  for (const [label, x] of [['loaded', hl], ['after 10 warm-up', h0], ['at the end', h1]])
+  for (const [label, x] of [['loaded', hl], ['after 10 warm-up', h0], ...marks, [`after ${REALTIME_S / 60} min`, h1]])
     console.log(`${label.padEnd(18)} page heap ${fmt(x.page)} (${(100 * (x.page - hl.page) / hl.page).toFixed(1)} %), V8 heap ${fmt(x.used)} ` +
                 `(${(100 * (x.used - hl.used) / hl.used).toFixed(1)} %), code ${fmt(x.code)}, devtools ${fmt(x.devtools)}, DOM ${x.dom}`);
   if (errors.length) console.log(`errors: ${errors.join('; ')}`);

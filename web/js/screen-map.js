@@ -183,7 +183,7 @@ export class ScreenMap {
           labelLayout: { hideOverlap: true },
         },
         {
-          id: 'cameras', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, symbol: 'rect', symbolSize: [9, 7],
+          id: 'cameras', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, symbol: 'rect', symbolSize: [13, 10], itemStyle: { borderColor: '#04122b', borderWidth: 1 },
           data: this.cameras, z: 4, tooltip: { formatter: (p) => `摄像头：${escapeHtml(p.name)}<br>状态：${CAMERA_STATUS[p.data.status] || escapeHtml(p.data.status)}` },
         },
         {

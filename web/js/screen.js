@@ -22,7 +22,7 @@
 
 import { ApiError } from './api.js';
 import { currentUser, get, goLogin, sessionLost } from './auth.js';
-import { ScreenMap, METRICS } from './screen-map.js';
+import { ScreenMap, METRICS, PULSE_TTL_MS } from './screen-map.js';
 import { Panels } from './screen-charts.js';
 import { escapeHtml, fmtInt } from './util.js';
 
@@ -336,6 +336,7 @@ async function navigate(code, { push = true } = {}) {
   if (st.unit.level_name !== 'district' && st.unit.level_name !== 'town') st.mapLevel = 'child';
   setSeg('level-seg', 'level', st.mapLevel);
   map.clearPulses();
+  showPulseCount();
   if (push) history.replaceState(null, '', `#${code}${st.mapLevel === 'grid' ? '/grid' : ''}`);
   st.inflight = false;
   st.summary = null;
@@ -385,6 +386,9 @@ $('layer-seg').addEventListener('click', (e) => {
   const k = b.dataset.layer;
   st.layers[k] = !st.layers[k];
   b.setAttribute('aria-pressed', String(st.layers[k]));
+  const lg = (c, t, sq) => `<span class="lg"><i class="${sq ? 'sq' : ''}" style="background:${c}"></i>${t}</span>`;
+  $('layer-legend').innerHTML = (st.layers.force ? lg('#35d49a', '在岗') + lg('#46c3ff', '巡查') + lg('#ffb23f', '处置') + lg('#7c8ba3', '离线') : '') +
+    (st.layers.camera ? lg('#8fe3ff', '摄像头', true) + lg('#ff5b6b', '故障', true) : '');
   loadLayers();
 });
 
@@ -430,6 +434,13 @@ function connect() {
   es.addEventListener('reset', () => requestRefresh());
 }
 
+/** How many new reports are pulsing now (the last PULSE_TTL_MS). */
+function showPulseCount() {
+  const n = map.pulses.length;
+  const text = `新上报 ${fmtInt(n)} 件（近 ${PULSE_TTL_MS / 60000} 分钟）`;
+  if ($('pulse-count').textContent !== text) $('pulse-count').textContent = text;
+}
+
 /** One timeline row from the stream (or the test hook). */
 function onFrame(f, id) {
   st.frames++;
@@ -438,7 +449,7 @@ function onFrame(f, id) {
   if (f.action === 'report' && f.event) {
     map.pulse(Number(f.event.lon), Number(f.event.lat), f.event.title);
     st.pulses++;
-    $('pulse-count').textContent = `新事件 ${fmtInt(st.pulses)}`;
+    showPulseCount();
   }
   requestRefresh();
 }
@@ -495,7 +506,7 @@ async function start() {
   stage.dataset.state = 'ready';
   connect();
   every(POLL_MS, () => loadSummary());
-  every(PRUNE_MS, () => map.prune());
+  every(PRUNE_MS, () => { map.prune(); showPulseCount(); });
   every(FORCES_MS, () => { if (st.layers.force) loadLayers(); });
   window.addEventListener('pagehide', () => {
     for (const t of timers) clearInterval(t);
