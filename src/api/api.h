@@ -11,6 +11,7 @@
  *                 exceptions, swaps, shift log
  *   api_equipment.c  dispatch equipment
  *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
+ *   api_stream.c  the live stream of event changes (Server-Sent Events)
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -100,5 +101,6 @@ int api_force_vol_list(struct http_req *req);
 int api_force_vol_create(struct http_req *req);
 int api_force_vol_update(struct http_req *req);
 int api_force_vol_delete(struct http_req *req);
+int api_stream_get(struct http_req *req);
 
 #endif

@@ -5,6 +5,7 @@
 #include "api/api_int.h"
 #include "app/writer.h"
 #include "app/cluster.h"
+#include "app/stream.h"
 #include "http/server.h"
 #include "lib/buf.h"
 #include "lib/banned.h"
@@ -38,7 +39,8 @@ int api_metrics_get(struct http_req *req)
 	size_t n;
 
 	buf_init(&b, 4u << 20);
-	if (!a->server || http_server_metrics(a->server, &b) < 0) {
+	if (!a->server || http_server_metrics(a->server, &b) < 0 ||
+	    stream_hub_metrics(a->stream, &b) < 0) {
 		buf_release(&b);
 		return http_reply_error(req, 500, "metrics.render", "无法生成指标", "cannot render metrics");
 	}

@@ -78,6 +78,7 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/forces/volunteers",       api_force_vol_create,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_create"},
 	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
 	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
+	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -9,6 +9,7 @@
 #include "app/cluster.h"
 #include "app/events.h"
 #include "app/writer.h"
+#include "app/stream.h"
 #include "lib/timeutil.h"
 #include "store/store_meta.h"
 #include "lib/log.h"
@@ -134,6 +135,10 @@ int app_start_background(struct app *a, struct err *e)
 	if (!(a->cluster = cluster_new(a->db_url)))
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	cluster_subscribe(a->cluster, STORE_ORG_CHANNEL, on_org_changed, a);
+	/* the live stream: event commits on any instance wake its hub */
+	if (!(a->stream = stream_hub_new(a->db_url, a->pool, &a->stream_opts, e)))
+		return -1;
+	cluster_subscribe(a->cluster, STREAM_CHANNEL, stream_on_notify, a->stream);
 	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
 	cluster_add_job(a->cluster, "event_clocks", a->clock_ms ? a->clock_ms : 15000, event_clocks, a);
 	if (writer_start(a, &a->writer, e) < 0)
@@ -155,10 +160,12 @@ void app_close(struct app *a)
 	pthread_mutex_unlock(&a->mu);
 	if (a->has_reloader)
 		pthread_join(a->reloader, NULL);
-	cluster_free(a->cluster);
+	cluster_free(a->cluster);         /* first: its listener kicks the hub */
 	a->cluster = NULL;
 	writer_stop(a->writer);
 	a->writer = NULL;
+	stream_hub_free(a->stream);      /* after the HTTP server: no stream is open */
+	a->stream = NULL;
 	org_holder_release(&a->org);
 	db_pool_close(a->pool);
 	a->pool = NULL;

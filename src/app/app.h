@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include "app/orgmodel.h"
+#include "app/stream.h"
 #include "store/db.h"
 
 struct http_server;
@@ -31,6 +32,7 @@ struct app {
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */
+	struct stream_opts stream_opts;  /* [stream] limits and intervals (0 = defaults) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.
@@ -43,7 +45,8 @@ void app_close(struct app *a);
 int app_reload_if_changed(struct app *a, struct err *e);
 /* Start the background work: the org reloader (polls the org version every
  * a->reload_ms, default 2 s, and reloads at once when another process
- * notifies a change), the notification listener and the leader's jobs. */
+ * notifies a change), the notification listener, the leader's jobs and the
+ * live stream hub (a->stream, woken by STREAM_CHANNEL notifications). */
 int app_start_background(struct app *a, struct err *e);
 
 #endif

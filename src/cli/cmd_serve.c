@@ -36,6 +36,10 @@ struct serve_cfg {
 	int64_t reload_ms;
 	int64_t clock_ms;                /* [events] clock_ms: warning/supervision job interval */
 	int cookie_secure;               /* [auth] cookie_secure: Secure on the session cookie */
+	int64_t stream_max_clients;      /* [stream] max_clients */
+	int64_t stream_max_per_account;  /* [stream] max_per_account */
+	int64_t stream_poll_ms;          /* [stream] poll_ms: safety-net poll */
+	int64_t stream_ping_ms;          /* [stream] ping_ms: heartbeat */
 	char bad[256];                   /* first bad ini entry, for the error */
 };
 
@@ -57,6 +61,10 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "reload_ms")) ok = parse_int64(value, 100, 600000, &c->reload_ms) == 0;
 	else if (KEY("events", "clock_ms")) ok = parse_int64(value, 200, 3600000, &c->clock_ms) == 0;
 	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
+	else if (KEY("stream", "max_clients")) ok = parse_int64(value, 1, 100000, &c->stream_max_clients) == 0;
+	else if (KEY("stream", "max_per_account")) ok = parse_int64(value, 1, 100000, &c->stream_max_per_account) == 0;
+	else if (KEY("stream", "poll_ms")) ok = parse_int64(value, 10, 600000, &c->stream_poll_ms) == 0;
+	else if (KEY("stream", "ping_ms")) ok = parse_int64(value, 100, 600000, &c->stream_ping_ms) == 0;
 	else if (KEY("auth", "cookie_secure")) {
 		if (!strcmp(value, "true") || !strcmp(value, "1")) c->cookie_secure = 1;
 		else if (!strcmp(value, "false") || !strcmp(value, "0")) c->cookie_secure = 0;
@@ -127,6 +135,10 @@ int cmd_serve(int argc, char **argv)
 	cfg.timeout_s = 30;
 	cfg.reload_ms = 2000;
 	cfg.clock_ms = 15000;
+	cfg.stream_max_clients = 2000;
+	cfg.stream_max_per_account = 20;
+	cfg.stream_poll_ms = 2000;
+	cfg.stream_ping_ms = 15000;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -189,6 +201,10 @@ int cmd_serve(int argc, char **argv)
 	app.clock_ms = (unsigned)cfg.clock_ms;
 	app.cookie_secure = cfg.cookie_secure;
 	str_copy(app.photo_dir, sizeof(app.photo_dir), cfg.photos);
+	app.stream_opts.max_clients = (int)cfg.stream_max_clients;
+	app.stream_opts.max_per_account = (int)cfg.stream_max_per_account;
+	app.stream_opts.poll_ms = (unsigned)cfg.stream_poll_ms;
+	app.stream_opts.ping_ms = (unsigned)cfg.stream_ping_ms;
 	so.host = host;
 	so.threads = (int)cfg.threads;
 	so.body_max = (size_t)cfg.body_max;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "lib/arena.h"
 #include "lib/err.h"
 
@@ -21,6 +22,7 @@
 #define HTTP_MAX_HEADERS 8
 
 struct http_route;
+struct http_stream;
 
 struct http_req {
 	const char *method;              /* "GET", "POST", … */
@@ -46,6 +48,7 @@ struct http_req {
 	const char *hdr_name[HTTP_MAX_HEADERS];
 	const char *hdr_value[HTTP_MAX_HEADERS];
 	int nhdr;
+	struct http_stream *stream;      /* a streamed reply (http_reply_stream), else NULL */
 };
 
 /* Query-string argument, or NULL. */
@@ -75,5 +78,38 @@ int http_reply_take(struct http_req *req, int status, const char *content_type,
                     char *data, size_t len);
 /* Add a response header (strings must outlive the request: static or arena). */
 int http_add_header(struct http_req *req, const char *name, const char *value);
+
+/* ------------------------------------------------------- streamed replies
+ *
+ * A reply whose body is produced on demand and may never end (Server-Sent
+ * Events). The server sends 200 with the content type, `Cache-Control:
+ * no-cache` and `X-Accel-Buffering: no`, never compresses, and asks the
+ * producer for bytes whenever the socket can take more:
+ *
+ *   read(ctx, buf, max)  copy up to max bytes into buf and return how many;
+ *                        0 when nothing is ready: the connection then sleeps
+ *                        (no thread spins) until http_stream_wake(); -1 to
+ *                        end the reply cleanly. Runs on a server thread,
+ *                        never at the same time for one stream.
+ *   close(ctx)           the reply is over (ended, client gone, server
+ *                        stopping): release ctx. Called exactly once, on a
+ *                        server thread; no wake may start after it returns.
+ *
+ * http_server_stop() ends every stream (read is not called again, close
+ * is) before it waits for requests in flight. */
+struct http_stream_ops {
+	ssize_t (*read)(void *ctx, char *buf, size_t max);
+	void (*close)(void *ctx);
+};
+
+/* Answer with a stream. On success returns 0, *out is the handle to wake
+ * it with and the server owns ctx (it will call ops->close). On failure
+ * (out of memory) a 500 has been replied, -1 returned and ctx is still the
+ * caller's. */
+int http_reply_stream(struct http_req *req, const char *content_type,
+                      const struct http_stream_ops *ops, void *ctx, struct http_stream **out);
+/* Data is ready: let the server call read again. Any thread; cheap; a no-op
+ * once the stream is over. Must not be called after ops->close returned. */
+void http_stream_wake(struct http_stream *s);
 
 #endif

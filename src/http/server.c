@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,28 @@ struct http_server {
 	unsigned short port;
 	int starting;                     /* MHD_start_daemon() running */
 	char start_err[256];              /* its last complaint, for the error */
+	pthread_mutex_t streams_mu;       /* guards the list below */
+	struct http_stream *streams;      /* streamed replies being sent */
+	_Atomic int nstreams;
+	_Atomic int stopping;             /* http_server_stop() ends the streams */
+};
+
+/* A streamed reply (http_reply_stream). Its life: created by the handler,
+ * listed in srv->streams when queued, freed by MHD's free callback once
+ * the response is done with. `mu` orders suspend against wake: the reader
+ * suspends the connection only under it and only when no wake came since
+ * it last asked the producer, and a wake resumes only a connection that is
+ * suspended (resuming one that is not is undefined in libmicrohttpd). */
+struct http_stream {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const struct http_stream_ops *ops;
+	void *ctx;
+	pthread_mutex_t mu;
+	int suspended;                    /* MHD_suspend_connection() called, no resume yet */
+	int woken;                        /* a wake while running: read again before sleeping */
+	int closed;                       /* the response is being freed: wakes do nothing */
+	struct http_stream *prev, *next;  /* in srv->streams once queued */
 };
 
 /* Server-side state of one request, kept in req->priv. */
@@ -241,6 +264,134 @@ int http_add_header(struct http_req *req, const char *name, const char *value)
 	return 0;
 }
 
+/* ------------------------------------------------------- streamed replies */
+
+int http_reply_stream(struct http_req *req, const char *content_type,
+                      const struct http_stream_ops *ops, void *ctx, struct http_stream **out)
+{
+	struct req_priv *p = req->priv;
+	struct http_stream *hs = calloc(1, sizeof(*hs));
+
+	if (!hs) {
+		http_reply_error(req, 500, "internal.oom", "内存不足", "out of memory");
+		return -1;
+	}
+	hs->srv = p->srv;
+	hs->conn = p->conn;
+	hs->ops = ops;
+	hs->ctx = ctx;
+	pthread_mutex_init(&hs->mu, NULL);
+	reply_reset(req);
+	req->status = 200;
+	req->content_type = content_type;
+	req->stream = hs;
+	*out = hs;
+	return 0;
+}
+
+void http_stream_wake(struct http_stream *hs)
+{
+	pthread_mutex_lock(&hs->mu);
+	if (hs->suspended && !hs->closed) {
+		hs->suspended = 0;
+		MHD_resume_connection(hs->conn);
+	} else {
+		hs->woken = 1;
+	}
+	pthread_mutex_unlock(&hs->mu);
+}
+
+/* MHD's content reader: ask the producer; with nothing ready, suspend the
+ * connection (returning 0 without suspending would make MHD call again at
+ * once, a busy loop) unless a wake arrived meanwhile. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream *hs = cls;
+	ssize_t n;
+
+	for (;;) {
+		if (atomic_load(&hs->srv->stopping))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		n = hs->ops->read(hs->ctx, buf, max);
+		if (n > 0)
+			return n;
+		if (n < 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		pthread_mutex_lock(&hs->mu);
+		if (hs->woken || atomic_load(&hs->srv->stopping)) {
+			hs->woken = 0;
+			pthread_mutex_unlock(&hs->mu);
+			continue;
+		}
+		hs->suspended = 1;
+		MHD_suspend_connection(hs->conn);
+		pthread_mutex_unlock(&hs->mu);
+		return 0;
+	}
+}
+
+/* MHD is done with the response (stream ended, client gone, daemon stopping). */
+static void stream_free(void *cls)
+{
+	struct http_stream *hs = cls;
+	struct http_server *s = hs->srv;
+
+	pthread_mutex_lock(&hs->mu);
+	hs->closed = 1;
+	pthread_mutex_unlock(&hs->mu);
+	hs->ops->close(hs->ctx);
+	pthread_mutex_lock(&s->streams_mu);
+	if (hs->prev || s->streams == hs) {
+		if (hs->prev)
+			hs->prev->next = hs->next;
+		else
+			s->streams = hs->next;
+		if (hs->next)
+			hs->next->prev = hs->prev;
+		atomic_fetch_sub(&s->nstreams, 1);
+	}
+	pthread_mutex_unlock(&s->streams_mu);
+	pthread_mutex_destroy(&hs->mu);
+	free(hs);
+}
+
+/* Queue the streamed reply of req: a callback response of unknown length
+ * (chunked), never compressed. */
+static enum MHD_Result queue_stream(struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+	struct http_stream *hs = req->stream;
+	struct http_server *s = p->srv;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	req->stream = NULL;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, stream_read, hs, stream_free);
+	if (!r) {
+		hs->ops->close(hs->ctx);
+		pthread_mutex_destroy(&hs->mu);
+		free(hs);
+		return MHD_NO;
+	}
+	pthread_mutex_lock(&s->streams_mu);
+	hs->next = s->streams;
+	if (s->streams)
+		s->streams->prev = hs;
+	s->streams = hs;
+	atomic_fetch_add(&s->nstreams, 1);
+	pthread_mutex_unlock(&s->streams_mu);
+	if (req->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");   /* nginx: pass bytes on at once */
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < req->nhdr; i++)
+		MHD_add_response_header(r, req->hdr_name[i], req->hdr_value[i]);
+	ret = MHD_queue_response(p->conn, (unsigned)req->status, r);
+	MHD_destroy_response(r);         /* a failed queue frees it here: stream_free runs */
+	return ret;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 /* Did the handler add a header of this name (case-insensitive)? */
@@ -260,6 +411,8 @@ static enum MHD_Result queue_reply(struct http_req *req)
 	const char *ae;
 	int is_head = !strcmp(req->method, "HEAD");
 
+	if (req->stream)
+		return queue_stream(req);
 	if (!req->status)
 		http_reply_error(req, 500, "internal.no_reply", "内部错误：处理程序未应答",
 		                 "internal error: handler sent no reply");
@@ -472,6 +625,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		                req->route ? req->route->name : (p->route_idx == -1 ? "static" : ""),
 		                req->status, p->sent, us);
 	reply_reset(req);
+	if (req->stream) {               /* a stream that was never queued */
+		req->stream->ops->close(req->stream->ctx);
+		pthread_mutex_destroy(&req->stream->mu);
+		free(req->stream);
+	}
 	buf_release(&p->body);
 	arena_release(&req->arena);
 	free(req);
@@ -515,6 +673,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	if (!s)
 		return err_set(e, 500, "server.oom", "内存不足", "out of memory");
 	s->o = *o;
+	pthread_mutex_init(&s->streams_mu, NULL);
 	for (const char *t = o->trusted_proxies; t && *t && s->ntrusted < HTTP_MAX_TRUSTED;) {
 		size_t n = strcspn(t, ", \t");
 		unsigned char bin[sizeof(struct in6_addr)];
@@ -539,6 +698,7 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(o->port);
 		sl = sizeof(struct sockaddr_in6);
 	} else {
+		pthread_mutex_destroy(&s->streams_mu);
 		free(s);
 		return err_set(e, 400, "server.bad_listen", "监听地址 '%s' 无效（需要 IP 地址）",
 		               "bad listen address '%s' (an IP address is expected)", o->host);
@@ -555,7 +715,9 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 	}
 	s->starting = 1;
 	s->d = MHD_start_daemon(
+		/* suspend/resume: idle streams sleep instead of being polled */
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME |
 		(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		o->port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,    /* first, so it sees everything */
@@ -592,6 +754,7 @@ fail:
 	static_close(s->files);
 	metrics_free(s->metrics);
 	accesslog_close(s->log);
+	pthread_mutex_destroy(&s->streams_mu);
 	free(s);
 	return -1;
 }
@@ -603,7 +766,23 @@ unsigned short http_server_port(const struct http_server *s)
 
 int http_server_metrics(struct http_server *s, struct buf *b)
 {
-	return metrics_render(s->metrics, b);
+	if (metrics_render(s->metrics, b) < 0)
+		return -1;
+	return buf_printf(b, "# HELP wangge_http_streams_open Streamed replies (live streams) being sent.\n"
+	                     "# TYPE wangge_http_streams_open gauge\n"
+	                     "wangge_http_streams_open %d\n", atomic_load(&s->nstreams));
+}
+
+/* Make every stream end: its reader answers end-of-stream from now on, and
+ * sleeping ones are woken to do so (libmicrohttpd must not be stopped with
+ * suspended connections). */
+static void end_streams(struct http_server *s)
+{
+	atomic_store(&s->stopping, 1);
+	pthread_mutex_lock(&s->streams_mu);
+	for (struct http_stream *hs = s->streams; hs; hs = hs->next)
+		http_stream_wake(hs);
+	pthread_mutex_unlock(&s->streams_mu);
 }
 
 void http_server_stop(struct http_server *s, unsigned grace_s)
@@ -616,6 +795,7 @@ void http_server_stop(struct http_server *s, unsigned grace_s)
 	fd = MHD_quiesce_daemon(s->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	end_streams(s);
 	deadline = time_mono_us() + (uint64_t)grace_s * 1000000u;
 	while (atomic_load(&s->inflight) > 0 && time_mono_us() < deadline)
 		usleep(10000);
@@ -625,5 +805,6 @@ void http_server_stop(struct http_server *s, unsigned grace_s)
 	static_close(s->files);
 	metrics_free(s->metrics);
 	accesslog_close(s->log);
+	pthread_mutex_destroy(&s->streams_mu);
 	free(s);
 }

@@ -159,7 +159,7 @@ static const char m3_events[] =
 	"  description TEXT NOT NULL,"
 	"  lon DOUBLE PRECISION NOT NULL,"         /* WGS-84 */
 	"  lat DOUBLE PRECISION NOT NULL,"
-	"  cell BIGINT NOT NULL,"                  /* 0.001° square, for near-duplicates (store_event.c) */
+	"  cell BIGINT NOT NULL DEFAULT 0,"        /* 0.001° square, for near-duplicates (store_event.c) */
 	"  crs TEXT NOT NULL,"                     /* the reporter's coordinate system */
 	"  address TEXT,"
 	"  grid_code TEXT NOT NULL REFERENCES unit(code),"

@@ -1013,3 +1013,62 @@ int store_idem_put(struct db *db, int64_t account, const char *key, const char *
 	db_bind_int64(st, 5, at);
 	return run(st, e);
 }
+
+/* ---------------------------------------------------------- live stream */
+
+static const char SQL_STREAM_SINCE[] =
+	"SELECT l.id, l.event_id, l.at, l.action, l.from_status, l.to_status, l.actor_id, "
+	"l.actor_name, l.role, l.unit_code, l.note, l.public, l.grid_code, l.dept_code, "
+	"e.category_code, c.name, e.title, e.status, e.loop, e.source, e.urgency, e.warning, "
+	"e.lon, e.lat, COALESCE(e.reporter_id, 0) "
+	"FROM event_log l JOIN event e ON e.id = l.event_id "
+	"LEFT JOIN event_category c ON c.code = e.category_code "
+	"WHERE l.id > ? ORDER BY l.id LIMIT ?";
+
+int store_event_stream_since(struct db *db, int64_t after, int limit, event_stream_cb cb,
+                             void *ctx, struct err *e)
+{
+	struct db_stmt *st;
+	struct event_stream_rec r;
+	enum db_step step;
+	int ret = 0;
+
+	if (db_prepare_cached(db, SQL_STREAM_SINCE, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, after);
+	db_bind_int64(st, 2, limit);
+	while ((step = db_step(st, e)) == DB_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.log.id = db_col_int64(st, 0);
+		r.log.event_id = db_col_int64(st, 1);
+		r.log.at = db_col_int64(st, 2);
+		r.log.action = db_col_text(st, 3);
+		r.log.from_status = col_or_null(st, 4);
+		r.log.to_status = db_col_text(st, 5);
+		r.log.actor_id = db_col_int64(st, 6);
+		r.log.actor_name = col_or_null(st, 7);
+		r.log.role = col_or_null(st, 8);
+		r.log.unit_code = col_or_null(st, 9);
+		r.log.note = col_or_null(st, 10);
+		r.log.public_step = (int)db_col_int64(st, 11);
+		r.log.grid_code = db_col_text(st, 12);
+		r.log.dept_code = col_or_null(st, 13);
+		r.category = db_col_text(st, 14);
+		r.category_name = col_or_null(st, 15);
+		r.title = db_col_text(st, 16);
+		r.status = db_col_text(st, 17);
+		r.loop = db_col_text(st, 18);
+		r.source = db_col_text(st, 19);
+		r.urgency = (int)db_col_int64(st, 20);
+		r.warning = (int)db_col_int64(st, 21);
+		r.lon = db_col_double(st, 22);
+		r.lat = db_col_double(st, 23);
+		r.reporter_id = db_col_int64(st, 24);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (step == DB_ERROR)
+		ret = -1;
+	db_finalize(st);
+	return ret;
+}

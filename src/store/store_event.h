@@ -183,4 +183,26 @@ int store_idem_get(struct db *db, int64_t account, const char *key, char hash[65
 int store_idem_put(struct db *db, int64_t account, const char *key, const char *hash,
                    int64_t event_id, int64_t at, struct err *e);
 
+/* --- the live stream (app/stream.c) ----------------------------------------- */
+/* A timeline row with what the big screen shows of its event: the event's
+ * state when the row is read (not when the step happened). Pointers live
+ * until the callback returns. */
+struct event_stream_rec {
+	struct event_log_rec log;     /* detail and photos are not read (NULL) */
+	const char *category;
+	const char *category_name;
+	const char *title;
+	const char *status;
+	const char *loop;
+	const char *source;
+	int urgency, warning;
+	double lon, lat;              /* WGS-84 */
+	int64_t reporter_id;          /* 0 = none */
+};
+typedef int (*event_stream_cb)(void *ctx, const struct event_stream_rec *r);
+/* Rows with id > after joined with their event, in id order, at most limit.
+ * The callback returns non-zero to stop (that value is returned). */
+int store_event_stream_since(struct db *db, int64_t after, int limit, event_stream_cb cb,
+                             void *ctx, struct err *e);
+
 #endif

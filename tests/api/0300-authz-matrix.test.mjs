@@ -237,6 +237,10 @@ async function makeSwap(centre) {
 }
 
 
+// ends it), revokes (the call ends the user's other sessions too), stream
+// (the answer may be a never-ending stream: read the status and headers,
+// then hang up) and answer(ctx) -> [status, code?], the handler's answer
+// when the guard lets the call through.
 const ROUTES = {
   'healthz': { answer: () => [200] },
   'metrics': { answer: () => [200] },
@@ -414,6 +418,8 @@ const ROUTES = {
     answer: inOut('force.not_found'),
   },
   'force.volunteer_delete': { params: { id: (c) => objectId(c, 'volunteer', true) }, answer: inOut('force.not_found') },
+  // the live stream (Server-Sent Events): everybody logged in, each in their scope
+  'stream': { stream: true, answer: () => [200] },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
@@ -445,6 +451,21 @@ async function bearer(username) {
 }
 
 const auth = (token) => ({ authorization: `Bearer ${token}` });
+
+/** GET a route that may answer with an endless stream: a 200 is read up to
+ * its headers and then aborted; any other answer is read whole. */
+async function streamRequest(path, headers) {
+  const ac = new AbortController();
+  const res = await fetch(srv.url + path, { headers, signal: ac.signal });
+  if (res.status === 200) {
+    ac.abort();
+    return { status: 200, headers: res.headers, text: '', json: undefined };
+  }
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
 
 before(async () => {
   const db = demoDb();
@@ -595,7 +616,7 @@ test('the matrix: every route × every role and anonymous × in and out of scope
         if (entry.body) opts.body = entry.body(ctx);
         else if (row.method === 'POST') opts.body = {};
         if (entry.raw) opts.raw = true;
-        const r = await srv.request(row.method, path, opts);
+        const r = entry.stream ? await streamRequest(path, headers) : await srv.request(row.method, path, opts);
         if (entry.revokes && user.username) creds.delete(user.username);
         const code = r.json && r.json.error ? r.json.error.code : undefined;
         const label = `${row.method} ${path} (${row.name}, ${row.roleExpr}) as ${user.username || 'anonymous'} [${user.role}], ${scope === '-' ? 'no scope' : scope + ' of scope'}`;
