@@ -5,6 +5,7 @@
  *   api_locate.c  point -> grid, single and batch
  *   api_user.c    users and their roles (admins)
  *   api_audit.c   the audit log (admins)
+ *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -52,5 +53,9 @@ int api_audit_list(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);
+
+/* KPIs (api_kpi.c) */
+int api_kpi_get(struct http_req *req);
+int api_kpi_export(struct http_req *req);
 
 #endif

@@ -36,6 +36,10 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/users/:id/grants",        api_user_grant,    ROLE_ADMIN,  "user.grant"},
 	{"DELETE", "/api/v1/users/:id/grants/:grant", api_user_revoke, ROLE_ADMIN,  "user.revoke"},
 	{"GET",  "/api/v1/audit",                   api_audit_list,    ROLE_ADMIN,  "audit.list"},
+
+	/* KPIs (api_kpi.c): the unit is a query parameter, scope-checked by the handler */
+	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
+	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

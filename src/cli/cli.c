@@ -108,6 +108,14 @@ static const struct cli_command commands[] = {
 	 "  wangge user add --username zhang --name 张三 --password-stdin \\\n"
 	 "      --role command --scope 440111002 --title 调度员\n"
 	 "  wangge user grant --username zhang --role grid_worker --scope 4401110020010101\n"},
+	{"kpi", cmd_kpi, "重算事件指标计数 / rebuild the KPI counters",
+	 "usage: wangge kpi rebuild [--db URL]\n"
+	 "\n"
+	 "Recomputes every KPI counter (table kpi_agg) from the event table in one\n"
+	 "transaction and prints how many events and counter rows there are. The\n"
+	 "counters are kept up to date as events change; rebuild after loading events\n"
+	 "in bulk, after restoring the event table alone, or when in doubt. Readers\n"
+	 "see the old counters until it commits. docs/kpi.md explains the counters.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
