@@ -366,12 +366,13 @@ const char *export_disposition(struct arena *a, const char *name, enum export_fo
 		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		            *p == '-' || *p == '_' || *p == '.';
 		if (plain) {
-			rc |= buf_add(&ascii, p, 1);
+			if (!(*p == '_' && ascii.len && ascii.data[ascii.len - 1] == '_'))
+				rc |= buf_add(&ascii, p, 1);
 			rc |= buf_add(&enc, p, 1);
 		} else {
 			char pct[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			if ((*p & 0xc0) != 0x80)
-				rc |= buf_add(&ascii, "_", 1);
+			if ((*p & 0xc0) != 0x80 && !(ascii.len && ascii.data[ascii.len - 1] == '_'))
+				rc |= buf_add(&ascii, "_", 1);    /* one '_' for a run of them */
 			rc |= buf_add(&enc, pct, 3);
 		}
 	}

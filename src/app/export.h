@@ -79,7 +79,7 @@ void export_free(struct export *x);
  * `name` (UTF-8, e.g. "白云区事件指标_2026-05") + "." + the format's
  * extension: `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<RFC 5987
  * percent-encoding>`. The fallback keeps ASCII letters, digits and -_. of
- * name (others become '_'). NULL when the arena is full. */
+ * name (a run of other characters becomes one '_'). NULL when the arena is full. */
 const char *export_disposition(struct arena *a, const char *name, enum export_format f);
 
 #endif

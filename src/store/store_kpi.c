@@ -27,20 +27,32 @@ static const char *const counter_cols[STORE_KPI_NCOUNTERS] = {
 /* rows per upsert statement: the batch is cut into chunks of these sizes */
 static const size_t chunk_sizes[] = {64, 16, 4, 1};
 #define NCHUNKS (sizeof(chunk_sizes) / sizeof(chunk_sizes[0]))
-static char upsert_sql[NCHUNKS][4096];
+static char upsert_sql[NCHUNKS][8192];
 
 /* sums: [group][category filter][rollup] */
 #define IN_UNITS 32                   /* unit codes per statement */
-static char sum_sql[3][3][2][1536];
+static char sum_sql[3][3][2][2048];
 
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+static int sql_truncated;             /* a buffer above is too small: a bug */
+static void build_sql(void);
 
 static void append(char *dst, size_t n, const char *s)
 {
 	size_t len = strlen(dst);
 
-	if (len < n)
+	if (len + strlen(s) >= n)
+		sql_truncated = 1;
+	else
 		snprintf(dst + len, n - len, "%s", s);
+}
+
+static int sql_ready(struct err *e)
+{
+	pthread_once(&sql_once, build_sql);
+	if (sql_truncated)
+		return err_set(e, 500, "db.error", "内部错误：SQL 缓冲区过小", "internal: kpi sql buffer too small");
+	return 0;
 }
 
 static void build_sql(void)
@@ -102,7 +114,8 @@ int store_kpi_add(struct db *db, struct store_kpi_row *const *rows, size_t n, st
 {
 	size_t done = 0;
 
-	pthread_once(&sql_once, build_sql);
+	if (sql_ready(e) < 0)
+		return -1;
 	while (done < n) {
 		size_t c = 0, k;
 		struct db_stmt *st;
@@ -227,7 +240,8 @@ int store_kpi_sum(struct db *db, const struct store_kpi_sel *s, store_kpi_cb cb,
 	char lo[EV_CODE_MAX + 2], hi[EV_CODE_MAX + 2];
 	int ret = -1;
 
-	pthread_once(&sql_once, build_sql);
+	if (sql_ready(e) < 0)
+		return -1;
 	if (s->cat == STORE_KPI_CAT_UNDER) {
 		snprintf(lo, sizeof(lo), "%s.", s->category);
 		snprintf(hi, sizeof(hi), "%s/", s->category);
