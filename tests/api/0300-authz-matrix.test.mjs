@@ -225,6 +225,19 @@ const ROUTES = {
   'audit.list': { query: () => '?limit=5', answer: () => [200] },
   // department names (城管, 住建 …): for dispatching, staff only
   'department.list': { answer: () => [200] },
+
+  // KPIs: the unit is a query parameter the handler checks against the
+  // caller's grants, with the guard's answer for a unit outside them
+  'kpi.get': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&by=unit`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
+  'kpi.export': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&format=csv`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
 };
 
 // ------------------------------------------------------------------ setup
