@@ -377,6 +377,10 @@ static int fold_row(void *p, const char *key, const int64_t n[STORE_KPI_NCOUNTER
 	return 0;
 }
 
+/* Periods one span may list: the months of 16 years, or the days of a
+ * period without a whole month (at most 61). */
+#define KPI_MAX_SPAN_PERIODS 200
+
 /* Sum the rows of `units` (all at `level`) over [from, to) into f. */
 static int sum_period(struct db *db, const char *const *units, size_t nunits, int level,
                       int32_t from, int32_t to, enum kpi_by by, const char *category,
@@ -387,12 +391,22 @@ static int sum_period(struct db *db, const char *const *units, size_t nunits, in
 	int rollup = level <= KPI_ROLLUP_MAX_LEVEL;
 
 	for (int i = 0; i < nspans; i++) {
-		char pf[11], pt[11];
+		/* the periods, listed: at most 3 years of months, or 2 months of days */
+		char text[KPI_MAX_SPAN_PERIODS][11];
+		const char *periods[KPI_MAX_SPAN_PERIODS];
+		size_t np = 0;
 		struct store_kpi_sel s = {
-			.grain = spans[i].grain, .from = kpi_day_format(spans[i].from, pf),
-			.to = kpi_day_format(spans[i].to, pt), .units = units, .nunits = nunits,
+			.grain = spans[i].grain, .periods = periods, .units = units, .nunits = nunits,
 			.category = category, .rollup = rollup,
 		};
+		for (int32_t d = spans[i].from; d < spans[i].to && np < KPI_MAX_SPAN_PERIODS;
+		     d = s.grain == 'm' ? kpi_day_add_months(d, 1) : d + 1) {
+			periods[np] = kpi_day_format(d, text[np]);
+			np++;
+		}
+		if (np == KPI_MAX_SPAN_PERIODS)
+			return err_set(e, 400, "kpi.period_too_long", "统计期过长", "the period is too long");
+		s.nperiods = np;
 		if (category && *category)
 			s.cat = STORE_KPI_CAT_UNDER;
 		else

@@ -6,6 +6,12 @@
  * and source filters) and the statement cache is keyed by the SQL's address:
  * each variant keeps one address for the life of the process, so it is
  * prepared once per connection. Every value is a bind parameter.
+ *
+ * "Every category but the roll-up" is written `category_code > '*'` (codes
+ * are [a-z0-9_.], all above '*'), not `<> '*'`: a range on the primary
+ * key's fourth column lets the planner seek (grain, period, unit, category)
+ * and test the source in the index, where `<>` made SQLite pick the
+ * (grain, unit, period) index and fetch every row of the unit's period.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,6 +36,7 @@ static const size_t chunk_sizes[] = {64, 16, 4, 1};
 static char upsert_sql[NCHUNKS][8192];
 
 /* sums: [group][category filter][rollup] */
+#define IN_PERIODS 64                 /* periods per statement */
 #define IN_UNITS 32                   /* unit codes per statement */
 static char sum_sql[3][3][2][2048];
 
@@ -85,7 +92,7 @@ static void build_sql(void)
 				static const char *const key[3] = {"''", "category_code", "unit_code"};
 				static const char *const cat[3] = {
 					" AND category_code = '*'",
-					" AND category_code <> '*'",
+					" AND category_code > '*'",
 					" AND (category_code = ? OR (category_code >= ? AND category_code < ?))",
 				};
 				q[0] = '\0';
@@ -96,13 +103,15 @@ static void build_sql(void)
 					snprintf(sum, sizeof(sum), ", sum(%s)", counter_cols[i]);
 					append(q, n, sum);
 				}
-				append(q, n, " FROM kpi_agg WHERE grain = ? AND period >= ? AND period < ?"
-				       " AND unit_code IN (");
+				append(q, n, " FROM kpi_agg WHERE grain = ? AND period IN (");
+				for (int i = 0; i < IN_PERIODS; i++)
+					append(q, n, i ? ", ?" : "?");
+				append(q, n, ") AND unit_code IN (");
 				for (int i = 0; i < IN_UNITS; i++)
 					append(q, n, i ? ", ?" : "?");
 				append(q, n, ")");
 				append(q, n, cat[c]);
-				append(q, n, r ? " AND source = '*'" : " AND source <> '*'");
+				append(q, n, r ? " AND source = '*'" : " AND source > '*'");
 				if (g)
 					append(q, n, g == 1 ? " GROUP BY category_code" : " GROUP BY unit_code");
 			}
@@ -152,6 +161,13 @@ static const char SQL_CLEAR[] = "DELETE FROM kpi_agg";
 int store_kpi_clear(struct db *db, struct err *e)
 {
 	return db_exec(db, SQL_CLEAR, e);
+}
+
+static const char SQL_ANALYZE[] = "ANALYZE kpi_agg";
+
+int store_kpi_analyze(struct db *db, struct err *e)
+{
+	return db_exec(db, SQL_ANALYZE, e);
 }
 
 static const char SQL_COUNT[] = "SELECT count(*) FROM kpi_agg";
@@ -233,12 +249,46 @@ out:
 
 /* ================================================================ sums */
 
+/* One statement: periods [p0, p0 + 64) × units [u0, u0 + 32) of s. */
+static int sum_chunk(struct db *db, const struct store_kpi_sel *s, size_t p0, size_t u0,
+                     const char *lo, const char *hi, store_kpi_cb cb, void *ctx, struct err *e)
+{
+	char grain[2] = {s->grain, '\0'};
+	struct db_stmt *st;
+	enum db_step r;
+	int p = 1, rc = 0;
+
+	if (db_prepare_cached(db, sum_sql[s->group][s->cat][s->rollup ? 1 : 0], &st, e) < 0)
+		return -1;
+	db_bind_text(st, p++, grain);
+	for (size_t i = 0; i < IN_PERIODS; i++)      /* pad with the chunk's first one */
+		db_bind_text(st, p++, s->periods[p0 + (p0 + i < s->nperiods ? i : 0)]);
+	for (size_t i = 0; i < IN_UNITS; i++)
+		db_bind_text(st, p++, s->units[u0 + (u0 + i < s->nunits ? i : 0)]);
+	if (s->cat == STORE_KPI_CAT_UNDER) {
+		db_bind_text(st, p++, s->category);
+		db_bind_text(st, p++, lo);
+		db_bind_text(st, p++, hi);
+	}
+	while ((r = db_step(st, e)) == DB_ROW) {
+		int64_t n[STORE_KPI_NCOUNTERS];
+		const char *key;
+		if (db_col_is_null(st, 1))
+			continue;                        /* no rows: sums of nothing */
+		for (int i = 0; i < STORE_KPI_NCOUNTERS; i++)
+			n[i] = db_col_int64(st, 1 + i);
+		key = db_col_text(st, 0);
+		if ((rc = cb(ctx, key ? key : "", n)) != 0)
+			break;
+	}
+	db_finalize(st);
+	return rc ? rc : r == DB_ERROR ? -1 : 0;
+}
+
 int store_kpi_sum(struct db *db, const struct store_kpi_sel *s, store_kpi_cb cb, void *ctx,
                   struct err *e)
 {
-	char grain[2] = {s->grain, '\0'};
-	char lo[EV_CODE_MAX + 2], hi[EV_CODE_MAX + 2];
-	int ret = -1;
+	char lo[EV_CODE_MAX + 2] = "", hi[EV_CODE_MAX + 2] = "";
 
 	if (sql_ready(e) < 0)
 		return -1;
@@ -246,42 +296,11 @@ int store_kpi_sum(struct db *db, const struct store_kpi_sel *s, store_kpi_cb cb,
 		snprintf(lo, sizeof(lo), "%s.", s->category);
 		snprintf(hi, sizeof(hi), "%s/", s->category);
 	}
-	for (size_t done = 0; done < s->nunits; done += IN_UNITS) {
-		struct db_stmt *st;
-		enum db_step r;
-		int p = 1;
-
-		if (db_prepare_cached(db, sum_sql[s->group][s->cat][s->rollup ? 1 : 0], &st, e) < 0)
-			return -1;
-		db_bind_text(st, p++, grain);
-		db_bind_text(st, p++, s->from);
-		db_bind_text(st, p++, s->to);
-		for (size_t i = 0; i < IN_UNITS; i++)   /* pad with the chunk's first code */
-			db_bind_text(st, p++, s->units[done + (done + i < s->nunits ? i : 0)]);
-		if (s->cat == STORE_KPI_CAT_UNDER) {
-			db_bind_text(st, p++, s->category);
-			db_bind_text(st, p++, lo);
-			db_bind_text(st, p++, hi);
-		}
-		while ((r = db_step(st, e)) == DB_ROW) {
-			int64_t n[STORE_KPI_NCOUNTERS];
-			const char *key;
-			int rc;
-			if (db_col_is_null(st, 1))
-				continue;                /* no rows: sums of nothing */
-			for (int i = 0; i < STORE_KPI_NCOUNTERS; i++)
-				n[i] = db_col_int64(st, 1 + i);
-			key = db_col_text(st, 0);
-			if ((rc = cb(ctx, key ? key : "", n)) != 0) {
-				db_finalize(st);
+	for (size_t p0 = 0; p0 < s->nperiods; p0 += IN_PERIODS)
+		for (size_t u0 = 0; u0 < s->nunits; u0 += IN_UNITS) {
+			int rc = sum_chunk(db, s, p0, u0, lo, hi, cb, ctx, e);
+			if (rc != 0)
 				return rc;
-			}
 		}
-		db_finalize(st);
-		if (r == DB_ERROR)
-			goto out;
-	}
-	ret = 0;
-out:
-	return ret;
+	return 0;
 }

@@ -38,6 +38,8 @@ struct store_kpi_row {
 int store_kpi_add(struct db *db, struct store_kpi_row *const *rows, size_t n, struct err *e);
 /* Delete every counter (before a rebuild). */
 int store_kpi_clear(struct db *db, struct err *e);
+/* Refresh the planner's statistics of kpi_agg (after bulk loads). */
+int store_kpi_analyze(struct db *db, struct err *e);
 /* Rows in kpi_agg (tests and the benchmark). */
 int store_kpi_count(struct db *db, int64_t *n, struct err *e);
 
@@ -51,7 +53,7 @@ int store_kpi_event_page(struct db *db, int64_t after_id, int limit, event_cb cb
 /* What store_kpi_sum reads. */
 enum store_kpi_cat {
 	STORE_KPI_CAT_ALL = 0,     /* roll-up rows: category '*' */
-	STORE_KPI_CAT_EACH,        /* every row but category '*' */
+	STORE_KPI_CAT_EACH,        /* every row but category '*' (codes sort above '*') */
 	STORE_KPI_CAT_UNDER,       /* `category` and the codes below it ("mdjf" and "mdjf.*") */
 };
 enum store_kpi_group {
@@ -61,8 +63,9 @@ enum store_kpi_group {
 };
 struct store_kpi_sel {
 	char grain;                           /* 'd' or 'm' */
-	const char *from, *to;                /* periods in [from, to) */
-	const char *const *units;             /* rows of these units (any number) */
+	const char *const *periods;           /* rows of these periods (any number) … */
+	size_t nperiods;
+	const char *const *units;             /* … and these units (any number) */
 	size_t nunits;
 	enum store_kpi_cat cat;
 	const char *category;                 /* STORE_KPI_CAT_UNDER */
@@ -70,8 +73,13 @@ struct store_kpi_sel {
 	enum store_kpi_group group;
 };
 /* The sums of the selected rows, one call per group (key = unit or category
- * code, "" with STORE_KPI_GROUP_NONE); nothing when no row matches. A
- * callback returning non-zero stops the walk (that value is returned). */
+ * code, "" with STORE_KPI_GROUP_NONE); nothing when no row matches. More
+ * than 64 periods or 32 units are read in several statements, so a key may
+ * come more than once: add the calls up. A callback returning non-zero
+ * stops the walk (that value is returned). Periods and units are listed,
+ * not given as ranges, so that every key column of the primary key is an
+ * equality: each (period, unit) costs one index seek, whatever else the
+ * table holds. */
 typedef int (*store_kpi_cb)(void *ctx, const char *key, const int64_t n[STORE_KPI_NCOUNTERS]);
 int store_kpi_sum(struct db *db, const struct store_kpi_sel *s, store_kpi_cb cb, void *ctx,
                   struct err *e);
