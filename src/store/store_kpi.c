@@ -261,10 +261,13 @@ static int sum_chunk(struct db *db, const struct store_kpi_sel *s, size_t p0, si
 	if (db_prepare_cached(db, sum_sql[s->group][s->cat][s->rollup ? 1 : 0], &st, e) < 0)
 		return -1;
 	db_bind_text(st, p++, grain);
-	for (size_t i = 0; i < IN_PERIODS; i++)      /* pad with the chunk's first one */
-		db_bind_text(st, p++, s->periods[p0 + (p0 + i < s->nperiods ? i : 0)]);
+	/* unused places hold '', which matches no row: padding with real values
+	 * would make PostgreSQL's planner expect 64 × 32 (period, unit) pairs
+	 * and choose a parallel plan whose start-up alone costs 10-15 ms */
+	for (size_t i = 0; i < IN_PERIODS; i++)
+		db_bind_text(st, p++, p0 + i < s->nperiods ? s->periods[p0 + i] : "");
 	for (size_t i = 0; i < IN_UNITS; i++)
-		db_bind_text(st, p++, s->units[u0 + (u0 + i < s->nunits ? i : 0)]);
+		db_bind_text(st, p++, u0 + i < s->nunits ? s->units[u0 + i] : "");
 	if (s->cat == STORE_KPI_CAT_UNDER) {
 		db_bind_text(st, p++, s->category);
 		db_bind_text(st, p++, lo);
