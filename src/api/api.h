@@ -12,6 +12,7 @@
  *   api_equipment.c  dispatch equipment
  *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
  *   api_stream.c  the live stream of event changes (Server-Sent Events)
+ *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -102,5 +103,8 @@ int api_force_vol_create(struct http_req *req);
 int api_force_vol_update(struct http_req *req);
 int api_force_vol_delete(struct http_req *req);
 int api_stream_get(struct http_req *req);
+/* KPIs (api_kpi.c) */
+int api_kpi_get(struct http_req *req);
+int api_kpi_export(struct http_req *req);
 
 #endif

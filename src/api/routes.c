@@ -79,6 +79,9 @@ const struct http_route api_routes[] = {
 	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
 	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
 	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
+	/* KPIs (api_kpi.c): the unit is a query parameter, scope-checked by the handler */
+	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
+	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

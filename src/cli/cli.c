@@ -124,6 +124,14 @@ static const struct cli_command commands[] = {
 	 "and nothing is imported (each error is printed with its line). Orders\n"
 	 "already imported are skipped, so a file may be imported again. Recorded in\n"
 	 "the audit log as cli:<login>. Exit 1 on a usage error, 2 when refused.\n"},
+	{"kpi", cmd_kpi, "重算事件指标计数 / rebuild the KPI counters",
+	 "usage: wangge kpi rebuild [--db URL]\n"
+	 "\n"
+	 "Recomputes every KPI counter (table kpi_agg) from the event table in one\n"
+	 "transaction and prints how many events and counter rows there are. The\n"
+	 "counters are kept up to date as events change; rebuild after loading events\n"
+	 "in bulk, after restoring the event table alone, or when in doubt. Readers\n"
+	 "see the old counters until it commits. docs/kpi.md explains the counters.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

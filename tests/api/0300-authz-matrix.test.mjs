@@ -420,6 +420,18 @@ const ROUTES = {
   'force.volunteer_delete': { params: { id: (c) => objectId(c, 'volunteer', true) }, answer: inOut('force.not_found') },
   // the live stream (Server-Sent Events): everybody logged in, each in their scope
   'stream': { stream: true, answer: () => [200] },
+  // KPIs: the unit is a query parameter the handler checks against the
+  // caller's grants, with the guard's answer for a unit outside them
+  'kpi.get': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&by=unit`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
+  'kpi.export': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&format=csv`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
