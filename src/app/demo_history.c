@@ -61,7 +61,7 @@ static const char *const dept_suffix[NDEPTS] = {"cg", "zj", "ga", "sj", "wj", "y
 #define P_ESCALATE 0.16              /* community -> town (plus the 12345 orders) */
 #define P_DISTRICT 0.15              /* of those at the town: -> district */
 #define P_FROM_REPORTED 0.4          /* escalated without being accepted first */
-#define P_LATE 0.03                  /* handling overruns the whole deadline */
+#define P_LATE 0.036                 /* handling overruns the whole deadline */
 #define P_STUCK 0.08                 /* of the late: badly (weeks) */
 #define P_REWORK 0.03                /* 核查不通过, 返工 */
 #define P_EXTEND 0.025               /* 延期申请 (most approved) */
@@ -190,7 +190,9 @@ static int post_cmp(const void *a, const void *b)
 	const struct post_rec *x = a, *y = b;
 	int c = strcmp(x->unit_code, y->unit_code);
 
-	return c ? c : strcmp(x->role, y->role);
+	if (!c)
+		c = strcmp(x->role, y->role);
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
 }
 
 /* The first current post of `role` in unit, or NULL. */
@@ -940,9 +942,9 @@ static void make_plan(struct sim *s, struct plan *p, int hotline, int resident)
 	if (external) {
 		if (u01(s) < P_DISTRICT)
 			add(p, H_ESCALATE, (int64_t)((double)A * (0.05 + 0.5 * u01(s) * u01(s))), 0);
-		add(p, H_REGISTER, (int64_t)((double)A * (0.05 + 0.5 * u01(s) * u01(s))), 0);
-		add(p, H_DISPATCH, (int64_t)((double)H * between(s, 0.005, 0.04)), 0);
-		add(p, H_SIGN, (int64_t)((double)H * between(s, 0.005, 0.06)), 0);
+		add(p, H_REGISTER, (int64_t)((double)A * between(s, 0.1, 0.8)), 0);
+		add(p, H_DISPATCH, (int64_t)((double)H * between(s, 0.01, 0.08)), 0);
+		add(p, H_SIGN, (int64_t)((double)H * between(s, 0.02, 0.12)), 0);
 	}
 	plan_handling(s, p, H, 1);
 	plan_verify(s, p, H, V, 1);
@@ -983,6 +985,27 @@ static void make_plan(struct sim *s, struct plan *p, int hotline, int resident)
 }
 
 /* ================================================================ events */
+
+/* Steps the duty officers of the centres take round the clock; the rest
+ * (departments, grid staff handling and verifying, residents rating) wait
+ * for the morning when they fall at night. */
+static int office_step(enum hstep k)
+{
+	return k != H_ACCEPT && k != H_REJECT && k != H_ESCALATE && k != H_REGISTER &&
+	       k != H_DISPATCH && k != H_EXT_OK && k != H_EXT_NO && k != H_SUPERVISE;
+}
+
+/* t, or the next morning between 07:30 and 09:00 when t lies between 22:00 and 07:30. */
+static int64_t morning(struct sim *s, int64_t t)
+{
+	int64_t local = t + TZ, sec = local % DAY, day0 = local - sec - TZ;
+
+	if (sec >= 22 * HOUR)
+		day0 += DAY;
+	else if (sec >= 7 * HOUR + 1800)
+		return t;
+	return day0 + 7 * HOUR + 1800 + demo_rng_range(&s->r, 0, 90 * 60);
+}
 
 struct slot {
 	int64_t t;
@@ -1094,6 +1117,8 @@ static int one_event(struct sim *s, int64_t id, int64_t t, int source, int storm
 	make_plan(s, &p, hotline, resident);
 	for (int i = 0; i < p.n; i++) {
 		int64_t when = at + p.s[i].delay;
+		if (office_step(p.s[i].k) && (ev->urgency == 1 || p.s[i].k == H_RATE))
+			when = morning(s, when);
 		if (when >= s->end)
 			break;
 		if (apply(s, &p.s[i], when, e) < 0)
