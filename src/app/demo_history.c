@@ -126,6 +126,7 @@ struct sim {
 	const struct demo_history_in *in;
 	struct demo_history_stats *st;
 	struct demo_rng r;
+	struct demo_rng pr;              /* points: their own stream, so geometry moves nothing else */
 	struct locate_index *loc;
 	struct hgrid *grids;
 	size_t ngrids;
@@ -138,6 +139,8 @@ struct sim {
 	int64_t end;
 	int64_t log_id, sup_id;
 	int64_t resident_serial;         /* phone numbers of residents */
+	unsigned stall_needed;           /* open statuses still to be shown (1 << ev_status) */
+	int stall_quota, stalled[EV_NSTATUS];
 	int64_t hotline_day;             /* 12345 work-order numbers: day of the last one */
 	int hotline_serial;              /* … and its serial that day */
 	/* the event being played */
@@ -348,7 +351,7 @@ static void random_point(struct sim *s, size_t gi, double *lon, double *lat)
 	const double *b = s->grids[gi].in->grid->bbox;
 
 	for (int k = 0; k < 32; k++) {
-		double x = demo_rng_uniform(&s->r, b[0], b[2]), y = demo_rng_uniform(&s->r, b[1], b[3]);
+		double x = demo_rng_uniform(&s->pr, b[0], b[2]), y = demo_rng_uniform(&s->pr, b[1], b[3]);
 		if (inside(s, gi, x, y)) {
 			*lon = x;
 			*lat = y;
@@ -365,11 +368,11 @@ static void event_point(struct sim *s, size_t gi, double *lon, double *lat)
 {
 	const struct hgrid *g = &s->grids[gi];
 
-	if (demo_rng_double(&s->r) < 0.45) {
-		const double *sp = g->spot[demo_rng_range(&s->r, 0, SPOTS - 1)];
+	if (demo_rng_double(&s->pr) < 0.45) {
+		const double *sp = g->spot[demo_rng_range(&s->pr, 0, SPOTS - 1)];
 		for (int k = 0; k < 4; k++) {
-			double x = sp[0] + demo_rng_uniform(&s->r, -0.0003, 0.0003);
-			double y = sp[1] + demo_rng_uniform(&s->r, -0.0003, 0.0003);
+			double x = sp[0] + demo_rng_uniform(&s->pr, -0.0003, 0.0003);
+			double y = sp[1] + demo_rng_uniform(&s->pr, -0.0003, 0.0003);
 			if (inside(s, gi, x, y)) {
 				*lon = x;
 				*lat = y;
@@ -984,6 +987,58 @@ static void make_plan(struct sim *s, struct plan *p, int hotline, int resident)
 	}
 }
 
+/* ================================================================ stalls */
+
+/*
+ * Every open status shows up at the end, also in a small history: of the
+ * events reported 12 to 36 hours before the end, the first whose plan
+ * passes through a status still missing stops there (a work order nobody
+ * registered, a dispatch nobody signed …), rarest statuses first. It then
+ * runs late, with the warnings and 督办 that brings.
+ */
+#define STALL_ALL ((1u << EV_REPORTED) | (1u << EV_HANDLING) | (1u << EV_ESCALATED) | \
+                   (1u << EV_REGISTERED) | (1u << EV_DISPATCHED) | (1u << EV_VERIFYING) | \
+                   (1u << EV_VERIFIED))
+
+static enum ev_status step_to(enum hstep k, enum ev_status now)
+{
+	switch (k) {
+	case H_ACCEPT: case H_SIGN: case H_VERIFY_FAIL: return EV_HANDLING;
+	case H_REJECT: return EV_REJECTED;
+	case H_ESCALATE: return EV_ESCALATED;
+	case H_REGISTER: return EV_REGISTERED;
+	case H_DISPATCH: return EV_DISPATCHED;
+	case H_COMPLETE: return EV_VERIFYING;
+	case H_VERIFY_PASS: return EV_VERIFIED;
+	case H_CLOSE: case H_RATE: return EV_CLOSED;
+	default: return now;
+	}
+}
+
+static void maybe_stall(struct sim *s, struct plan *p, int64_t created, enum ev_status first)
+{
+	static const enum ev_status rare[] = {EV_ESCALATED, EV_REGISTERED, EV_DISPATCHED, EV_VERIFIED,
+	                                      EV_VERIFYING, EV_REPORTED, EV_HANDLING};
+
+	if (!s->stall_needed || created < s->end - 36 * HOUR || created > s->end - 12 * HOUR)
+		return;
+	for (size_t r = 0; r < sizeof(rare) / sizeof(rare[0]); r++) {
+		enum ev_status st = first;
+		if (!(s->stall_needed & (1u << rare[r])))
+			continue;
+		for (int i = -1; i < p->n; i++) {
+			if (i >= 0)
+				st = step_to(p->s[i].k, st);
+			if (st != rare[r])
+				continue;
+			p->n = i + 1;              /* stop right after entering it */
+			if (++s->stalled[rare[r]] >= s->stall_quota)
+				s->stall_needed &= ~(1u << rare[r]);
+			return;
+		}
+	}
+}
+
 /* ================================================================ events */
 
 /* Steps the duty officers of the centres take round the clock; the rest
@@ -1115,6 +1170,7 @@ static int one_event(struct sim *s, int64_t id, int64_t t, int source, int storm
 	            NULL, detail, 1, t, e) < 0)
 		return -1;
 	make_plan(s, &p, hotline, resident);
+	maybe_stall(s, &p, t, hotline ? EV_ESCALATED : EV_REPORTED);
 	for (int i = 0; i < p.n; i++) {
 		int64_t when = at + p.s[i].delay;
 		if (office_step(p.s[i].k) && (ev->urgency == 1 || p.s[i].k == H_RATE))
@@ -1265,6 +1321,9 @@ int demo_history_write(struct db *db, const struct demo_history_in *in,
 	s->ngrids = in->ngrids;
 	s->end = in->end;
 	demo_rng_init(&s->r, in->seed, demo_stream("history"));
+	demo_rng_init(&s->pr, in->seed, demo_stream("history-points"));
+	s->stall_needed = STALL_ALL;
+	s->stall_quota = in->events >= 100000 ? 2 : 1;
 	if (!(polys = calloc(in->ngrids, sizeof(*polys)))) {
 		oom(e);
 		goto out;
