@@ -9,7 +9,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, wangge, demoDb, tmpDir, assertError, DEMO_EVENTS } from './lib/harness.mjs';
+import { startServer, wangge, demoDb, tmpDir, assertError } from './lib/harness.mjs';
 
 const PASSWORD = 'Wangge@2026';                 // every demo log-in's (demo only)
 const OTHER = '440106';                          // the second district
@@ -125,7 +125,8 @@ describe('demo log-ins', () => {
   });
 
   test('`wangge demo` prints the log-ins and may run again over its own database', () => {
-    const r = wangge(['demo', '--db', demoDb(), '--events', String(DEMO_EVENTS)], { timeout: 600000 });
+    // over a database with events: they go (they point at the grids being replaced)
+    const r = wangge(['demo', '--db', demoDb(), '--events', '0'], { timeout: 600000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /demo log-ins/);
     assert.ok(r.stdout.includes(PASSWORD));
