@@ -7,6 +7,7 @@
  *   api_audit.c   the audit log (admins)
  *   api_event.c   grid events: taxonomy, intake, queue, detail, steps
  *   api_photo.c   photos of grid events: upload, download
+ *   api_event_reco.c  dispatch recommendations for an event
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -64,5 +65,8 @@ int api_locate_batch(struct http_req *req);
 
 int api_photo_upload(struct http_req *req);
 int api_photo_get(struct http_req *req);
+
+/* api_event_reco.c */
+int api_event_recommendations(struct http_req *req);
 
 #endif

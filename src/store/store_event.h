@@ -176,4 +176,22 @@ int store_idem_get(struct db *db, int64_t account, const char *key, char hash[65
 int store_idem_put(struct db *db, int64_t account, const char *key, const char *hash,
                    int64_t event_id, int64_t at, struct err *e);
 
+/* --- dispatch recommendations (派遣推荐) ------------------------------------
+ * Departments of a district with their record on one category in one town:
+ * events closed since `since`, dispatched to the department (dept_code),
+ * whose grid lies under `town`, and how many of them closed by their due
+ * time (closed_at <= due_at). Every department of the district comes back,
+ * those without history with closed = 0, in department-code order; ranking
+ * is the caller's. */
+struct dept_record {
+	char code[EV_CODE_MAX];
+	char name[EV_CAT_NAME_MAX];
+	int64_t closed;               /* closed events in the window */
+	int64_t on_time;              /* … of which closed by due_at */
+};
+typedef int (*dept_record_cb)(void *ctx, const struct dept_record *r);
+int store_event_dept_records(struct db *db, const char *district, const char *category,
+                             const char *town, int64_t since, dept_record_cb cb, void *ctx,
+                             struct err *e);
+
 #endif
