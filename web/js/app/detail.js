@@ -36,7 +36,7 @@ export class Detail {
     this.el.dataset.state = 'empty';
     this.el.replaceChildren(h('div', { class: 'dt-empty' },
       h('p', {}, '在左侧选择一个事件查看详情并办理。'),
-      h('p', { class: 'muted small' }, '快捷键：/ 搜索 · j/k 上下移动 · Enter 打开 · Esc 关闭 · n 上报事件 · r 刷新 · 1–9 切换队列')));
+      h('p', { class: 'muted small' }, '快捷键：/ 搜索（Esc 回到列表）· j/k 上下移动 · Enter 打开 · Esc 关闭 · n 上报事件 · r 刷新 · 1–9 切换队列')));
   }
 
   /** Load and show event id. */
@@ -72,7 +72,7 @@ export class Detail {
     try { ev = await get(`/api/v1/events/${this.id}`); } catch { return; }
     if (seq !== this.seq || !this.ev) return;
     if (ev.version === this.ev.version && (ev.timeline || []).length === (this.ev.timeline || []).length &&
-        ev.warning === this.ev.warning) return;
+        ev.warning === this.ev.warning && JSON.stringify(ev.allowed) === JSON.stringify(this.ev.allowed)) return;
     const scroll = this.el.scrollTop;
     const focusAction = document.activeElement?.dataset?.action;
     this.render(ev);
@@ -136,7 +136,7 @@ export class Detail {
       h('section', { class: 'dt-sec' }, h('h3', {}, '事件描述'), h('p', { class: 'dt-desc' }, ev.description || '—')),
     ];
     const ph = thumbs(ev.photos, `事件 #${ev.id}`);
-    if (ph) sections.push(h('section', { class: 'dt-sec' }, h('h3', {}, `照片（${ev.photos.length}）`), ph));
+    if (ph) sections.push(h('section', { class: 'dt-sec', id: 'dt-photos' }, h('h3', {}, `照片（${ev.photos.length}）`), ph));
     const canMerge = (ev.allowed || []).some((a) => a.action === 'merge');
     if (ev.similar?.length) {
       sections.push(h('section', { class: 'dt-sec', id: 'dt-similar' },

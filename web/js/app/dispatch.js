@@ -57,7 +57,7 @@ export function dispatchField(ev) {
       `按${r.town_name || '本镇街'}近 ${r.days} 天同类事件按期办结率排序，点击选择`);
     recoList.replaceChildren(...list.slice(0, 6).map((d) => h('li', {},
       h('button', {
-        type: 'button', class: 'reco-item', 'data-dept': d.code, 'aria-pressed': 'false',
+        type: 'button', class: `reco-item${d.closed ? ' has-history' : ''}`, 'data-dept': d.code, 'aria-pressed': 'false',
         title: d.closed ? `近 ${r.days} 天办结 ${d.closed} 件，按期 ${d.on_time} 件` : '近期没有同类事件记录',
         onclick: () => pick(d.code),
       },

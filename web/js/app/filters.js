@@ -37,7 +37,7 @@ export class FilterBar {
 
   build() {
     const sel = (id, label, cls = '') => h('select', { id, class: cls, 'aria-label': label });
-    this.q = h('input', { id: 'f-q', type: 'search', placeholder: '搜索标题或地址（按 / 聚焦）', 'aria-label': '搜索事件标题或地址',
+    this.q = h('input', { id: 'f-q', type: 'text', placeholder: '搜索标题或地址（按 / 聚焦）', 'aria-label': '搜索事件标题或地址',
       maxlength: '64', enterkeyhint: 'search', autocomplete: 'off' });
     this.cat1 = sel('f-cat1', '事件大类');
     this.cat2 = sel('f-cat2', '事件小类');
@@ -81,7 +81,8 @@ export class FilterBar {
     if (this.root && this.root.level !== 'grid') {
       const childLevel = CHILD_LEVEL[this.root.level];
       const kids = await getChildren(this.root.code).then((r) => r.children || [], () => []);
-      this.unitA.replaceChildren(opt('', `${this.root.name}（全部${LEVEL_LABEL[childLevel] || ''}）`),
+      this.unitA.title = `${this.root.name}的${LEVEL_LABEL[childLevel] || '下级区域'}`;
+      this.unitA.replaceChildren(opt('', `全部${LEVEL_LABEL[childLevel] || '区域'}`),
         ...kids.map((u) => opt(u.code, u.name)));
       this.unitA.dataset.level = childLevel;
     }

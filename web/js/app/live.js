@@ -54,10 +54,10 @@ export class Live {
     try {
       const r = await fetch('/api/v1/stream', { headers: { Accept: 'text/event-stream' }, signal: ctl.signal, credentials: 'same-origin' });
       ok = r.ok && /text\/event-stream/.test(r.headers.get('Content-Type') || '');
+      if (ok) ctl.abort();              // a stream: EventSource takes over
+      else await r.text();              // an error reply: read it to its end
     } catch {
       ok = false;
-    } finally {
-      ctl.abort();
     }
     if (!ok) return this.setState('poll');
     this.closeStream();

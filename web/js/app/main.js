@@ -171,8 +171,8 @@ async function boot() {
     const t = ev.target;
     const typing = t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
     if (typing) {
+      // Esc leaves the search box for the list (the search stays)
       if (ev.key === 'Escape' && t.id === 'f-q') { ev.preventDefault(); t.blur(); queue.focusCursor(); }
-      else if (ev.key === 'Enter' && t.id === 'f-q') setTimeout(() => queue.focusCursor(), 0);
       return;
     }
     const k = ev.key;

@@ -6,7 +6,7 @@
 // renewed once the server has answered it for good.
 
 import { h } from '../util.js';
-import { field, setFieldError } from '../forms.js';
+import { field, setFieldError, clearFieldErrors } from '../forms.js';
 import { locate } from '../api.js';
 import { openForm } from './dialog.js';
 import { send, uuid, getCategories } from './http.js';
@@ -37,7 +37,7 @@ export async function openReport(user) {
     cat2.disabled = !kids.length;
   });
   const title = h('input', { id: 'rp-title', maxlength: '80', placeholder: '可不填，默认为类别名称' });
-  const desc = h('textarea', { id: 'rp-desc', rows: '3', maxlength: '2000', required: true, placeholder: '发生了什么、影响范围、现场情况' });
+  const desc = h('textarea', { id: 'rp-desc', rows: '2', maxlength: '2000', required: true, placeholder: '发生了什么、影响范围、现场情况' });
   const lon = h('input', { id: 'rp-lon', inputmode: 'decimal', placeholder: '经度，如 113.2695', 'aria-label': '经度' });
   const lat = h('input', { id: 'rp-lat', inputmode: 'decimal', placeholder: '纬度，如 23.1608', 'aria-label': '纬度' });
   const geo = h('button', { type: 'button', class: 'btn btn-small', id: 'rp-geo', title: '使用浏览器定位（WGS-84）' }, '◎ 我的位置');
@@ -83,15 +83,14 @@ export async function openReport(user) {
     h('div', { class: 'fields-2' },
       field('rp-cat1', '事件类别', h('div', { class: 'row' }, cat1, cat2), { required: true }),
       field('rp-urgency', '紧急程度', urgency)),
-    field('rp-title', '标题', title),
     field('rp-desc', '事件描述', desc, { required: true }),
+    h('div', { class: 'fields-2' }, field('rp-title', '标题', title), field('rp-address', '地址', address)),
     h('div', { class: 'field' },
       h('span', { class: 'label' }, '位置', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
       mapEl,
       h('div', { class: 'row rp-coords' }, lon, lat, geo),
       h('p', { class: 'field-error', id: 'rp-lon-err' }),
       where),
-    field('rp-address', '地址', address),
     h('div', { class: 'field' }, h('span', { class: 'label' }, '现场照片'), photos.el),
   ];
 
@@ -108,6 +107,7 @@ export async function openReport(user) {
       pickMap.show(root.code, root.level).catch(() => {});
     },
     onSubmit: async (ctx) => {
+      clearFieldErrors(ctx.dialog);
       const category = cat2.value || cat1.value;
       const x = Number(lon.value), y = Number(lat.value);
       let ok = true;

@@ -6,7 +6,7 @@
 // marked as such).
 
 import { h } from '../util.js';
-import { field, setFieldError } from '../forms.js';
+import { field, setFieldError, clearFieldErrors } from '../forms.js';
 import { openForm } from './dialog.js';
 import { send } from './http.js';
 import { photoField, PHOTOS_MAX } from './photos.js';
@@ -124,6 +124,7 @@ export function takeStep(ev, action, opts = {}) {
     danger: DANGER.has(action),
     onOpen: (ctx) => { ctxRef.ctx = ctx; },
     onSubmit: async (ctx) => {
+      clearFieldErrors(ctx.dialog);
       const body = { action, version: ev.version };
       for (const [k, fn] of Object.entries(get)) {
         const v = fn();
