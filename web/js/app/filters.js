@@ -51,13 +51,14 @@ export class FilterBar {
     this.warning.append(opt('', '全部预警状态'), ...Object.entries(WARNINGS).map(([k, v]) => opt(k, v)));
     this.clear = h('button', { type: 'button', class: 'btn btn-small', id: 'f-clear', title: '清除全部筛选条件' }, '清除');
     const showUnits = this.root && this.root.level !== 'grid';
-    this.form.replaceChildren(
+    this.form.replaceChildren(...[
       h('div', { class: 'f-q' }, this.q),
       this.cat1, this.cat2, this.source,
       showUnits ? this.unitA : null, showUnits ? this.unitB : null,
       h('span', { class: 'f-dates' }, this.from, h('span', { class: 'muted', 'aria-hidden': 'true' }, '–'), this.to),
       this.warning, this.clear,
-      h('button', { type: 'submit', hidden: true }, '搜索'));
+      h('button', { type: 'submit', hidden: true }, '搜索'),
+    ].filter(Boolean));
 
     const fire = (typing = false) => this.onChange(this.value(), { typing });
     const typed = debounce(() => fire(true), 400);

@@ -7,8 +7,29 @@
 // for hours does not grow ECharts' map registry.
 
 import * as echarts from '/vendor/echarts/echarts.esm.min.mjs';
-import { getGeoJSON } from '../api.js';
+import { getJSON } from '../api.js';
 import { escapeHtml } from '../util.js';
+
+/* GeoJSON of the last few units drawn: a small LRU of our own (api.js's
+ * cache keeps every path it saw, which grows over hours of browsing). */
+const LRU_MAX = 24;
+const lru = new Map();   // path -> promise of the FeatureCollection
+
+function getGeoJSON(code, { level = null, simplify = 0 } = {}) {
+  const q = new URLSearchParams();
+  if (level) q.set('level', level);
+  if (simplify > 0) q.set('simplify', String(simplify));
+  const path = `/api/v1/units/${encodeURIComponent(code)}/geojson${q.toString() ? `?${q}` : ''}`;
+  let p = lru.get(path);
+  if (p) lru.delete(path);
+  else {
+    p = getJSON(path);
+    p.catch(() => lru.delete(path));
+  }
+  lru.set(path, p);
+  while (lru.size > LRU_MAX) lru.delete(lru.keys().next().value);
+  return p;
+}
 
 const PIN = '#e4572e';
 
