@@ -13,6 +13,7 @@
  *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
  *   api_stream.c  the live stream of event changes (Server-Sent Events)
  *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
+ *   api_event_reco.c  dispatch recommendations for an event
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -106,5 +107,8 @@ int api_stream_get(struct http_req *req);
 /* KPIs (api_kpi.c) */
 int api_kpi_get(struct http_req *req);
 int api_kpi_export(struct http_req *req);
+
+/* api_event_reco.c */
+int api_event_recommendations(struct http_req *req);
 
 #endif

@@ -798,6 +798,19 @@ int api_event_list(struct http_req *req)
 		return http_reply_err(req, &e);
 	}
 	j = json_pack("{s:o}", "events", c.arr);
+	if ((s = http_query(req, "count")) && strcmp(s, "1") == 0) {
+		/* count=1: how many match the filters in all (the workbench's tab counts) */
+		int64_t total = 0;
+
+		db = db_pool_get(a->pool);
+		rc = store_event_count(db, &f, &total, &e);
+		db_pool_put(a->pool, db);
+		if (rc < 0) {
+			json_decref(j);
+			return http_reply_err(req, &e);
+		}
+		json_object_set_new(j, "count", json_integer(total));
+	}
 	if (c.n == f.limit) {
 		snprintf(cursor, sizeof(cursor), "%lld.%lld", (long long)c.last_key, (long long)c.last_id);
 		json_object_set_new(j, "next_cursor", json_string(cursor));

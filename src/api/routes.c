@@ -82,6 +82,7 @@ const struct http_route api_routes[] = {
 	/* KPIs (api_kpi.c): the unit is a query parameter, scope-checked by the handler */
 	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
 	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
+	{"GET",  "/api/v1/events/:id/recommendations", api_event_recommendations, ROLE_STAFF, "event.recommendations"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1405,3 +1405,48 @@ int store_event_clear(struct db *db, struct err *e)
 	                   "DELETE FROM event_log; DELETE FROM event_idem; DELETE FROM kpi_agg; "
 	                   "DELETE FROM event;", e);
 }
+
+/* ------------------------------------------------ dispatch recommendations */
+
+static const char SQL_DEPT_RECORDS[] =
+	"SELECT d.code, d.name, COUNT(e.id), "
+	"       COALESCE(SUM(CASE WHEN e.due_at IS NOT NULL AND e.closed_at <= e.due_at "
+	"                    THEN 1 ELSE 0 END), 0) "
+	"FROM department d LEFT JOIN event e ON e.dept_code = d.code AND e.status = 'closed' "
+	"  AND e.category_code = ? AND e.grid_code >= ? AND e.grid_code < ? AND e.closed_at >= ? "
+	"WHERE d.district_code = ? "
+	"GROUP BY d.code, d.name ORDER BY d.code";
+
+int store_event_dept_records(struct db *db, const char *district, const char *category,
+                             const char *town, int64_t since, dept_record_cb cb, void *ctx,
+                             struct err *e)
+{
+	struct db_stmt *st;
+	struct dept_record r;
+	char town_hi[EV_CODE_MAX + 2];
+	enum db_step step;
+	int ret = 0;
+
+	/* unit codes nest by prefix (docs/codes.md): the town's grids are a range */
+	snprintf(town_hi, sizeof(town_hi), "%s~", town);
+	if (db_prepare_cached(db, SQL_DEPT_RECORDS, &st, e) < 0)
+		return -1;
+	db_bind_text(st, 1, category);
+	db_bind_text(st, 2, town);
+	db_bind_text(st, 3, town_hi);
+	db_bind_int64(st, 4, since);
+	db_bind_text(st, 5, district);
+	while ((step = db_step(st, e)) == DB_ROW) {
+		memset(&r, 0, sizeof(r));
+		copy_col(st, 0, r.code, sizeof(r.code));
+		copy_col(st, 1, r.name, sizeof(r.name));
+		r.closed = db_col_int64(st, 2);
+		r.on_time = db_col_int64(st, 3);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (step == DB_ERROR)
+		ret = -1;
+	db_finalize(st);
+	return ret;
+}

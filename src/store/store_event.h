@@ -237,4 +237,22 @@ void store_event_bulk_free(struct event_bulk *b);
  * idempotency keys and KPI counters (before the org they point at goes). */
 int store_event_clear(struct db *db, struct err *e);
 
+/* --- dispatch recommendations (派遣推荐) ------------------------------------
+ * Departments of a district with their record on one category in one town:
+ * events closed since `since`, dispatched to the department (dept_code),
+ * whose grid lies under `town`, and how many of them closed by their due
+ * time (closed_at <= due_at). Every department of the district comes back,
+ * those without history with closed = 0, in department-code order; ranking
+ * is the caller's. */
+struct dept_record {
+	char code[EV_CODE_MAX];
+	char name[EV_CAT_NAME_MAX];
+	int64_t closed;               /* closed events in the window */
+	int64_t on_time;              /* … of which closed by due_at */
+};
+typedef int (*dept_record_cb)(void *ctx, const struct dept_record *r);
+int store_event_dept_records(struct db *db, const char *district, const char *category,
+                             const char *town, int64_t since, dept_record_cb cb, void *ctx,
+                             struct err *e);
+
 #endif

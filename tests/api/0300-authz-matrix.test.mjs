@@ -432,6 +432,11 @@ const ROUTES = {
     query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&format=csv`,
     answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
   },
+  // dispatch recommendations: staff who can see the event (others: 404 like a missing one)
+  'event.recommendations': {
+    params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
+    answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
+  },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };

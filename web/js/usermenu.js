@@ -31,6 +31,7 @@ export async function mountUserMenu(root, opts = {}) {
     opts.user = undefined;
     if (user) renderUser(root, user, opts);
     else renderAnon(root);
+    syncWorkbenchLink(root, user);
     root.dataset.state = user ? 'user' : 'anon';
     return user;
   };
@@ -151,4 +152,29 @@ function flash(text) {
   const el = h('div', { class: 'um-flash', role: 'status' }, text);
   document.body.append(el);
   setTimeout(() => el.remove(), 4000);
+}
+
+/* ------------------------------------------------ 工作台 in the header */
+
+/**
+ * Staff get a "工作台" link (/app) in the header's navigation; it goes away
+ * on log-out. Pages without a navigation get one after the brand.
+ */
+function syncWorkbenchLink(root, user) {
+  const bar = root.closest('.topbar');
+  if (!bar) return;
+  let nav = bar.querySelector('.topnav');
+  let link = bar.querySelector('.topnav a[data-nav="app"]');
+  if (!isStaff(user)) {
+    if (link && link.dataset.added) link.remove();
+    return;
+  }
+  if (link) return;
+  if (!nav) {
+    nav = h('nav', { class: 'topnav', 'aria-label': '主导航' });
+    bar.querySelector('.brand')?.append(nav);
+  }
+  link = h('a', { href: '/app', 'data-nav': 'app', 'data-added': '1', title: '事件受理、派遣、处置与核查' }, '工作台');
+  if (/^\/app(\.html)?$/.test(location.pathname)) link.setAttribute('aria-current', 'page');
+  nav.append(link);
 }
