@@ -66,6 +66,7 @@ int api_event_list(struct http_req *req);
 int api_event_get(struct http_req *req);
 int api_event_step(struct http_req *req);
 int api_event_import(struct http_req *req);
+int api_event_export(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);

@@ -42,6 +42,7 @@ const struct http_route api_routes[] = {
 	{"PUT",  "/api/v1/event-categories/:cat",   api_event_category_put,  ROLE_ADMIN, "event_category.put"},
 	{"POST", "/api/v1/events",                  api_event_create,  ROLE_ANY,    "event.create"},
 	{"GET",  "/api/v1/events",                  api_event_list,    ROLE_ANY,    "event.list"},
+	{"GET",  "/api/v1/events/export",           api_event_export,  ROLE_STAFF,  "event.export"},
 	{"GET",  "/api/v1/events/:id",              api_event_get,     ROLE_ANY,    "event.get"},
 	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
 	{"POST", "/api/v1/events/import",           api_event_import,  ROLE_COMMAND | ROLE_ADMIN, "event.import", 8 * 1024 * 1024},

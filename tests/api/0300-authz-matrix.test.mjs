@@ -324,6 +324,8 @@ const ROUTES = {
     answer: (c) => (!eventVisible(c) ? [404, 'event.not_found']
       : ['command', 'leader'].includes(c.user.role) ? [200] : [403, 'event.forbidden']),
   },
+  // the filtered list for Excel: staff, within their own view
+  'event.export': { query: () => '?format=csv&status=open', answer: () => [200] },
   // 12345 work orders from CSV: command centres and admins; the matrix's
   // empty JSON body is no CSV with the required columns
   'event.import': { answer: () => [400, 'csv.missing_column'] },
