@@ -160,6 +160,7 @@ async function route() {
     shared.promise.catch(() => { shared = null; });
   }
   skeleton();
+  main.dataset.state = 'loading';
   let data;
   try {
     data = await shared.promise;
@@ -188,6 +189,7 @@ async function route() {
   } catch (e) {
     if (my === seq) fail(e, $('duty-msg'));
   }
+  if (my === seq) main.dataset.state = 'ready';   // for tests and screenshots
 }
 
 /* --------------------------------------------------------------- layout */
