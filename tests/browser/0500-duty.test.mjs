@@ -75,6 +75,7 @@ function assertClean(rec) {
 }
 
 async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }

@@ -238,7 +238,7 @@ function weekList(ctx, cal, idx, sel) {
         h('td', { class: 'nowrap' }, SHIFT_LABEL[s?.shift || e.ex[0]?.shift], h('br'),
           h('span', { class: 'muted' }, SHIFT_TIME[s?.shift || e.ex[0]?.shift])),
         h('td', { class: 'week-shift' }, shiftButton(ctx, e, sel, false)),
-        h('td', { class: 'week-notes' }, notes(e))));
+        h('td', { class: 'week-notes' }, notes(ctx, e))));
     });
   }
   return h('table', { class: 'data cal-week', id: 'cal-week' },
@@ -248,14 +248,24 @@ function weekList(ctx, cal, idx, sel) {
     h('tbody', {}, rows));
 }
 
+/** "郑芳 → 杨强明" for a person who came by swap (the return leg reversed). */
+function swapLine(ctx, p) {
+  const s = swapOf(ctx, p.swap_id);
+  if (!s) return p.name;
+  return s.to.id === p.id ? `${s.from.name} → ${s.to.name}` : `${s.to.name} → ${s.from.name}（还班）`;
+}
+
 /** Exceptions and swaps of a shift, one line each (week list). */
-function notes(entry) {
+function notes(ctx, entry) {
   const out = [];
   for (const x of entry.ex) {
     const who = x.person ? x.person.name : '';
     const what = x.action === 'add' ? `加派${x.role === 'leader' ? '带班领导' : '值班员'} ${who}`
       : x.action === 'remove' ? `调出 ${who}` : '清空班次';
     out.push(h('div', { class: 'note-line' }, what, x.note ? h('span', { class: 'muted' }, `（${x.note}）`) : null));
+  }
+  for (const p of [...(entry.shift?.leaders || []), ...(entry.shift?.officers || [])]) {
+    if (p.swap_id) out.push(h('div', { class: 'note-line by-swap' }, `换班：${swapLine(ctx, p)}`));
   }
   for (const s of entry.pending) out.push(h('div', { class: 'note-line pending' }, `换班待审批：${s.from.name} → ${s.to.name}`));
   return out.length ? out : h('span', { class: 'muted' }, '—');
