@@ -144,6 +144,13 @@ test('the dispatcher sees who is on duty now and the month calendar', { skip }, 
     await page.keyboard.press('Enter');
     await page.waitForSelector(`button.shift.is-selected[data-key="${key}"]`);
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), key, 'focus stays on the shift');
+    // arrow keys move between shifts: a week down and back up
+    const down = await page.evaluate(() => document.activeElement.dataset.date);
+    await page.keyboard.press('ArrowDown');
+    const below = await page.evaluate(() => document.activeElement.dataset.date);
+    assert.equal(Date.parse(below) - Date.parse(down), 7 * 86400e3);
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.key), key);
     assertClean(rec);
   } finally {
     await rec.close();
@@ -272,6 +279,8 @@ test('clearing a shift puts it on the red gap list; the shift log takes an entry
     await page.click('#exception-form button[type="submit"]');
     await page.locator('dialog.dlg button[value="ok"]').click();
     await page.waitForSelector(`#gap-list li[data-date="${day}"][data-shift="${shift}"]`, { timeout: 15000 });
+    // the gaps are drawn before the calendar: wait for the whole page
+    await page.waitForSelector(`#main[data-state="ready"] button.shift[data-key="${day}.${shift}"] .flag-gap`, { timeout: 15000 });
     const gap = await page.locator(`#gap-list li[data-date="${day}"]`).innerText();
     assert.match(gap, /无人值班/);
     assert.match(await page.locator(`button.shift[data-key="${day}.${shift}"]`).innerText(), /已清空/);

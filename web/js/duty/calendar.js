@@ -84,7 +84,30 @@ export async function renderCalendar(panel, ctx) {
   body.dataset.to = to;
   body.dataset.state = 'ready';
   if (hadFocus) body.querySelector(`[data-key="${hadFocus}"]`)?.focus();
+  body.onkeydown = (ev) => arrows(ev, body, view);
   renderShiftPanel(panel.querySelector('#shift-panel'), ctx, sel ? idx.get(sel) : null);
+}
+
+/**
+ * Arrow keys between the shift buttons: ←/→ the previous/next shift, ↑/↓
+ * the same shift a week (month grid) or a day (week list) earlier/later.
+ */
+function arrows(ev, body, view) {
+  const cur = ev.target.closest?.('button.shift');
+  if (!cur || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(ev.key)) return;
+  const all = [...body.querySelectorAll('button.shift')];
+  let next = null;
+  if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
+    next = all[all.indexOf(cur) + (ev.key === 'ArrowLeft' ? -1 : 1)];
+  } else {
+    const step = (view === 'week' ? 1 : 7) * (ev.key === 'ArrowUp' ? -1 : 1);
+    const date = addDays(cur.dataset.date, step);
+    next = body.querySelector(`button.shift[data-date="${date}"][data-shift="${cur.dataset.shift}"]`) ||
+      body.querySelector(`button.shift[data-date="${date}"]`);
+  }
+  if (!next) return;
+  ev.preventDefault();
+  next.focus();
 }
 
 /* --------------------------------------------------------------- toolbar */

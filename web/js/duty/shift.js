@@ -27,7 +27,7 @@ export function renderShiftPanel(box, ctx, entry) {
   if (flash) msg(flashBox, flash[0], flash[1]);
   if (!entry) {
     box.replaceChildren(flashBox, h('h2', {}, '班次详情'),
-      h('p', { class: 'hint' }, '点击日历中的班次，查看值班人员和联系电话，申请换班，或（指挥中心）临时调整人员。'));
+      h('p', { class: 'hint' }, '点击日历中的班次（或用方向键移动、回车选中），查看值班人员和联系电话，申请换班，或（指挥中心）临时调整人员。'));
     return;
   }
   const s = entry.shift;
