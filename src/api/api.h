@@ -86,6 +86,8 @@ int api_duty_swap_create(struct http_req *req);
 int api_duty_swap_decide(struct http_req *req);
 int api_duty_log_list(struct http_req *req);
 int api_duty_log_add(struct http_req *req);
+int api_duty_people(struct http_req *req);
+int api_duty_exception_list(struct http_req *req);
 
 int api_equipment_list(struct http_req *req);
 int api_equipment_create(struct http_req *req);

@@ -61,6 +61,8 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/duty/swaps/:id/decision", api_duty_swap_decide,  ROLE_COMMAND, "duty.swap_decide"},
 	{"GET",  "/api/v1/duty/log",                api_duty_log_list,     ROLE_STAFF,   "duty.log_list"},
 	{"POST", "/api/v1/duty/log",                api_duty_log_add,      ROLE_STAFF,   "duty.log_add"},
+	{"GET",  "/api/v1/duty/people",             api_duty_people,       ROLE_STAFF,   "duty.people"},
+	{"GET",  "/api/v1/duty/exceptions",         api_duty_exception_list, ROLE_STAFF, "duty.exception_list"},
 
 	{"GET",  "/api/v1/equipment",               api_equipment_list,    ROLE_STAFF,   "equipment.list"},
 	{"POST", "/api/v1/equipment",               api_equipment_create,  ROLE_ADMIN | ROLE_COMMAND, "equipment.create"},

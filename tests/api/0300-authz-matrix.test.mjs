@@ -385,6 +385,8 @@ const ROUTES = {
     answer: (c) => (c.scope === 'in' ? [200] : [404, 'duty.swap_not_found']),
   },
   'duty.log_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.people': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.exception_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
   'duty.log_add': {
     body: (c) => ({ centre: townOf(c), kind: 'log', text: '矩阵测试' }),
     answer: (c) => (['admin', 'command'].includes(c.user.role) ? [201] : [403, 'duty.not_on_shift']),

@@ -6,7 +6,8 @@
 // Logged out: a "登录" link that comes back here. Logged in: a button with
 // the display name and roles that opens a menu (ARIA menu button: Enter,
 // Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
-// 修改密码, API 令牌 (staff), 用户管理 (admins), 退出登录, 退出所有设备.
+// 修改密码, API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 退出登录,
+// 退出所有设备.
 //
 // opts.protectedPage: after log-out go to the log-in page instead of
 // staying (pages that need a log-in). opts.user: a user already fetched.
@@ -102,6 +103,7 @@ function renderUser(root, user, opts) {
       item('修改密码', { href: '/account#password', 'data-item': 'password' }),
       isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
       isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
+      isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
       h('li', { role: 'separator', class: 'um-sep' }),
       item('退出登录', { onclick: doLogout(false), 'data-item': 'logout' }),
       item('退出所有设备', { onclick: doLogout(true), 'data-item': 'logout-all',
