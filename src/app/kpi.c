@@ -253,12 +253,42 @@ out:
 	return ret;
 }
 
+/* The batch this thread collects into instead of writing (kpi_capture). */
+static _Thread_local struct kpi_batch *captured;
+
+void kpi_capture(struct kpi_batch *b)
+{
+	captured = b;
+}
+
+void kpi_batch_clear(struct kpi_batch *b)
+{
+	b->n = 0;
+	if (b->slots)
+		memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+}
+
+int kpi_batch_merge(struct kpi_batch *into, const struct kpi_batch *from, struct err *e)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct store_kpi_row *r = &from->rows[i];
+
+		if (reserve(into, 1, e) < 0)
+			return -1;
+		add_row(into, r->grain, r->period, r->unit, r->category, r->source,
+		        (const struct kpi_counts *)r->n, 1);
+	}
+	return 0;
+}
+
 int kpi_event_changed(struct db *db, const struct event_rec *before, const struct event_rec *after,
                       struct err *e)
 {
 	struct kpi_batch b;
 	int ret;
 
+	if (captured)
+		return kpi_batch_add(captured, before, after, e);
 	kpi_batch_init(&b);
 	ret = kpi_batch_add(&b, before, after, e) < 0 ? -1 : kpi_batch_flush(&b, db, e);
 	kpi_batch_release(&b);

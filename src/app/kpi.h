@@ -69,6 +69,16 @@ int kpi_batch_flush(struct kpi_batch *b, struct db *db, struct err *e);
 int kpi_event_changed(struct db *db, const struct event_rec *before, const struct event_rec *after,
                       struct err *e);
 
+/* Empty a batch, keeping its memory. */
+void kpi_batch_clear(struct kpi_batch *b);
+/* Add every row of from to into. */
+int kpi_batch_merge(struct kpi_batch *into, const struct kpi_batch *from, struct err *e);
+/* From now on kpi_event_changed() on this thread adds to b instead of
+ * writing (NULL: write again). The group-commit writer captures each job's
+ * changes, merges those of the jobs that succeed and writes them once per
+ * transaction. */
+void kpi_capture(struct kpi_batch *b);
+
 /* Recompute every counter from the event table (after bulk loads, or when
  * in doubt): in its own transaction unless the caller holds one. *events
  * (may be NULL) gets the number of events read. */
