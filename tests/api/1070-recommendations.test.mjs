@@ -56,7 +56,7 @@ async function closedBy(dept, category = 'csgl.srhj') {
 }
 
 before(async () => {
-  srv = await startServer({ demo: true });
+  srv = await startServer({ demo: { events: 0 } });
   for (const u of ['gridworker', 'station', 'dispatcher', 'chengguan', 'resident', 'leader', 'command']) {
     const r = await srv.post('/api/v1/auth/login', { username: u, password: PW, kind: 'app' });
     assert.equal(r.status, 200, r.text);

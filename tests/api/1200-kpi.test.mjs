@@ -60,7 +60,7 @@ const as = (who) => ({ headers: { authorization: `Bearer ${tokens[who]}` } });
 const get = (who, path) => srv.get(path, who ? as(who) : undefined);
 
 before(async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   for (const u of USERS) {
     const r = wangge(['user', 'add', '--username', u.username, '--name', u.username, '--password', PASSWORD,
                       '--no-must-change', '--role', u.role, '--scope', u.scope, '--db', db]);
