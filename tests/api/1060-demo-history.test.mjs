@@ -171,7 +171,9 @@ test('warnings and supervision on the open ones; ratings on resident reports', a
   assert.equal(red.status, 200, red.text);
   assert.ok(red.json.events.length >= 1, 'some open events are yellow or red');
   const sup = await srv.get('/api/v1/events?supervised=1&limit=200', auth());
-  assert.ok(sup.json.events.length >= 50, 'overdue events were supervised');
+  // the supervision lists are of open events: some of the late open ones are on them
+  assert.ok(sup.json.events.length >= 1, 'overdue open events are supervised');
+  assert.ok(sup.json.events.every((e) => e.supervision > 0 && OPEN.includes(e.status)));
   const rated = events.filter((e) => e.source === 'resident' && e.status === 'closed' && e.rating);
   const residentClosed = events.filter((e) => e.source === 'resident' && e.status === 'closed');
   assert.ok(rated.length / residentClosed.length > 0.75);
