@@ -300,8 +300,7 @@ static const char m3_events[] =
 	"  rate_good INTEGER NOT NULL DEFAULT 0,"
 	"  rate_ok INTEGER NOT NULL DEFAULT 0,"
 	"  rate_bad INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (grain, period, unit_code, category_code, source));"
-	"CREATE INDEX kpi_agg_unit ON kpi_agg (grain, unit_code, period);";
+	"  PRIMARY KEY (grain, period, unit_code, category_code, source));";
 
 /* The command centres (指挥中心, the district and each town): duty rota,
  * shift logs, dispatch equipment and the forces they dispatch, with their
