@@ -81,7 +81,7 @@ static int fill(struct db *db, long long n, struct err *e)
 		long long hi = lo + chunk < n ? lo + chunk : n;
 		char nows[32], spans[32], with[160];
 
-		snprintf(with, sizeof(with), pg ? "WITH s AS (SELECT generate_series(%lld, %lld) AS k)"
+		snprintf(with, sizeof(with), pg ? "WITH s AS (SELECT generate_series(%lld::bigint, %lld::bigint) AS k)"
 		         : "WITH RECURSIVE s(k) AS (SELECT %lld UNION ALL SELECT k + 1 FROM s WHERE k < %lld)",
 		         lo, hi - 1);
 		snprintf(nows, sizeof(nows), "%lld", now);

@@ -6,6 +6,7 @@
 // how long until the LAST client had it.
 //
 //   node bench/sse-client.mjs --url http://127.0.0.1:P --clients N --rows R [--user admin]
+//   (SSE_ROWS=1 also prints each row's last-client delay, in order)
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 

@@ -11,6 +11,7 @@ LISTEN=${3:-127.0.0.1:8080}
 OUTLINE=${WANGGE_OUTLINE:-../shared/data/baiyun-440111-outline.geojson}
 
 rm -f "$DB" "$DB-wal" "$DB-shm"
+echo "demo: building the district, its staff and a year of grid events (~259,000; under a minute)"
 if [ -f "$OUTLINE" ]; then
   echo "demo: using the real district outline $OUTLINE (GCJ-02)"
   "$BIN" demo --db "$DB" --outline "$OUTLINE" --crs gcj02

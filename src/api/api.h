@@ -12,6 +12,8 @@
  *   api_equipment.c  dispatch equipment
  *   api_force.c   forces: positions, lists, nearest, emergency units, volunteers
  *   api_stream.c  the live stream of event changes (Server-Sent Events)
+ *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
+ *   api_event_reco.c  dispatch recommendations for an event
  *   api_screen.c  the command big screen: one summary per unit
  * The route table that binds them to paths and roles is routes.c.
  */
@@ -65,6 +67,7 @@ int api_event_list(struct http_req *req);
 int api_event_get(struct http_req *req);
 int api_event_step(struct http_req *req);
 int api_event_import(struct http_req *req);
+int api_event_export(struct http_req *req);
 
 int api_locate_get(struct http_req *req);
 int api_locate_batch(struct http_req *req);
@@ -84,6 +87,8 @@ int api_duty_swap_create(struct http_req *req);
 int api_duty_swap_decide(struct http_req *req);
 int api_duty_log_list(struct http_req *req);
 int api_duty_log_add(struct http_req *req);
+int api_duty_people(struct http_req *req);
+int api_duty_exception_list(struct http_req *req);
 
 int api_equipment_list(struct http_req *req);
 int api_equipment_create(struct http_req *req);
@@ -103,6 +108,12 @@ int api_force_vol_create(struct http_req *req);
 int api_force_vol_update(struct http_req *req);
 int api_force_vol_delete(struct http_req *req);
 int api_stream_get(struct http_req *req);
+/* KPIs (api_kpi.c) */
+int api_kpi_get(struct http_req *req);
+int api_kpi_export(struct http_req *req);
+
+/* api_event_reco.c */
+int api_event_recommendations(struct http_req *req);
 
 /* the command big screen (api_screen.c) */
 int api_screen_summary(struct http_req *req);

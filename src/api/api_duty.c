@@ -13,18 +13,23 @@
  *   POST   /api/v1/duty/swaps/:id/decision                approve or reject (command)
  *   GET    /api/v1/duty/log?centre=&from=&to=&shift=      shift log and hand-over notes
  *   POST   /api/v1/duty/log
+ *   GET    /api/v1/duty/people?centre=                    staff to pick (appended below)
+ *   GET    /api/v1/duty/exceptions?centre=&from=&to=      dated exceptions
  *
  * Roles are in routes.c; the rules and the scope checks in app/duty.c.
  * This file turns requests into calls.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "api/api.h"
 #include "api/api_int.h"
 #include "app/duty.h"
+#include "domain/unit_code.h"
 #include "lib/jsonx.h"
 #include "lib/str.h"
+#include "store/store_account.h"
 #include "lib/banned.h"
 
 #define SWAP_LIST_DEFAULT 50
@@ -549,4 +554,159 @@ out:
 	if (rc < 0)
 		return http_reply_err(req, &e);
 	return http_reply_json(req, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+/* ================================================ people, exceptions
+ *
+ * Two reads for the duty page (web/duty.html), appended:
+ *
+ *   GET /api/v1/duty/people?centre=CODE                    whom to pick
+ *   GET /api/v1/duty/exceptions?centre=CODE&from=&to=      dated exceptions
+ *
+ * The people of a centre are those its rota names (pattern rows from two
+ * months back to a year ahead, exceptions and approved swaps in that
+ * window, with their pattern role) and the current posts of the centre's
+ * unit and, for a town, of its communities (站长, 总站长): the staff a
+ * pattern, an exception or a swap may name. `me` is the caller's own staff
+ * record (null when the account has none), so the page can offer swaps of
+ * the caller's own shifts. Readable by every staff member who may read the
+ * centre's calendar, which shows the same names and phones (so the centre
+ * is a query parameter, like the calendar's: the route guard would hold a
+ * `:code` to the caller's own subtree, and town staff read the district).
+ */
+
+#define PEOPLE_BACK_DAYS 62              /* rota rows this far back still count */
+#define PEOPLE_MAX 1000                  /* people in one answer */
+
+/* The entry of person id in people (index by id string), added when new. */
+static json_t *people_entry(json_t *people, json_t *index, int64_t id, const char *name,
+                            const char *phone)
+{
+	char key[24];
+	json_t *p;
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	if ((p = json_object_get(index, key)))
+		return p;
+	if (json_array_size(people) >= PEOPLE_MAX)
+		return NULL;
+	p = json_pack("{s:I, s:s, s:n, s:[]}", "id", (json_int_t)id, "name", name, "rota", "posts");
+	jsonx_set_str_or_null(p, "phone", phone);
+	json_object_set(index, key, p);
+	json_array_append_new(people, p);
+	return p;
+}
+
+/* Add the current posts of u (only `role` when not NULL) to people. */
+static void people_posts(json_t *people, json_t *index, const struct org_unit *u, const char *role)
+{
+	for (size_t i = 0; i < u->nstaff; i++) {
+		const struct post_rec *s = &u->staff[i];
+		json_t *p;
+
+		if (role && strcmp(s->role, role) && strcmp(s->role, "chief_station_head"))
+			continue;
+		if (!(p = people_entry(people, index, s->person_id, s->name, s->phone)))
+			return;
+		json_array_append_new(json_object_get(p, "posts"),
+		                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "role", s->role, "role_label",
+		                                staff_role_label(s->role), "unit", u->rec.code, "unit_name",
+		                                u->rec.name, "title", s->title));
+	}
+}
+
+int api_duty_people(struct http_req *req)
+{
+	const char *code = code_query_or_reply(req, "centre");
+	const struct principal *who = req->auth;
+	struct account_rec acc;
+	struct duty_book b;
+	struct err e = ERR_INIT;
+	json_t *people, *index, *out = NULL;
+	int64_t today = current_day(), me = 0;
+	int rc;
+
+	if (!code)
+		return 0;
+	WITH_DB(req, m, db);
+	rc = duty_centre_check(req->auth, m, code, 1, "centre", &e);
+	if (rc == 0 && who && (rc = store_account_get(db, who->account_id, &acc, &e)) == 0)
+		me = acc.person_id;
+	if (rc == 0 && (rc = duty_book_load(db, code, today - PEOPLE_BACK_DAYS, today + DUTY_AHEAD_MAX, &b, &e)) == 0) {
+		const struct org_unit *u = orgmodel_find(m, code);
+
+		people = json_array();
+		index = json_object();
+		for (size_t i = 0; i < b.nnames; i++)
+			people_entry(people, index, b.names[i].id, b.names[i].name, b.names[i].phone);
+		for (size_t i = 0; i < b.npat; i++) {
+			char key[24];
+			json_t *p, *r;
+
+			snprintf(key, sizeof(key), "%lld", (long long)b.pat[i].person_id);
+			if (!(p = json_object_get(index, key)))
+				continue;
+			r = json_object_get(p, "rota");
+			if (json_is_null(r) || b.pat[i].role == DUTY_LEADER)
+				json_object_set_new(p, "rota", json_string(b.pat[i].role == DUTY_LEADER ? "leader" : "officer"));
+		}
+		people_posts(people, index, u, NULL);
+		if (u->rec.level == LEVEL_TOWN)
+			for (size_t i = 0; i < u->nchildren; i++)
+				people_posts(people, index, &m->units[u->children[i]], "station_head");
+		duty_book_release(&b);
+		json_decref(index);
+		out = json_pack("{s:s, s:s, s:o, s:o}", "centre", code, "name", u->rec.name, "me",
+		                me > 0 ? json_integer(me) : json_null(), "people", people);
+	}
+	DONE_DB(req, m, db);
+	return rc < 0 ? http_reply_err(req, &e) : http_reply_json(req, 200, out);
+}
+
+static int exception_row_json(void *ctx, const struct duty_exception_rec *r)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id, "date", r->day,
+	                      "shift", r->shift, "action", r->action, "created_at", r->created_at);
+
+	jsonx_set_str_or_null(j, "role", r->role);
+	json_object_set_new(j, "person", r->person_id > 0
+	                    ? json_pack("{s:I, s:s}", "id", (json_int_t)r->person_id, "name", r->name)
+	                    : json_null());
+	jsonx_set_str_or_null(j, "note", r->note);
+	return json_array_append_new(ctx, j) < 0;
+}
+
+int api_duty_exception_list(struct http_req *req)
+{
+	const char *code = code_query_or_reply(req, "centre");
+	struct err e = ERR_INIT;
+	char f[DUTY_DATE_LEN], t[DUTY_DATE_LEN];
+	int64_t from, to;
+	json_t *arr, *out = NULL;
+	int rc;
+
+	if (!code || date_query_or_reply(req, "from", current_day(), &from) < 0 ||
+	    date_query_or_reply(req, "to", from + 6, &to) < 0)
+		return 0;
+	if (to < from || to - from + 1 > DUTY_RANGE_MAX) {
+		err_set_param(&e, 400, "param.invalid", "to", "日期范围须为 1 到 %d 天",
+		              "the date range must be 1 to %d days", DUTY_RANGE_MAX);
+		return http_reply_err(req, &e);
+	}
+	arr = json_array();
+	WITH_DB(req, m, db);
+	rc = duty_centre_check(req->auth, m, code, 1, "centre", &e);
+	if (rc == 0 && (rc = store_duty_exception_list(db, code, duty_date_format(from, f),
+	                                               duty_date_format(to, t), exception_row_json,
+	                                               arr, &e)) > 0) {
+		err_set(&e, 500, "internal.oom", "内存不足", "out of memory");
+		rc = -1;
+	}
+	DONE_DB(req, m, db);
+	if (rc < 0) {
+		json_decref(arr);
+		return http_reply_err(req, &e);
+	}
+	out = json_pack("{s:s, s:s, s:s, s:o}", "centre", code, "from", f, "to", t, "exceptions", arr);
+	return http_reply_json(req, 200, out);
 }

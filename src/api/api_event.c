@@ -9,6 +9,7 @@
  *                                              and the steps the caller may take now
  *   POST /api/v1/events/:id/steps              take a step {action, note, …}
  *   POST /api/v1/events/import                 12345 work orders from CSV (app/hotline.h)
+ *   GET  /api/v1/events/export                 the filtered list as CSV or XLSX
  *
  * The rules are in app/events.c and domain/event_flow.c; this file turns
  * requests into calls and events into JSON. Residents see their own reports
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 #include "api/api.h"
 #include "api/api_int.h"
@@ -24,6 +26,7 @@
 #include "app/auth.h"
 #include "app/events.h"
 #include "app/hotline.h"
+#include "app/export.h"
 #include "domain/event_taxonomy.h"
 #include "domain/password.h"
 #include "domain/role.h"
@@ -670,6 +673,116 @@ static int parse_day(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The queue's filters from the query string, narrowed to the caller's
+ * view; -1 when a reply (400/404) was sent. limit_max: the largest page. */
+static int queue_filter(struct http_req *req, struct event_filter *f, char *scope, size_t n,
+                        long long limit_default, long long limit_max)
+{
+	const struct principal *p = caller(req);
+	struct err e = ERR_INIT;
+	const char *s;
+	long long limit;
+
+	memset(f, 0, sizeof(*f));
+	f->warning = -1;
+	if (api_query_int_or_reply(req, "limit", limit_default, 1, limit_max, &limit) < 0)
+		return -1;
+	f->limit = (int)limit;
+	if ((s = http_query(req, "status"))) {
+		/* comma-separated list of statuses, or "open" */
+		char *copy = arena_strdup(&req->arena, s), *save = NULL, *tok;
+		int k = 0;
+
+		if (!copy)
+			return (http_reply_error(req, 500, "app.oom", "内存不足", "out of memory"), -1);
+		if (strcmp(s, "open") == 0) {
+			static const char *const open[] = {"reported", "handling", "escalated", "registered",
+			                                   "dispatched", "verifying", "verified"};
+			for (k = 0; k < 7; k++)
+				f->status[k] = open[k];
+		} else {
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (ev_status_parse(tok) < 0 || k >= 11)
+					return (http_reply_error(req, 400, "param.invalid", "status 取值无效",
+					                        "status is a list of known statuses, or 'open'"), -1);
+				f->status[k++] = tok;
+			}
+		}
+	}
+	if ((s = http_query(req, "loop"))) {
+		if (strcmp(s, "internal") && strcmp(s, "external"))
+			return (http_reply_error(req, 400, "param.invalid", "loop 必须是 internal 或 external",
+			                        "loop is internal or external"), -1);
+		f->loop = s;
+	}
+	if ((s = http_query(req, "category"))) {
+		if (!event_category_code_ok(s))
+			return (http_reply_error(req, 400, "param.invalid", "category 格式无效",
+			                        "category is a category code"), -1);
+		f->category = s;
+	}
+	if ((s = http_query(req, "source"))) {
+		if (!ev_source_ok(s))
+			return (http_reply_error(req, 400, "param.invalid", "source 取值无效",
+			                        "source is patrol, resident, wechat, hotline or assigned"), -1);
+		f->source = s;
+	}
+	if ((s = http_query(req, "from")) && parse_day(s, &f->from) < 0)
+		return (http_reply_error(req, 400, "param.invalid", "from 必须是 YYYY-MM-DD",
+		                        "from is a date YYYY-MM-DD"), -1);
+	if ((s = http_query(req, "to"))) {
+		if (parse_day(s, &f->to) < 0)
+			return (http_reply_error(req, 400, "param.invalid", "to 必须是 YYYY-MM-DD",
+			                        "to is a date YYYY-MM-DD"), -1);
+		f->to += 24 * 3600;                         /* inclusive day */
+	}
+	if ((s = http_query(req, "warning"))) {
+		if (strcmp(s, "yellow") == 0)
+			f->warning = 1;
+		else if (strcmp(s, "red") == 0)
+			f->warning = 2;
+		else if (strcmp(s, "any") == 0)
+			f->min_warning = 1;
+		else if (strcmp(s, "none") == 0)
+			f->warning = 0;
+		else
+			return (http_reply_error(req, 400, "param.invalid", "warning 必须是 none/yellow/red/any",
+			                        "warning is none, yellow, red or any"), -1);
+	}
+	if ((s = http_query(req, "supervised")))
+		f->supervised = strcmp(s, "1") == 0 || strcmp(s, "true") == 0;
+	if ((s = http_query(req, "pending")))
+		f->pending = strcmp(s, "1") == 0 || strcmp(s, "true") == 0;
+	if ((s = http_query(req, "assignee"))) {
+		if (strcmp(s, "me") == 0)
+			f->assignee_id = p->account_id;
+		else if (parse_int64(s, 1, INT64_MAX, &f->assignee_id) < 0)
+			return (http_reply_error(req, 400, "param.invalid", "assignee 必须是账号 id 或 me",
+			                        "assignee is an account id or 'me'"), -1);
+	}
+	if ((s = http_query(req, "mine")) && strcmp(s, "1") == 0)
+		f->reporter_id = p->account_id;
+	if ((s = http_query(req, "q"))) {
+		if (strlen(s) > 64 || !str_valid_utf8(s, strlen(s)))
+			return (http_reply_error(req, 400, "param.invalid", "q 不超过 64 字节",
+			                        "q is at most 64 bytes of text"), -1);
+		f->q = s;
+	}
+	if ((s = http_query(req, "sort"))) {
+		if (strcmp(s, "deadline") == 0)
+			f->sort = EV_SORT_DEADLINE;
+		else if (strcmp(s, "newest") != 0)
+			return (http_reply_error(req, 400, "param.invalid", "sort 必须是 newest 或 deadline",
+			                        "sort is newest or deadline"), -1);
+	}
+	if ((s = http_query(req, "after")) && parse_cursor(s, &f->after_key, &f->after_id) < 0)
+		return (http_reply_error(req, 400, "param.invalid", "after 游标无效",
+		                        "after is the next_cursor of the previous page"), -1);
+	if (events_scope_filter(p, http_query(req, "unit"), f, scope, n, &e) < 0)
+		return (http_reply_err(req, &e), -1);
+	return 0;
+}
+
 int api_event_list(struct http_req *req)
 {
 	struct app *a = api_app(req);
@@ -679,109 +792,13 @@ int api_event_list(struct http_req *req)
 	struct err e = ERR_INIT;
 	char scope[EV_CODE_MAX], cursor[64];
 	const char *s;
-	long long limit;
 	struct org_model *m;
 	struct db *db;
 	int rc;
 	json_t *j;
 
-	memset(&f, 0, sizeof(f));
-	f.warning = -1;
-	if (api_query_int_or_reply(req, "limit", QUEUE_DEFAULT, 1, QUEUE_MAX, &limit) < 0)
+	if (queue_filter(req, &f, scope, sizeof(scope), QUEUE_DEFAULT, QUEUE_MAX) < 0)
 		return 0;
-	f.limit = (int)limit;
-	if ((s = http_query(req, "status"))) {
-		/* comma-separated list of statuses, or "open" */
-		char *copy = arena_strdup(&req->arena, s), *save = NULL, *tok;
-		int k = 0;
-
-		if (!copy)
-			return http_reply_error(req, 500, "app.oom", "内存不足", "out of memory");
-		if (strcmp(s, "open") == 0) {
-			static const char *const open[] = {"reported", "handling", "escalated", "registered",
-			                                   "dispatched", "verifying", "verified"};
-			for (k = 0; k < 7; k++)
-				f.status[k] = open[k];
-		} else {
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (ev_status_parse(tok) < 0 || k >= 11)
-					return http_reply_error(req, 400, "param.invalid", "status 取值无效",
-					                        "status is a list of known statuses, or 'open'");
-				f.status[k++] = tok;
-			}
-		}
-	}
-	if ((s = http_query(req, "loop"))) {
-		if (strcmp(s, "internal") && strcmp(s, "external"))
-			return http_reply_error(req, 400, "param.invalid", "loop 必须是 internal 或 external",
-			                        "loop is internal or external");
-		f.loop = s;
-	}
-	if ((s = http_query(req, "category"))) {
-		if (!event_category_code_ok(s))
-			return http_reply_error(req, 400, "param.invalid", "category 格式无效",
-			                        "category is a category code");
-		f.category = s;
-	}
-	if ((s = http_query(req, "source"))) {
-		if (!ev_source_ok(s))
-			return http_reply_error(req, 400, "param.invalid", "source 取值无效",
-			                        "source is patrol, resident, wechat, hotline or assigned");
-		f.source = s;
-	}
-	if ((s = http_query(req, "from")) && parse_day(s, &f.from) < 0)
-		return http_reply_error(req, 400, "param.invalid", "from 必须是 YYYY-MM-DD",
-		                        "from is a date YYYY-MM-DD");
-	if ((s = http_query(req, "to"))) {
-		if (parse_day(s, &f.to) < 0)
-			return http_reply_error(req, 400, "param.invalid", "to 必须是 YYYY-MM-DD",
-			                        "to is a date YYYY-MM-DD");
-		f.to += 24 * 3600;                         /* inclusive day */
-	}
-	if ((s = http_query(req, "warning"))) {
-		if (strcmp(s, "yellow") == 0)
-			f.warning = 1;
-		else if (strcmp(s, "red") == 0)
-			f.warning = 2;
-		else if (strcmp(s, "any") == 0)
-			f.min_warning = 1;
-		else if (strcmp(s, "none") == 0)
-			f.warning = 0;
-		else
-			return http_reply_error(req, 400, "param.invalid", "warning 必须是 none/yellow/red/any",
-			                        "warning is none, yellow, red or any");
-	}
-	if ((s = http_query(req, "supervised")))
-		f.supervised = strcmp(s, "1") == 0 || strcmp(s, "true") == 0;
-	if ((s = http_query(req, "pending")))
-		f.pending = strcmp(s, "1") == 0 || strcmp(s, "true") == 0;
-	if ((s = http_query(req, "assignee"))) {
-		if (strcmp(s, "me") == 0)
-			f.assignee_id = p->account_id;
-		else if (parse_int64(s, 1, INT64_MAX, &f.assignee_id) < 0)
-			return http_reply_error(req, 400, "param.invalid", "assignee 必须是账号 id 或 me",
-			                        "assignee is an account id or 'me'");
-	}
-	if ((s = http_query(req, "mine")) && strcmp(s, "1") == 0)
-		f.reporter_id = p->account_id;
-	if ((s = http_query(req, "q"))) {
-		if (strlen(s) > 64 || !str_valid_utf8(s, strlen(s)))
-			return http_reply_error(req, 400, "param.invalid", "q 不超过 64 字节",
-			                        "q is at most 64 bytes of text");
-		f.q = s;
-	}
-	if ((s = http_query(req, "sort"))) {
-		if (strcmp(s, "deadline") == 0)
-			f.sort = EV_SORT_DEADLINE;
-		else if (strcmp(s, "newest") != 0)
-			return http_reply_error(req, 400, "param.invalid", "sort 必须是 newest 或 deadline",
-			                        "sort is newest or deadline");
-	}
-	if ((s = http_query(req, "after")) && parse_cursor(s, &f.after_key, &f.after_id) < 0)
-		return http_reply_error(req, 400, "param.invalid", "after 游标无效",
-		                        "after is the next_cursor of the previous page");
-	if (events_scope_filter(p, http_query(req, "unit"), &f, scope, sizeof(scope), &e) < 0)
-		return http_reply_err(req, &e);
 
 	m = org_holder_get(&a->org);
 	c.arr = json_array();
@@ -798,6 +815,19 @@ int api_event_list(struct http_req *req)
 		return http_reply_err(req, &e);
 	}
 	j = json_pack("{s:o}", "events", c.arr);
+	if ((s = http_query(req, "count")) && strcmp(s, "1") == 0) {
+		/* count=1: how many match the filters in all (the workbench's tab counts) */
+		int64_t total = 0;
+
+		db = db_pool_get(a->pool);
+		rc = store_event_count(db, &f, &total, &e);
+		db_pool_put(a->pool, db);
+		if (rc < 0) {
+			json_decref(j);
+			return http_reply_err(req, &e);
+		}
+		json_object_set_new(j, "count", json_integer(total));
+	}
 	if (c.n == f.limit) {
 		snprintf(cursor, sizeof(cursor), "%lld.%lld", (long long)c.last_key, (long long)c.last_id);
 		json_object_set_new(j, "next_cursor", json_string(cursor));
@@ -906,4 +936,139 @@ int api_event_import(struct http_req *req)
 		return http_reply_json(req, e.status, j);
 	}
 	return http_reply_json(req, 200, report);
+}
+
+/* -------------------------------------------------------------- export */
+
+#define EVENTS_EXPORT_MAX 200000
+#define EXPORT_PAGE 1000
+
+struct export_ctx {
+	struct export *x;
+	const struct org_model *m;
+	int n;
+	int64_t last_key, last_id;
+	int sort;
+};
+
+static const char *name_or_code(const struct org_model *m, const char *code)
+{
+	const char *n = unit_name(m, code);
+
+	return n ? n : code;
+}
+
+static void export_time(struct export *x, int64_t t)
+{
+	char buf[32];
+	time_t local = (time_t)(t + 8 * 3600);
+	struct tm tm;
+
+	if (!t) {
+		export_empty(x);
+		return;
+	}
+	gmtime_r(&local, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+	export_text(x, buf);
+}
+
+static int export_row(void *ctx, const struct event_rec *ev)
+{
+	struct export_ctx *c = ctx;
+	enum ev_status st = (enum ev_status)ev_status_parse(ev->status);
+	char town[12], comm[16];
+
+	snprintf(town, sizeof(town), "%.9s", ev->grid);
+	snprintf(comm, sizeof(comm), "%.12s", ev->grid);
+	export_integer(c->x, ev->id);
+	export_text(c->x, ev_status_label(st) ? ev_status_label(st) : ev->status);
+	export_text(c->x, ev->category);
+	export_text(c->x, ev->title);
+	export_text(c->x, ev_source_label(ev->source));
+	export_text(c->x, ev_urgency_label(ev->urgency));
+	export_text(c->x, name_or_code(c->m, town));
+	export_text(c->x, name_or_code(c->m, comm));
+	export_text(c->x, name_or_code(c->m, ev->grid));
+	export_text(c->x, ev->address);
+	export_text(c->x, strcmp(ev->loop, "external") == 0 ? "外循环" : "内循环");
+	export_text(c->x, ev->dept);
+	export_time(c->x, ev->created_at);
+	export_time(c->x, ev->deadline_at);
+	export_time(c->x, ev->due_at);
+	export_time(c->x, ev->closed_at);
+	export_text(c->x, ev->overdue ? "是" : "否");
+	export_integer(c->x, ev->supervision);
+	export_integer(c->x, ev->rework_count);
+	if (ev->rating)
+		export_text(c->x, ev->rating == 1 ? "满意" : ev->rating == 2 ? "基本满意" : "不满意");
+	else
+		export_empty(c->x);
+	export_text(c->x, ev->external_id);
+	export_end_row(c->x);
+	c->n++;
+	c->last_id = ev->id;
+	c->last_key = c->sort == EV_SORT_DEADLINE ? ev->deadline_at : ev->created_at;
+	return 0;
+}
+
+/* GET /api/v1/events/export?format=csv|xlsx&<the queue's filters>: the
+ * whole list the filters select (at most 200,000 rows), for Excel. */
+int api_event_export(struct http_req *req)
+{
+	static const char *const headers[] = {
+		"编号", "状态", "类别", "标题", "来源", "紧急程度", "镇街", "村/社区", "网格", "地址",
+		"循环", "派遣部门", "上报时间", "本环节期限", "应办结时间", "办结时间", "超期", "督办级别",
+		"返工次数", "群众评价", "12345工单号",
+	};
+	struct app *a = api_app(req);
+	struct event_filter f;
+	struct export_ctx c = {0};
+	struct err e = ERR_INIT;
+	enum export_format fmt = EXPORT_CSV;
+	char scope[EV_CODE_MAX], *data = NULL;
+	const char *ctype = NULL, *disp;
+	size_t len = 0;
+	struct org_model *m;
+	struct db *db;
+	int rc = 0;
+
+	if (is_resident_only(caller(req)))
+		return http_reply_error(req, 403, "auth.forbidden", "无权导出", "residents may not export lists");
+	if (export_format_parse(http_query(req, "format"), &fmt) < 0)
+		return http_reply_error(req, 400, "param.invalid", "format 必须是 csv 或 xlsx",
+		                        "format is csv or xlsx");
+	if (queue_filter(req, &f, scope, sizeof(scope), EXPORT_PAGE, EXPORT_PAGE) < 0)
+		return 0;
+	f.limit = EXPORT_PAGE;
+	if (!(c.x = export_begin(fmt, "事件", headers, sizeof(headers) / sizeof(headers[0]), &e)))
+		return http_reply_err(req, &e);
+	m = org_holder_get(&a->org);
+	c.m = m;
+	c.sort = f.sort;
+	db = db_pool_get(a->pool);
+	/* page through with the queue's own keyset cursor */
+	for (;;) {
+		int before = c.n;
+
+		if ((rc = store_event_query(db, &f, export_row, &c, &e)) < 0)
+			break;
+		if (c.n - before < EXPORT_PAGE || c.n >= EVENTS_EXPORT_MAX)
+			break;
+		f.after_key = c.last_key;
+		f.after_id = c.last_id;
+	}
+	db_pool_put(a->pool, db);
+	if (m)
+		orgmodel_release(m);
+	if (rc < 0) {
+		export_free(c.x);
+		return http_reply_err(req, &e);
+	}
+	if (export_finish(c.x, &data, &len, &ctype, &e) < 0)
+		return http_reply_err(req, &e);
+	disp = export_disposition(&req->arena, "网格事件", fmt);
+	if (disp)
+		http_add_header(req, "Content-Disposition", disp);
+	return http_reply_take(req, 200, ctype, data, len);
 }

@@ -42,6 +42,7 @@ const struct http_route api_routes[] = {
 	{"PUT",  "/api/v1/event-categories/:cat",   api_event_category_put,  ROLE_ADMIN, "event_category.put"},
 	{"POST", "/api/v1/events",                  api_event_create,  ROLE_ANY,    "event.create"},
 	{"GET",  "/api/v1/events",                  api_event_list,    ROLE_ANY,    "event.list"},
+	{"GET",  "/api/v1/events/export",           api_event_export,  ROLE_STAFF,  "event.export"},
 	{"GET",  "/api/v1/events/:id",              api_event_get,     ROLE_ANY,    "event.get"},
 	{"POST", "/api/v1/events/:id/steps",        api_event_step,    ROLE_ANY,    "event.step"},
 	{"POST", "/api/v1/events/import",           api_event_import,  ROLE_COMMAND | ROLE_ADMIN, "event.import", 8 * 1024 * 1024},
@@ -60,6 +61,8 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/duty/swaps/:id/decision", api_duty_swap_decide,  ROLE_COMMAND, "duty.swap_decide"},
 	{"GET",  "/api/v1/duty/log",                api_duty_log_list,     ROLE_STAFF,   "duty.log_list"},
 	{"POST", "/api/v1/duty/log",                api_duty_log_add,      ROLE_STAFF,   "duty.log_add"},
+	{"GET",  "/api/v1/duty/people",             api_duty_people,       ROLE_STAFF,   "duty.people"},
+	{"GET",  "/api/v1/duty/exceptions",         api_duty_exception_list, ROLE_STAFF, "duty.exception_list"},
 
 	{"GET",  "/api/v1/equipment",               api_equipment_list,    ROLE_STAFF,   "equipment.list"},
 	{"POST", "/api/v1/equipment",               api_equipment_create,  ROLE_ADMIN | ROLE_COMMAND, "equipment.create"},
@@ -79,6 +82,10 @@ const struct http_route api_routes[] = {
 	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
 	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
 	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
+	/* KPIs (api_kpi.c): the unit is a query parameter, scope-checked by the handler */
+	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
+	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
+	{"GET",  "/api/v1/events/:id/recommendations", api_event_recommendations, ROLE_STAFF, "event.recommendations"},
 	/* the command big screen (docs/api.md, "Big screen") */
 	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "screen.summary"},
 };

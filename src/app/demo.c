@@ -28,6 +28,8 @@
 #include "app/baiyun.h"
 #include "app/demo.h"
 #include "app/duty.h"
+#include "app/events.h"
+#include "app/kpi.h"
 #include "domain/demo_names.h"
 #include "domain/unit_code.h"
 #include "geo/geojson.h"
@@ -43,6 +45,7 @@
 #include "store/store_duty.h"
 #include "store/store_equipment.h"
 #include "store/store_force.h"
+#include "store/store_event.h"
 #include "store/store_staff.h"
 #include "store/store_unit.h"
 #include "store/store_user.h"
@@ -1058,12 +1061,49 @@ static int write_logins(struct demo *d, struct db *db, char (*hashes)[PWHASH_MAX
 	return 0;
 }
 
+/* ============================================================= history */
+
+/* A year of grid events over the new grids, then the KPI counters. */
+static int write_history(struct demo *d, struct db *db, const struct demo_opts *o,
+                         struct demo_stats *st, struct err *e)
+{
+	struct demo_history_grid *g;
+	struct demo_history_in in;
+	int ret = -1;
+
+	if (events_ensure_taxonomy(db, e) < 0)
+		return -1;
+	if (o->events <= 0)
+		return kpi_rebuild(db, NULL, e);
+	if (!(g = calloc(d->n[LEVEL_GRID], sizeof(*g))))
+		return oom(e);
+	for (size_t i = 0; i < d->n[LEVEL_GRID]; i++) {
+		const struct dunit *gu = &d->lv[LEVEL_GRID][i];
+		const struct dunit *au = &d->lv[LEVEL_AREA][gu->parent];
+		g[i].grid = &gu->rec;
+		g[i].community = &d->lv[LEVEL_COMMUNITY][au->parent].rec;
+		g[i].geom = gu->geom;
+	}
+	memset(&in, 0, sizeof(in));
+	in.seed = d->seed;
+	in.events = o->events;
+	in.end = o->events_end > 0 ? o->events_end : (int64_t)time(NULL);
+	in.h = d->h;
+	in.grids = g;
+	in.ngrids = d->n[LEVEL_GRID];
+	if (demo_history_write(db, &in, &st->history, e) == 0 && kpi_rebuild(db, NULL, e) == 0)
+		ret = 0;
+	free(g);
+	return ret;
+}
+
 /* =============================================================== write */
 
 static int write_command(struct demo *d, struct db *db, struct err *e);
 
 /* Stage 4: everything in one transaction. */
-static int write_all(struct demo *d, const char *url, struct demo_stats *st, struct err *e)
+static int write_all(struct demo *d, const struct demo_opts *o, struct demo_stats *st,
+                     struct err *e)
 {
 	struct db *db = NULL;
 	struct buf wkb;
@@ -1077,11 +1117,12 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 	}
 	if (hash_logins(hashes, e) < 0)
 		goto out;
-	if (db_open(url, &db, e) < 0 || db_migrate(db, e) < 0 || db_begin(db, e) < 0)
+	if (db_open(o->db_url, &db, e) < 0 || db_migrate(db, e) < 0 || db_begin(db, e) < 0)
 		goto out;
 	in_tx = 1;
-	/* accounts may point at the people and departments at the units that go */
-	if (store_command_clear(db, e) < 0 ||
+	/* accounts may point at the people and departments, events and the
+	 * command centres' rows at the units that go */
+	if (store_event_clear(db, e) < 0 || store_command_clear(db, e) < 0 ||
 	    store_user_unlink_persons(db, e) < 0 || store_department_clear(db, e) < 0 ||
 	    store_org_clear(db, e) < 0)
 		goto out;
@@ -1098,7 +1139,8 @@ static int write_all(struct demo *d, const char *url, struct demo_stats *st, str
 		}
 	}
 	if (write_staff(d, db, st, e) < 0 || write_logins(d, db, hashes, st, e) < 0 ||
-	    write_command(d, db, e) < 0 || store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
+	    write_command(d, db, e) < 0 || write_history(d, db, o, st, e) < 0 ||
+	    store_org_bump(db, e) < 0 || db_commit(db, e) < 0)
 		goto out;
 	in_tx = 0;
 	ret = 0;
@@ -1149,7 +1191,7 @@ int demo_build(const struct demo_opts *o, struct demo_stats *st, struct err *e)
 	if (merge_up(&d, e) < 0)
 		goto out;
 	t1 = time_mono_us();
-	if (write_all(&d, o->db_url, st, e) < 0)
+	if (write_all(&d, o, st, e) < 0)
 		goto out;
 	st->towns = (int)d.n[LEVEL_TOWN];
 	st->communities = (int)d.n[LEVEL_COMMUNITY];

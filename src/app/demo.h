@@ -17,11 +17,16 @@
  * grid_worker on the first community, area and grid of 三元里街道 (linked to
  * the staff records there), department (城管), leader and resident. Running
  * the demo again resets them. Demo only: never keep these on a real system.
+ *
+ * With o->events > 0 it adds that many grid events of the year before
+ * o->events_end (app/demo_history.h). Events already in the database are
+ * deleted in any case: they point at the grids being replaced.
  */
 #ifndef WG_DEMO_H
 #define WG_DEMO_H
 
 #include <stdint.h>
+#include "app/demo_history.h"
 #include "geo/coord.h"
 #include "lib/err.h"
 
@@ -31,7 +36,13 @@ struct demo_opts {
 	const char *outline;             /* GeoJSON outline file, NULL = built-in */
 	enum crs crs;                    /* coordinates of the outline file */
 	int lloyd;                       /* Lloyd iterations per level, -1 = default */
+	int events;                      /* grid events of the year's history (0 = none) */
+	int64_t events_end;              /* Unix seconds the history ends at, 0 = now */
 };
+
+/* Events of a year in Baiyun: the CLI's default for --events. */
+#define DEMO_EVENTS 259000
+#define DEMO_EVENTS_MAX 5000000
 
 /* The password of every demo log-in. Demo only. */
 #define DEMO_PASSWORD "Wangge@2026"
@@ -53,7 +64,8 @@ struct demo_stats {
 	int persons, posts;              /* staff rows written */
 	int64_t households, population;  /* over all grids */
 	double district_km2;             /* area of the generated district */
-	double gen_seconds, write_seconds;
+	double gen_seconds, write_seconds;  /* write_seconds includes the history */
+	struct demo_history_stats history;
 	struct demo_login logins[DEMO_LOGINS];
 	int nlogins;
 };

@@ -8,6 +8,7 @@
 #include "app/writer.h"
 #include "app/app.h"
 #include "app/cluster.h"
+#include "app/kpi.h"
 #include "app/stream.h"
 #include "lib/log.h"
 #include "store/db.h"
@@ -31,6 +32,7 @@ struct writer {
 	pthread_cond_t work;         /* jobs queued, or stop */
 	struct job *head, *tail;
 	int stop;
+	struct kpi_batch kpi, job_kpi;   /* the batch's KPI deltas; the running job's */
 	uint64_t batches, jobs;
 };
 
@@ -50,7 +52,14 @@ static void run_batch(struct writer *w, struct job *batch)
 		snprintf(sp, sizeof(sp), "SAVEPOINT j%d", n);
 		if (db_exec(w->db, sp, &e) < 0)
 			goto rollback;
+		/* KPI deltas are collected, merged for the jobs that succeed and
+		 * written once before the commit */
+		kpi_batch_clear(&w->job_kpi);
+		kpi_capture(&w->job_kpi);
 		j->rc = j->fn(w->db, j->arg, &log_id, j->e);
+		kpi_capture(NULL);
+		if (j->rc == 0 && kpi_batch_merge(&w->kpi, &w->job_kpi, j->e) < 0)
+			j->rc = -1;
 		if (j->rc < 0) {
 			if (!err_isset(j->e))
 				err_set(j->e, 500, "writer.job", "写入失败", "the write failed");
@@ -66,6 +75,8 @@ static void run_batch(struct writer *w, struct job *batch)
 		if (db_exec(w->db, sp, &e) < 0)
 			goto rollback;
 	}
+	if (kpi_batch_flush(&w->kpi, w->db, &e) < 0)
+		goto rollback;
 	if (last_log && w->app->cluster) {
 		char payload[32];
 
@@ -84,6 +95,7 @@ static void run_batch(struct writer *w, struct job *batch)
 rollback:
 	db_rollback(w->db);
 fail_all:
+	kpi_batch_clear(&w->kpi);
 	log_error("writer: batch of %d failed: %s", n, e.msg_en);
 	for (struct job *j = batch; j; j = j->next) {
 		j->rc = -1;
@@ -187,6 +199,8 @@ void writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	db_close(w->db);
+	kpi_batch_release(&w->kpi);
+	kpi_batch_release(&w->job_kpi);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	free(w);

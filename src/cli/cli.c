@@ -28,11 +28,18 @@ static const struct cli_command commands[] = {
 	 "Back it up together with the database.\n"},
 	{"demo", cmd_demo, "生成白云区演示数据 / build the Baiyun demo district",
 	 "usage: wangge demo [--db FILE] [--seed N] [--outline FILE [--crs gcj02|wgs84|bd09]]\n"
+	 "                   [--events N] [--events-end TIME]\n"
 	 "\n"
 	 "Replaces the org data in FILE with a deterministic demo district: the 24\n"
 	 "real towns/streets of Baiyun (official codes and names), 404 communities,\n"
 	 "1,145 areas and 3,454 grids tiling the district outline, with fictional\n"
-	 "staff. Without --outline a built-in approximation of the outline is used.\n"},
+	 "staff. Without --outline a built-in approximation of the outline is used.\n"
+	 "It also writes a year of grid events (the events already there are deleted):\n"
+	 "  --events N         events over the 365 days before the end (default 259000,\n"
+	 "                     Baiyun's yearly volume; 0 for none)\n"
+	 "  --events-end TIME  when the history ends: Unix seconds or\n"
+	 "                     YYYY-MM-DDTHH:MM:SSZ (default now). The same seed, count\n"
+	 "                     and end give the same events; see docs/demo.md\n"},
 	{"import", cmd_import, "导入 GeoJSON 单位边界 / import units from GeoJSON",
 	 "usage: wangge import units FILE [--db FILE] [--crs wgs84|gcj02|bd09] [--repair]\n"
 	 "                               [--level LEVEL] [--parent CODE] [--partial] [--dry-run]\n"
@@ -124,6 +131,14 @@ static const struct cli_command commands[] = {
 	 "and nothing is imported (each error is printed with its line). Orders\n"
 	 "already imported are skipped, so a file may be imported again. Recorded in\n"
 	 "the audit log as cli:<login>. Exit 1 on a usage error, 2 when refused.\n"},
+	{"kpi", cmd_kpi, "重算事件指标计数 / rebuild the KPI counters",
+	 "usage: wangge kpi rebuild [--db URL]\n"
+	 "\n"
+	 "Recomputes every KPI counter (table kpi_agg) from the event table in one\n"
+	 "transaction and prints how many events and counter rows there are. The\n"
+	 "counters are kept up to date as events change; rebuild after loading events\n"
+	 "in bulk, after restoring the event table alone, or when in doubt. Readers\n"
+	 "see the old counters until it commits. docs/kpi.md explains the counters.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

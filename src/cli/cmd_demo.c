@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "app/demo.h"
 #include "cli/cli.h"
 #include "lib/str.h"
@@ -46,6 +47,22 @@ static void print_logins(const struct demo_stats *st)
 	}
 }
 
+/* --events-end: Unix seconds or UTC ISO 8601, from 2000 on. */
+static int parse_end(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *rest;
+
+	if (parse_int64(s, 946684800, INT32_MAX, out) == 0)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!rest || *rest)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return *out >= 946684800 ? 0 : -1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -53,10 +70,12 @@ int cmd_demo(int argc, char **argv)
 		{"seed", required_argument, NULL, 's'},
 		{"outline", required_argument, NULL, 'o'},
 		{"crs", required_argument, NULL, 'c'},
+		{"events", required_argument, NULL, 'n'},
+		{"events-end", required_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct demo_opts o = {CLI_DEFAULT_DB, 1, NULL, CRS_GCJ02, -1};
+	struct demo_opts o = {CLI_DEFAULT_DB, 1, NULL, CRS_GCJ02, -1, DEMO_EVENTS, 0};
 	struct demo_stats st;
 	struct err e = ERR_INIT;
 	const char *crs = NULL;
@@ -81,6 +100,17 @@ int cmd_demo(int argc, char **argv)
 		case 'c':
 			crs = optarg;
 			break;
+		case 'n':
+			if (parse_int64(optarg, 0, DEMO_EVENTS_MAX, &v) < 0)
+				return cli_fail("demo", "bad --events '%s': expected 0 to %d", optarg,
+				                DEMO_EVENTS_MAX);
+			o.events = (int)v;
+			break;
+		case 'E':
+			if (parse_end(optarg, &o.events_end) < 0)
+				return cli_fail("demo", "bad --events-end '%s': expected Unix seconds or "
+				                "YYYY-MM-DDTHH:MM:SSZ", optarg);
+			break;
 		default:
 			return cli_usage("demo");
 		}
@@ -100,6 +130,15 @@ int cmd_demo(int argc, char **argv)
 	if (size >= 0)
 		printf(" %.1f MB", (double)size / 1e6);
 	printf("\n");
+	if (st.history.events > 0) {
+		const struct demo_history_stats *h = &st.history;
+		double n = (double)h->events / 100;
+		printf("history: %lld events over 365 days (%.1f%% closed, %.1f%% rejected, %lld open; "
+		       "%.1f%% escalated, %.1f%% closed late), %lld steps, %lld supervisions in %.1f s\n",
+		       (long long)h->events, (double)h->closed / n, (double)h->rejected / n,
+		       (long long)h->open, (double)h->escalated / n, (double)h->late / n,
+		       (long long)h->logs, (long long)h->supervisions, h->seconds);
+	}
 	print_logins(&st);
 	return 0;
 }

@@ -7,8 +7,10 @@
  *   *con_cls, return (queueing on the first call would make MHD close
  *   keep-alive connections) -> #2..n: append body chunks up to body_max,
  *   413 past it -> final call: route, call the handler, queue its reply
- *   (gzip when accepted and worthwhile) -> on_completed(): metrics, access
- *   log, free the request.
+ *   (gzip when accepted and worthwhile; a streamed reply instead becomes a
+ *   callback response whose connection sleeps, suspended, while its
+ *   producer has nothing) -> on_completed(): metrics, access log, free the
+ *   request.
  */
 #ifndef WG_SERVER_H
 #define WG_SERVER_H
@@ -40,7 +42,8 @@ struct http_server_opts {
 
 /* Start listening. 0, or -1 with e filled (port in use, bad address). */
 int http_server_start(struct http_server **out, const struct http_server_opts *o, struct err *e);
-/* Stop accepting, wait up to grace_s for in-flight requests, close. */
+/* Stop accepting, end every streamed reply (http_reply_stream), wait up to
+ * grace_s for in-flight requests, close. */
 void http_server_stop(struct http_server *s, unsigned grace_s);
 /* The port actually bound (useful with port 0). */
 unsigned short http_server_port(const struct http_server *s);

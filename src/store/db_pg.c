@@ -27,7 +27,7 @@
 #include "lib/str.h"
 #include "lib/banned.h"
 
-#define PG_MAX_PARAMS 64
+#define PG_MAX_PARAMS 65535           /* the protocol's limit; arrays are sized per statement */
 
 struct pg_db {
 	struct db base;
@@ -42,9 +42,9 @@ struct pg_stmt {
 	int nparams;
 	char name[24];                   /* "" until prepared on the server */
 	unsigned prepared_gen;           /* connection generation it was prepared in */
-	char *vals[PG_MAX_PARAMS];       /* malloc'd text (or bytes), NULL = SQL NULL */
-	int lens[PG_MAX_PARAMS];
-	int fmts[PG_MAX_PARAMS];         /* 0 text, 1 binary */
+	char **vals;                     /* [nparams] malloc'd text (or bytes), NULL = SQL NULL */
+	int *lens;                       /* [nparams] */
+	int *fmts;                       /* [nparams] 0 text, 1 binary */
 	PGresult *res;
 	int row, nrows;
 	unsigned char *blob;             /* decoded bytea of the current row */
@@ -162,6 +162,17 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out, stru
 		free(st);
 		return err_set(e, 500, "db.too_many_params", "SQL 参数过多", "too many SQL parameters");
 	}
+	st->vals = calloc((size_t)st->nparams + 1, sizeof(*st->vals));
+	st->lens = calloc((size_t)st->nparams + 1, sizeof(*st->lens));
+	st->fmts = calloc((size_t)st->nparams + 1, sizeof(*st->fmts));
+	if (!st->vals || !st->lens || !st->fmts) {
+		free(st->vals);
+		free(st->lens);
+		free(st->fmts);
+		free(st->sql);
+		free(st);
+		return err_set(e, 500, "db.oom", "内存不足", "out of memory");
+	}
 	st->blob_col = -1;
 	*out = &st->base;
 	return 0;
@@ -181,7 +192,7 @@ static void clear_result(struct pg_stmt *st)
 
 static void clear_params(struct pg_stmt *st)
 {
-	for (int i = 0; i < PG_MAX_PARAMS; i++) {
+	for (int i = 0; i < st->nparams; i++) {
 		free(st->vals[i]);
 		st->vals[i] = NULL;
 		st->lens[i] = 0;
@@ -194,6 +205,9 @@ static void pg_finalize(struct db_stmt *s)
 	struct pg_stmt *st = PST(s);
 	clear_result(st);
 	clear_params(st);
+	free(st->vals);
+	free(st->lens);
+	free(st->fmts);
 	free(st->sql);
 	free(st);
 }
@@ -203,7 +217,7 @@ static int set_param(struct db_stmt *s, int i, const void *p, size_t n, int fmt)
 	struct pg_stmt *st = PST(s);
 	char *v;
 
-	if (i < 1 || i > PG_MAX_PARAMS || n > 0x7fffffff)
+	if (i < 1 || i > st->nparams || n > 0x7fffffff)
 		return -1;
 	free(st->vals[i - 1]);
 	st->vals[i - 1] = NULL;

@@ -159,7 +159,7 @@ static const char m3_events[] =
 	"  description TEXT NOT NULL,"
 	"  lon DOUBLE PRECISION NOT NULL,"         /* WGS-84 */
 	"  lat DOUBLE PRECISION NOT NULL,"
-	"  cell BIGINT NOT NULL,"                  /* 0.001° square, for near-duplicates (store_event.c) */
+	"  cell BIGINT NOT NULL DEFAULT 0,"        /* 0.001° square, for near-duplicates (store_event.c) */
 	"  crs TEXT NOT NULL,"                     /* the reporter's coordinate system */
 	"  address TEXT,"
 	"  grid_code TEXT NOT NULL REFERENCES unit(code),"
@@ -300,8 +300,7 @@ static const char m3_events[] =
 	"  rate_good INTEGER NOT NULL DEFAULT 0,"
 	"  rate_ok INTEGER NOT NULL DEFAULT 0,"
 	"  rate_bad INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (grain, period, unit_code, category_code, source));"
-	"CREATE INDEX kpi_agg_unit ON kpi_agg (grain, unit_code, period);";
+	"  PRIMARY KEY (grain, period, unit_code, category_code, source));";
 
 /* The command centres (指挥中心, the district and each town): duty rota,
  * shift logs, dispatch equipment and the forces they dispatch, with their

@@ -4,6 +4,8 @@
  * below; keep them in the order of migration v3.
  */
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1064,6 +1066,382 @@ int store_event_stream_since(struct db *db, int64_t after, int limit, event_stre
 		r.lon = db_col_double(st, 22);
 		r.lat = db_col_double(st, 23);
 		r.reporter_id = db_col_int64(st, 24);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (step == DB_ERROR)
+		ret = -1;
+	db_finalize(st);
+	return ret;
+}
+
+/* ---------------------------------------------------------- bulk loading */
+
+/* Multi-row INSERTs built by the preprocessor, so that they stay string
+ * constants (the statement cache is keyed by their address). */
+#define Q10 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+#define EV_ROW "(" Q10 ", " Q10 ", " Q10 ", " Q10 ", " Q10 ", ?, ?)"  /* id + 51 columns */
+#define LOG_ROW "(" Q10 ", ?, ?, ?, ?, ?, ?)"                          /* 16 columns */
+#define SUP_ROW "(?, ?, ?, ?, ?, ?, ?)"                                /* 7 columns */
+#define X2(r) r ", " r
+#define X4(r) X2(X2(r))
+#define X8(r) X2(X4(r))
+#define X16(r) X2(X8(r))
+#define X32(r) X2(X16(r))
+#define X64(r) X2(X32(r))
+#define X128(r) X2(X64(r))
+#define EV_NPARAMS 52
+#define LOG_NPARAMS 16
+#define SUP_NPARAMS 7
+#define SUP_COLS "id, event_id, level, unit_code, actor_id, note, at"
+
+static const char SQL_EVENT_BULK1[] = "INSERT INTO event (" EVENT_COLS ") VALUES " EV_ROW;
+static const char SQL_EVENT_BULKN[] = "INSERT INTO event (" EVENT_COLS ") VALUES " X32(EV_ROW);
+static const char SQL_LOG_BULK1[] = "INSERT INTO event_log (" LOG_COLS ") VALUES " LOG_ROW;
+static const char SQL_LOG_BULKN[] = "INSERT INTO event_log (" LOG_COLS ") VALUES " X128(LOG_ROW);
+static const char SQL_SUP_BULK1[] = "INSERT INTO event_supervision (" SUP_COLS ") VALUES " SUP_ROW;
+static const char SQL_SUP_BULKN[] =
+	"INSERT INTO event_supervision (" SUP_COLS ") VALUES " X64(SUP_ROW);
+
+_Static_assert(EV_BULK_EVENTS == 32 && EV_BULK_LOGS == 128 && EV_BULK_SUPERVISIONS == 64,
+               "the X32/X128/X64 rows of the bulk INSERTs follow these sizes");
+
+#define LOG_NTEXT 11
+struct bulk_log {
+	size_t text0;                    /* text length when the row came: first byte of its strings */
+	int64_t id, event_id, at, actor_id;
+	int public_step;
+	uint32_t s[LOG_NTEXT];           /* offset + 1 into the text, 0 = NULL: action, from, to,
+	                                    actor, role, unit, note, detail, photos, grid, dept */
+};
+
+struct bulk_sup {
+	size_t text0;
+	int64_t id, event_id, actor_id, at;
+	int level;
+	uint32_t s[2];                   /* unit_code, note */
+};
+
+/* A queue of rows whose strings live in one growing text buffer. */
+struct bulk_q {
+	void *slots;
+	size_t size;                     /* bytes of a slot; every slot starts with text0 */
+	int n, cap;
+	struct buf text;
+};
+
+struct event_bulk {
+	struct db *db;
+	struct event_rec *ev;            /* [EV_BULK_EVENTS] */
+	int nev;
+	struct bulk_q log, sup;
+	int64_t events, logs, sups;      /* rows written */
+};
+
+#define BULK_TEXT_MAX ((size_t)1 << 30)
+
+static void *q_add(struct bulk_q *q)
+{
+	char *slot;
+
+	if (q->n == q->cap) {
+		int cap = q->cap ? 2 * q->cap : 256;
+		void *p = realloc(q->slots, (size_t)cap * q->size);
+		if (!p)
+			return NULL;
+		q->slots = p;
+		q->cap = cap;
+	}
+	slot = (char *)q->slots + (size_t)q->n++ * q->size;
+	memset(slot, 0, q->size);
+	*(size_t *)(void *)slot = q->text.len;
+	return slot;
+}
+
+static void *q_slot(const struct bulk_q *q, int i)
+{
+	return (char *)q->slots + (size_t)i * q->size;
+}
+
+/* Copy s into the text: its offset + 1, 0 for NULL, or -1 without memory. */
+static int64_t q_text(struct bulk_q *q, const char *s)
+{
+	size_t at = q->text.len;
+
+	if (!s)
+		return 0;
+	if (buf_add(&q->text, s, strlen(s) + 1) < 0)
+		return -1;
+	return (int64_t)at + 1;
+}
+
+static const char *q_str(const struct bulk_q *q, uint32_t off)
+{
+	return off ? q->text.data + off - 1 : NULL;
+}
+
+/* Forget the first k rows and their text. */
+static void q_drop(struct bulk_q *q, int k, int ntext, size_t text_at)
+{
+	size_t cut;
+
+	if (k <= 0)
+		return;
+	if (k >= q->n) {
+		q->n = 0;
+		q->text.len = 0;
+		return;
+	}
+	cut = *(size_t *)q_slot(q, k);
+	memmove(q->slots, q_slot(q, k), (size_t)(q->n - k) * q->size);
+	q->n -= k;
+	if (cut > 0 && q->text.len > cut)
+		memmove(q->text.data, q->text.data + cut, q->text.len - cut);
+	q->text.len -= cut;
+	for (int i = 0; i < q->n; i++) {
+		char *slot = q_slot(q, i);
+		uint32_t *s = (uint32_t *)(void *)(slot + text_at);
+		*(size_t *)(void *)slot -= cut;
+		for (int j = 0; j < ntext; j++)
+			if (s[j])
+				s[j] -= (uint32_t)cut;
+	}
+}
+
+static void bind_log_row(struct db_stmt *st, int first, const struct bulk_q *q,
+                         const struct bulk_log *l)
+{
+	db_bind_int64(st, first, l->id);
+	db_bind_int64(st, first + 1, l->event_id);
+	db_bind_int64(st, first + 2, l->at);
+	db_bind_text(st, first + 3, q_str(q, l->s[0]));
+	bind_text_or_null(st, first + 4, q_str(q, l->s[1]));
+	db_bind_text(st, first + 5, q_str(q, l->s[2]));
+	bind_int_or_null(st, first + 6, l->actor_id);
+	bind_text_or_null(st, first + 7, q_str(q, l->s[3]));
+	bind_text_or_null(st, first + 8, q_str(q, l->s[4]));
+	bind_text_or_null(st, first + 9, q_str(q, l->s[5]));
+	bind_text_or_null(st, first + 10, q_str(q, l->s[6]));
+	bind_text_or_null(st, first + 11, q_str(q, l->s[7]));
+	bind_text_or_null(st, first + 12, q_str(q, l->s[8]));
+	db_bind_int64(st, first + 13, l->public_step);
+	db_bind_text(st, first + 14, q_str(q, l->s[9]));
+	bind_text_or_null(st, first + 15, q_str(q, l->s[10]));
+}
+
+static void bind_sup_row(struct db_stmt *st, int first, const struct bulk_q *q,
+                         const struct bulk_sup *s)
+{
+	db_bind_int64(st, first, s->id);
+	db_bind_int64(st, first + 1, s->event_id);
+	db_bind_int64(st, first + 2, s->level);
+	db_bind_text(st, first + 3, q_str(q, s->s[0]));
+	bind_int_or_null(st, first + 4, s->actor_id);
+	bind_text_or_null(st, first + 5, q_str(q, s->s[1]));
+	db_bind_int64(st, first + 6, s->at);
+}
+
+/* Write rows [from, from + rows) of a queue with one statement. */
+static int q_write(struct event_bulk *b, int which, int from, int rows, struct err *e)
+{
+	static const char *const many[] = {SQL_EVENT_BULKN, SQL_LOG_BULKN, SQL_SUP_BULKN};
+	static const char *const one[] = {SQL_EVENT_BULK1, SQL_LOG_BULK1, SQL_SUP_BULK1};
+	static const int width[] = {EV_NPARAMS, LOG_NPARAMS, SUP_NPARAMS};
+	struct db_stmt *st;
+
+	if (db_prepare_cached(b->db, rows > 1 ? many[which] : one[which], &st, e) < 0)
+		return -1;
+	for (int r = 0; r < rows; r++) {
+		int first = 1 + r * width[which];
+		if (which == 0) {
+			db_bind_int64(st, first, b->ev[from + r].id);
+			bind_event(st, first + 1, &b->ev[from + r]);
+		} else if (which == 1) {
+			bind_log_row(st, first, &b->log, q_slot(&b->log, from + r));
+		} else {
+			bind_sup_row(st, first, &b->sup, q_slot(&b->sup, from + r));
+		}
+	}
+	return run(st, e);
+}
+
+/* Write what is buffered: full batches, and with all the rest row by row.
+ * Events go first: the other rows point at them. */
+static int bulk_flush(struct event_bulk *b, int all, struct err *e)
+{
+	struct bulk_q *qs[] = {&b->log, &b->sup};
+	static const int batch[] = {EV_BULK_LOGS, EV_BULK_SUPERVISIONS};
+	static const int ntext[] = {LOG_NTEXT, 2};
+	static const size_t text_at[] = {offsetof(struct bulk_log, s), offsetof(struct bulk_sup, s)};
+
+	if (b->nev == EV_BULK_EVENTS) {
+		if (q_write(b, 0, 0, EV_BULK_EVENTS, e) < 0)
+			return -1;
+	} else {
+		for (int i = 0; i < b->nev; i++)
+			if (q_write(b, 0, i, 1, e) < 0)
+				return -1;
+	}
+	b->events += b->nev;
+	b->nev = 0;
+	for (int k = 0; k < 2; k++) {
+		struct bulk_q *q = qs[k];
+		int done = 0;
+
+		for (; q->n - done >= batch[k]; done += batch[k])
+			if (q_write(b, k + 1, done, batch[k], e) < 0)
+				return -1;
+		for (; all && done < q->n; done++)
+			if (q_write(b, k + 1, done, 1, e) < 0)
+				return -1;
+		if (k == 0)
+			b->logs += done;
+		else
+			b->sups += done;
+		q_drop(q, done, ntext[k], text_at[k]);
+	}
+	return 0;
+}
+
+static int bulk_oom(struct err *e)
+{
+	return err_set(e, 500, "oom", "内存不足", "out of memory");
+}
+
+int store_event_bulk_new(struct db *db, struct event_bulk **out, struct err *e)
+{
+	struct event_bulk *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->ev = calloc(EV_BULK_EVENTS, sizeof(*b->ev)))) {
+		free(b);
+		return bulk_oom(e);
+	}
+	b->db = db;
+	b->log.size = sizeof(struct bulk_log);
+	b->sup.size = sizeof(struct bulk_sup);
+	buf_init(&b->log.text, BULK_TEXT_MAX);
+	buf_init(&b->sup.text, BULK_TEXT_MAX);
+	*out = b;
+	return 0;
+}
+
+int store_event_bulk_event(struct event_bulk *b, const struct event_rec *ev, struct err *e)
+{
+	b->ev[b->nev++] = *ev;
+	return b->nev == EV_BULK_EVENTS ? bulk_flush(b, 0, e) : 0;
+}
+
+int store_event_bulk_log(struct event_bulk *b, const struct event_log_rec *l, struct err *e)
+{
+	const char *strs[LOG_NTEXT] = {l->action, l->from_status, l->to_status, l->actor_name,
+	                               l->role, l->unit_code, l->note, l->detail, l->photos,
+	                               l->grid_code, l->dept_code};
+	struct bulk_log *s = q_add(&b->log);
+
+	if (!s)
+		return bulk_oom(e);
+	s->id = l->id;
+	s->event_id = l->event_id;
+	s->at = l->at;
+	s->actor_id = l->actor_id;
+	s->public_step = l->public_step;
+	for (int i = 0; i < LOG_NTEXT; i++) {
+		int64_t off = q_text(&b->log, strs[i] && (*strs[i] || i == 0 || i == 2 || i == 9)
+		                                  ? strs[i] : NULL);
+		if (off < 0 || off > UINT32_MAX)
+			return bulk_oom(e);
+		s->s[i] = (uint32_t)off;
+	}
+	return 0;
+}
+
+int store_event_bulk_supervision(struct event_bulk *b, int64_t id, int64_t event_id, int level,
+                                 const char *unit_code, int64_t actor_id, const char *note,
+                                 int64_t at, struct err *e)
+{
+	struct bulk_sup *s = q_add(&b->sup);
+	int64_t u, n;
+
+	if (!s)
+		return bulk_oom(e);
+	s->id = id;
+	s->event_id = event_id;
+	s->level = level;
+	s->actor_id = actor_id;
+	s->at = at;
+	u = q_text(&b->sup, unit_code ? unit_code : "");
+	n = q_text(&b->sup, note && *note ? note : NULL);
+	if (u < 0 || n < 0 || u > UINT32_MAX || n > UINT32_MAX)
+		return bulk_oom(e);
+	s->s[0] = (uint32_t)u;
+	s->s[1] = (uint32_t)n;
+	return 0;
+}
+
+int store_event_bulk_finish(struct event_bulk *b, struct err *e)
+{
+	if (bulk_flush(b, 1, e) < 0)
+		return -1;
+	return db_sync_identity(b->db, "event", "id", e) < 0 ||
+	       db_sync_identity(b->db, "event_log", "id", e) < 0 ||
+	       db_sync_identity(b->db, "event_supervision", "id", e) < 0 ? -1 : 0;
+}
+
+void store_event_bulk_free(struct event_bulk *b)
+{
+	if (!b)
+		return;
+	free(b->ev);
+	free(b->log.slots);
+	free(b->sup.slots);
+	buf_release(&b->log.text);
+	buf_release(&b->sup.text);
+	free(b);
+}
+
+int store_event_clear(struct db *db, struct err *e)
+{
+	return db_exec(db, "DELETE FROM event_photo; DELETE FROM event_supervision; "
+	                   "DELETE FROM event_log; DELETE FROM event_idem; DELETE FROM kpi_agg; "
+	                   "DELETE FROM event;", e);
+}
+
+/* ------------------------------------------------ dispatch recommendations */
+
+static const char SQL_DEPT_RECORDS[] =
+	"SELECT d.code, d.name, COUNT(e.id), "
+	"       COALESCE(SUM(CASE WHEN e.due_at IS NOT NULL AND e.closed_at <= e.due_at "
+	"                    THEN 1 ELSE 0 END), 0) "
+	"FROM department d LEFT JOIN event e ON e.dept_code = d.code AND e.status = 'closed' "
+	"  AND e.category_code = ? AND e.grid_code >= ? AND e.grid_code < ? AND e.closed_at >= ? "
+	"WHERE d.district_code = ? "
+	"GROUP BY d.code, d.name ORDER BY d.code";
+
+int store_event_dept_records(struct db *db, const char *district, const char *category,
+                             const char *town, int64_t since, dept_record_cb cb, void *ctx,
+                             struct err *e)
+{
+	struct db_stmt *st;
+	struct dept_record r;
+	char town_hi[EV_CODE_MAX + 2];
+	enum db_step step;
+	int ret = 0;
+
+	/* unit codes nest by prefix (docs/codes.md): the town's grids are a range */
+	snprintf(town_hi, sizeof(town_hi), "%s~", town);
+	if (db_prepare_cached(db, SQL_DEPT_RECORDS, &st, e) < 0)
+		return -1;
+	db_bind_text(st, 1, category);
+	db_bind_text(st, 2, town);
+	db_bind_text(st, 3, town_hi);
+	db_bind_int64(st, 4, since);
+	db_bind_text(st, 5, district);
+	while ((step = db_step(st, e)) == DB_ROW) {
+		memset(&r, 0, sizeof(r));
+		copy_col(st, 0, r.code, sizeof(r.code));
+		copy_col(st, 1, r.name, sizeof(r.name));
+		r.closed = db_col_int64(st, 2);
+		r.on_time = db_col_int64(st, 3);
 		if ((ret = cb(ctx, &r)) != 0)
 			break;
 	}

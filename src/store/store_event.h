@@ -204,5 +204,55 @@ typedef int (*event_stream_cb)(void *ctx, const struct event_stream_rec *r);
  * The callback returns non-zero to stop (that value is returned). */
 int store_event_stream_since(struct db *db, int64_t after, int limit, event_stream_cb cb,
                              void *ctx, struct err *e);
+/* --- bulk loading (the demo history) ---------------------------------------- */
+/*
+ * Events, their timelines and supervision rows with explicit ids, written by
+ * multi-row INSERTs (EV_BULK_EVENTS events, EV_BULK_LOGS log rows per
+ * statement: a few thousand round trips for a year of events instead of
+ * millions). Rows are copied and buffered; a batch goes out when
+ * EV_BULK_EVENTS events wait, events before the rows that point at them:
+ * add an event's log and supervision rows before it or after it, but
+ * before the next event. Use inside a
+ * transaction; store_event_bulk_finish() writes the rest and moves the id
+ * generators past the ids used (db_sync_identity). No KPI counters, no audit:
+ * the caller rebuilds the counters (app/kpi.h kpi_rebuild).
+ * Free with store_event_bulk_free() (also after an error).
+ */
+#define EV_BULK_EVENTS 32
+#define EV_BULK_LOGS 128
+#define EV_BULK_SUPERVISIONS 64
+struct event_bulk;
+int store_event_bulk_new(struct db *db, struct event_bulk **out, struct err *e);
+/* ev->id must be set. */
+int store_event_bulk_event(struct event_bulk *b, const struct event_rec *ev, struct err *e);
+/* l->id must be set; its strings are copied. */
+int store_event_bulk_log(struct event_bulk *b, const struct event_log_rec *l, struct err *e);
+int store_event_bulk_supervision(struct event_bulk *b, int64_t id, int64_t event_id, int level,
+                                 const char *unit_code, int64_t actor_id, const char *note,
+                                 int64_t at, struct err *e);
+int store_event_bulk_finish(struct event_bulk *b, struct err *e);
+void store_event_bulk_free(struct event_bulk *b);
+
+/* Delete every event with its timeline, photo links, supervision rows,
+ * idempotency keys and KPI counters (before the org they point at goes). */
+int store_event_clear(struct db *db, struct err *e);
+
+/* --- dispatch recommendations (派遣推荐) ------------------------------------
+ * Departments of a district with their record on one category in one town:
+ * events closed since `since`, dispatched to the department (dept_code),
+ * whose grid lies under `town`, and how many of them closed by their due
+ * time (closed_at <= due_at). Every department of the district comes back,
+ * those without history with closed = 0, in department-code order; ranking
+ * is the caller's. */
+struct dept_record {
+	char code[EV_CODE_MAX];
+	char name[EV_CAT_NAME_MAX];
+	int64_t closed;               /* closed events in the window */
+	int64_t on_time;              /* … of which closed by due_at */
+};
+typedef int (*dept_record_cb)(void *ctx, const struct dept_record *r);
+int store_event_dept_records(struct db *db, const char *district, const char *category,
+                             const char *town, int64_t since, dept_record_cb cb, void *ctx,
+                             struct err *e);
 
 #endif

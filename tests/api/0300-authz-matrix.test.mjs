@@ -170,10 +170,9 @@ const userAnswer = (ok) => (c) => (c.scope === 'in' ? [ok] : [404, 'user.not_fou
 
 // For each route name: params (placeholder -> (ctx) => value, ctx.scope is
 // 'in' or 'out'), query, body, fresh (use a credential of its own: the call
-// ends it), revokes (the call ends the user's other sessions too), stream
-// (the answer may be a never-ending stream: read the status and headers,
-// then hang up) and answer(ctx) -> [status, code?], the handler's answer
-// when the guard lets the call through.
+// ends it), revokes (the call ends the user's other sessions too) and
+// answer(ctx) -> [status, code?], the handler's answer when the guard lets
+// the call through.
 // ------------------------------------------- command-centre helpers
 
 /** The current duty date in China Standard Time plus offset days (yesterday before 08:00). */
@@ -238,6 +237,10 @@ async function makeSwap(centre) {
 }
 
 
+// ends it), revokes (the call ends the user's other sessions too), stream
+// (the answer may be a never-ending stream: read the status and headers,
+// then hang up) and answer(ctx) -> [status, code?], the handler's answer
+// when the guard lets the call through.
 const ROUTES = {
   'healthz': { answer: () => [200] },
   'metrics': { answer: () => [200] },
@@ -321,6 +324,8 @@ const ROUTES = {
     answer: (c) => (!eventVisible(c) ? [404, 'event.not_found']
       : ['command', 'leader'].includes(c.user.role) ? [200] : [403, 'event.forbidden']),
   },
+  // the filtered list for Excel: staff, within their own view
+  'event.export': { query: () => '?format=csv&status=open', answer: () => [200] },
   // 12345 work orders from CSV: command centres and admins; the matrix's
   // empty JSON body is no CSV with the required columns
   'event.import': { answer: () => [400, 'csv.missing_column'] },
@@ -380,6 +385,8 @@ const ROUTES = {
     answer: (c) => (c.scope === 'in' ? [200] : [404, 'duty.swap_not_found']),
   },
   'duty.log_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.people': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
+  'duty.exception_list': { query: (c) => `?centre=${townOf(c)}`, answer: () => [200] },
   'duty.log_add': {
     body: (c) => ({ centre: townOf(c), kind: 'log', text: '矩阵测试' }),
     answer: (c) => (['admin', 'command'].includes(c.user.role) ? [201] : [403, 'duty.not_on_shift']),
@@ -417,6 +424,23 @@ const ROUTES = {
   'force.volunteer_delete': { params: { id: (c) => objectId(c, 'volunteer', true) }, answer: inOut('force.not_found') },
   // the live stream (Server-Sent Events): everybody logged in, each in their scope
   'stream': { stream: true, answer: () => [200] },
+  // KPIs: the unit is a query parameter the handler checks against the
+  // caller's grants, with the guard's answer for a unit outside them
+  'kpi.get': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&by=unit`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
+  'kpi.export': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}&from=2026-05-01&to=2026-06-01&format=csv`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
+  // dispatch recommendations: staff who can see the event (others: 404 like a missing one)
+  'event.recommendations': {
+    params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
+    answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
+  },
   // the command big screen: admin, command and leader, each over their own units
   'screen.summary': {
     cases: ['in', 'out'],

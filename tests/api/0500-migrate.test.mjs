@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, wangge, demoDb, tmpDb, tmpDir, PG } from './lib/harness.mjs';
+import { startServer, wangge, demoDb, tmpDb, tmpDir, PG, DEMO_EVENTS } from './lib/harness.mjs';
 
 /** The answers a user sees, from one server, for comparison. */
 async function snapshot(srv) {
@@ -52,7 +52,8 @@ test('SQLite to a new SQLite file: verified copy, same answers, safe rerun', asy
 
 test('SQLite to PostgreSQL and back', { skip: !PG && 'needs WANGGE_TEST_PG (make test starts a PostgreSQL server)' }, async () => {
   const sqliteFile = join(tmpDir(), 'district.db');
-  let r = wangge(['demo', '--db', sqliteFile, '--seed', '1'], { timeout: 300000 });
+  let r = wangge(['demo', '--db', sqliteFile, '--seed', '1', '--events', String(DEMO_EVENTS)],
+                 { timeout: 300000 });
   assert.equal(r.status, 0, r.stderr);
   const pg = tmpDb();                       // a fresh PostgreSQL database under WANGGE_TEST_PG
   r = migrate(`sqlite:${sqliteFile}`, pg);

@@ -22,7 +22,7 @@ let seq = 0;
 const unique = (s = '测试') => `${s} #${++seq} ${process.pid}`;
 
 before(async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   addUser(db, 'jx_dispatcher', 'command', JX);
   addUser(db, 'resident2', 'resident', '440111');
   srv = await startServer({ db });

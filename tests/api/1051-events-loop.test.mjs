@@ -16,7 +16,7 @@ let seq = 0;
 const report = (extra = {}) => ({ category: 'csgl.srhj', description: `外循环测试 #${++seq}`, lon: point[0], lat: point[1], ...extra });
 
 before(async () => {
-  srv = await startServer({ db: demoDb() });
+  srv = await startServer({ db: demoDb({ events: 0 }) });
   as = actors(srv);
   point = await gridPoint(srv);
   await as.login('command', 'dispatcher', 'station', 'gridleader', 'gridworker', 'chengguan', 'leader', 'resident');

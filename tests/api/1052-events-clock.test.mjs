@@ -19,7 +19,7 @@ const report = (extra = {}) => ({ category: 'csgl.srhj', description: `时限测
 before(async () => {
   const cfg = join(tmpDir(), 'wangge.ini');
   writeFileSync(cfg, '[events]\nclock_ms = 500\n');
-  srv = await startServer({ db: demoDb(), args: ['--config', cfg] });
+  srv = await startServer({ db: demoDb({ events: 0 }), args: ['--config', cfg] });
   as = actors(srv);
   point = await gridPoint(srv);
   await as.login('command', 'dispatcher', 'station', 'gridworker', 'resident');

@@ -33,7 +33,7 @@ async function importCsv(text, user = 'dispatcher') {
 }
 
 before(async () => {
-  srv = await startServer({ db: demoDb() });
+  srv = await startServer({ db: demoDb({ events: 0 }) });
   const u = await srv.get('/api/v1/units/4401110020010101');
   point = u.json.center;
 });

@@ -23,7 +23,7 @@ function sql(db, q) {
 }
 
 test('SIGKILL under load loses no acknowledged report', { timeout: 180000 }, async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   const srv = await startServer({ db, args: ['--threads', '16'] });
   servers.push(srv);
   const login = await srv.post('/api/v1/auth/login', { username: 'gridworker', password: 'Wangge@2026', kind: 'app' });

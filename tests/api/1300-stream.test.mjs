@@ -37,9 +37,9 @@ const q = (s) => (s === null || s === undefined ? 'NULL' : `'${String(s).replace
 function addEvent(db, grid, reporter = null, title = '楼道堆物') {
   dbExec(db, `INSERT INTO event_category (code, name, accept_minutes, handle_minutes, verify_minutes, updated_at) ` +
              `VALUES ('mdjf', '矛盾纠纷', 30, 1440, 60, '2026-01-01T00:00:00Z') ON CONFLICT (code) DO NOTHING`);
-  const out = dbExec(db, `INSERT INTO event (source, category_code, title, description, lon, lat, cell, crs, grid_code, ` +
+  const out = dbExec(db, `INSERT INTO event (source, category_code, title, description, lon, lat, crs, grid_code, ` +
     `urgency, status, loop, level, holder_code, reporter_id, phase_started_at, day, created_at, updated_at) VALUES ` +
-    `('patrol', 'mdjf', ${q(title)}, '描述', 113.27, 23.17, 0, 'wgs84', ${q(grid)}, 2, 'reported', 'internal', 3, ` +
+    `('patrol', 'mdjf', ${q(title)}, '描述', 113.27, 23.17, 'wgs84', ${q(grid)}, 2, 'reported', 'internal', 3, ` +
     `'440111002001', ${reporter ?? 'NULL'}, 1700000000, '2026-01-01', 1700000000, 1700000000) RETURNING id`);
   return Number(out.trim().split('\n').pop());
 }
@@ -137,7 +137,7 @@ async function login(server, username) {
 const auth = (user) => ({ authorization: `Bearer ${tok[user]}` });
 
 before(async () => {
-  srv = await startServer({ db: demoDb(), args: ['--config', config('[stream]\npoll_ms = 100\n')] });
+  srv = await startServer({ db: demoDb({ events: 0 }), args: ['--config', config('[stream]\npoll_ms = 100\n')] });
   for (const u of ['admin', 'dispatcher', 'gridworker', 'chengguan', 'resident', 'leader']) {
     const j = await login(srv, u);
     tok[u] = j.token;
@@ -324,7 +324,7 @@ test('a resume 10,000 rows behind or more gets reset', async () => {
 
 test('limits: per account, per instance; heartbeats carry the cursor', async () => {
   const ini = config('[stream]\npoll_ms = 100\nping_ms = 300\nmax_per_account = 2\nmax_clients = 3\n');
-  const s2 = await startServer({ db: demoDb(), args: ['--config', ini] });
+  const s2 = await startServer({ db: demoDb({ events: 0 }), args: ['--config', ini] });
   const open = [];
   try {
     const token = (await login(s2, 'gridworker')).token;
@@ -363,7 +363,7 @@ test('limits: per account, per instance; heartbeats carry the cursor', async () 
 });
 
 test('the server stops cleanly with streams open, and a client resumes after the restart', async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   const ini = config('[stream]\npoll_ms = 100\n');
   let a = await startServer({ db, args: ['--config', ini] });
   const ev = addEvent(db, G1);
@@ -394,7 +394,7 @@ test('the server stops cleanly with streams open, and a client resumes after the
 
 test('two instances: a row committed on one reaches the clients of the other (NOTIFY)',
      { skip: !PG && 'PostgreSQL only: one instance serves a SQLite file' }, async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   // the poll turned down to 10 minutes: only the notification can deliver
   const ini = config('[stream]\npoll_ms = 600000\n');
   const a = await startServer({ db, args: ['--config', ini] });

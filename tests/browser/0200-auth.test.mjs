@@ -79,9 +79,9 @@ function cliUser(args) {
 }
 
 const MENU = {
-  admin: ['password', 'tokens', 'admin', 'logout', 'logout-all'],
-  command: ['password', 'tokens', 'logout', 'logout-all'],
-  gridworker: ['password', 'tokens', 'logout', 'logout-all'],
+  admin: ['password', 'tokens', 'admin', 'duty', 'screen', 'logout', 'logout-all'],
+  command: ['password', 'tokens', 'duty', 'screen', 'logout', 'logout-all'],
+  gridworker: ['password', 'tokens', 'duty', 'logout', 'logout-all'],
   resident: ['password', 'logout', 'logout-all'],
 };
 

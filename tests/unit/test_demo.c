@@ -395,7 +395,7 @@ static void check_demo(const char *url, const GEOSGeometry *outline, uint64_t *d
 
 static void build(const char *url, uint64_t seed, const char *outline, struct demo_stats *st)
 {
-	struct demo_opts o = {url, seed, outline, CRS_GCJ02, -1};
+	struct demo_opts o = {url, seed, outline, CRS_GCJ02, -1, 0, 0};
 	struct err e = ERR_INIT;
 
 	if (demo_build(&o, st, &e) < 0)
@@ -549,7 +549,7 @@ static void test_bad_outline(void **state)
 	assert_int_equal(test_db_fresh(url, sizeof(url)), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		FILE *f = fopen(file, "w");
-		struct demo_opts o = {url, 1, file, CRS_WGS84, -1};
+		struct demo_opts o = {url, 1, file, CRS_WGS84, -1, 0, 0};
 		struct demo_stats st;
 		struct err e = ERR_INIT;
 		assert_non_null(f);
@@ -560,7 +560,7 @@ static void test_bad_outline(void **state)
 		assert_int_equal(e.status, 400);
 	}
 	{
-		struct demo_opts o = {url, 1, "/nonexistent/outline.json", CRS_WGS84, -1};
+		struct demo_opts o = {url, 1, "/nonexistent/outline.json", CRS_WGS84, -1, 0, 0};
 		struct demo_stats st;
 		struct err e = ERR_INIT;
 		assert_int_equal(demo_build(&o, &st, &e), -1);

@@ -6,7 +6,8 @@
 // Logged out: a "登录" link that comes back here. Logged in: a button with
 // the display name and roles that opens a menu (ARIA menu button: Enter,
 // Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
-// 修改密码, API 令牌 (staff), 用户管理 (admins), 退出登录, 退出所有设备.
+// 修改密码, API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 退出登录,
+// 退出所有设备.
 //
 // opts.protectedPage: after log-out go to the log-in page instead of
 // staying (pages that need a log-in). opts.user: a user already fetched.
@@ -31,6 +32,7 @@ export async function mountUserMenu(root, opts = {}) {
     opts.user = undefined;
     if (user) renderUser(root, user, opts);
     else renderAnon(root);
+    syncWorkbenchLink(root, user);
     root.dataset.state = user ? 'user' : 'anon';
     return user;
   };
@@ -101,6 +103,9 @@ function renderUser(root, user, opts) {
       item('修改密码', { href: '/account#password', 'data-item': 'password' }),
       isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
       isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
+      isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
+      (user.roles || []).some((r) => ['admin', 'command', 'leader'].includes(r))
+        ? item('指挥大屏', { href: '/screen', 'data-item': 'screen' }) : null,
       h('li', { role: 'separator', class: 'um-sep' }),
       item('退出登录', { onclick: doLogout(false), 'data-item': 'logout' }),
       item('退出所有设备', { onclick: doLogout(true), 'data-item': 'logout-all',
@@ -151,4 +156,29 @@ function flash(text) {
   const el = h('div', { class: 'um-flash', role: 'status' }, text);
   document.body.append(el);
   setTimeout(() => el.remove(), 4000);
+}
+
+/* ------------------------------------------------ 工作台 in the header */
+
+/**
+ * Staff get a "工作台" link (/app) in the header's navigation; it goes away
+ * on log-out. Pages without a navigation get one after the brand.
+ */
+function syncWorkbenchLink(root, user) {
+  const bar = root.closest('.topbar');
+  if (!bar) return;
+  let nav = bar.querySelector('.topnav');
+  let link = bar.querySelector('.topnav a[data-nav="app"]');
+  if (!isStaff(user)) {
+    if (link && link.dataset.added) link.remove();
+    return;
+  }
+  if (link) return;
+  if (!nav) {
+    nav = h('nav', { class: 'topnav', 'aria-label': '主导航' });
+    bar.querySelector('.brand')?.append(nav);
+  }
+  link = h('a', { href: '/app', 'data-nav': 'app', 'data-added': '1', title: '事件受理、派遣、处置与核查' }, '工作台');
+  if (/^\/app(\.html)?$/.test(location.pathname)) link.setAttribute('aria-current', 'page');
+  nav.append(link);
 }

@@ -80,23 +80,30 @@ export function wangge(args, opts = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
-let demoCache = null;
+/** Events in the history of the tests' demo database: a small year, so that
+ * building the template stays quick (`wangge demo` writes 259,000 by default). */
+export const DEMO_EVENTS = 3000;
+
+const demoCache = new Map();
 /**
- * Path to a fresh copy of a demo database (`wangge demo --seed 1`). The
- * template is built once per binary and shared by the test processes of a
- * run through a file in the temp folder named after the binary's path and
- * mtime (built under a temporary name, then renamed, so a half-built
- * template is never used).
+ * Path to a fresh copy of a demo database (`wangge demo --seed 1 --events
+ * N`, N = opts.events, default DEMO_EVENTS). A template is built once per
+ * binary and event count and shared by the test processes of a run through
+ * a file in the temp folder named after the binary's path and mtime (built
+ * under a temporary name, then renamed, so a half-built template is never
+ * used).
  */
-export function demoDb() {
+export function demoDb({ events = DEMO_EVENTS } = {}) {
   const st = statSync(BIN);
-  const key = createHash('sha256').update(`${BIN}:${st.mtimeMs}:${st.size}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`${BIN}:${st.mtimeMs}:${st.size}:${events}`)
+    .digest('hex').slice(0, 16);
+  const demoArgs = ['--seed', '1', '--events', String(events)];
   if (PG) {
     const tpl = `wdemo_${key}`;
     if (!psql(`SELECT 1 FROM pg_database WHERE datname = '${tpl}'`).trim()) {
       const building = `${tpl}_${process.pid}`;
       psql(`CREATE DATABASE ${building}`);
-      const r = wangge(['demo', '--db', pgUrl(building), '--seed', '1'], { timeout: 600000 });
+      const r = wangge(['demo', '--db', pgUrl(building), ...demoArgs], { timeout: 600000 });
       if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
       try { psql(`ALTER DATABASE ${building} RENAME TO ${tpl}`); }
       catch { psql(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`, { check: false }); }
@@ -106,28 +113,30 @@ export function demoDb() {
     pgDbs.push(name);
     return pgUrl(name);
   }
-  if (!demoCache) {
-    demoCache = join(tmpdir(), `wangge-demo-template-${key}.db`);
-    if (!existsSync(demoCache)) {
-      const building = `${demoCache}.${process.pid}.tmp`;
-      const r = wangge(['demo', '--db', building, '--seed', '1'], { timeout: 600000 });
+  if (!demoCache.has(key)) {
+    const tpl = join(tmpdir(), `wangge-demo-template-${key}.db`);
+    if (!existsSync(tpl)) {
+      const building = `${tpl}.${process.pid}.tmp`;
+      const r = wangge(['demo', '--db', building, ...demoArgs], { timeout: 600000 });
       if (r.status !== 0) throw new Error(`wangge demo failed: ${r.stderr}`);
       for (const ext of ['-wal', '-shm']) rmSync(building + ext, { force: true });
-      renameSync(building, demoCache);
+      renameSync(building, tpl);
     }
+    demoCache.set(key, tpl);
   }
   const copy = tmpDb();
-  copyFileSync(demoCache, copy);
+  copyFileSync(demoCache.get(key), copy);
   return copy;
 }
 
 /**
  * Start `wangge serve` on an ephemeral port. opts.db: database path (default
- * a fresh one); opts.demo: start from a demo database; opts.args: extra args.
+ * a fresh one); opts.demo: start from a demo database (true, or { events: N }
+ * for another history size); opts.args: extra args.
  * Resolves once the server prints its URL.
  */
 export async function startServer(opts = {}) {
-  const db = opts.db || (opts.demo ? demoDb() : tmpDb());
+  const db = opts.db || (opts.demo ? demoDb(opts.demo === true ? {} : opts.demo) : tmpDb());
   // photos: beside a SQLite file (the default); for PostgreSQL a temporary
   // folder, not the default ./wangge-photos in the source tree
   const photos = PG && !(opts.args || []).includes('--photos') ? ['--photos', join(tmpDir(), 'photos')] : [];
