@@ -45,10 +45,11 @@
 static const char *const SQL_PERIOD_BY_GRID[2] = {PERIOD_BY_GRID(BY_GRID("created_at")),
                                                   PERIOD_BY_GRID(BY_TIME("created_at"))};
 
+/* a merged event counts as reported only (docs/kpi.md): never external */
 #define PERIOD_MIX(where) \
-	"SELECT category_code, source, escalated, COUNT(*)," \
-	" SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END)" \
-	" FROM event WHERE" where " GROUP BY category_code, source, escalated"
+	"SELECT category_code, source, CASE WHEN escalated = 1 AND status <> 'merged' THEN 1 ELSE 0 END," \
+	" COUNT(*), SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END)" \
+	" FROM event WHERE" where " GROUP BY category_code, source, 3"
 static const char *const SQL_PERIOD_MIX[2] = {PERIOD_MIX(BY_GRID("created_at")),
                                               PERIOD_MIX(BY_TIME("created_at"))};
 

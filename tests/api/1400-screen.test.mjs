@@ -34,7 +34,7 @@ const sql = (s) => dbExec(srv.db, s);
 const r6 = (x) => Number(x.toPrecision(6));
 
 before(async () => {
-  const db = demoDb();
+  const db = demoDb({ events: 0 });
   addUser(db, 'jx_dispatcher', 'command', JX);
   addUser(db, 'town_leader', 'leader', TOWN);
   srv = await startServer({ db });
@@ -187,4 +187,30 @@ test('cache: served from memory, fresh again after an event, one computation for
   assert.ok(many.every((x) => x.status === 200));
   assert.equal(many.filter((x) => x.headers.get('x-screen-cache') === 'miss').length, 1);
   assert.equal(new Set(many.map((x) => x.json.generated_at)).size, 1);
+});
+
+test(`the month's figures are those of the KPI API (docs/kpi.md) on a demo with history (${backend})`, async () => {
+  const h = await startServer({ db: demoDb({ events: 3000 }) });
+  try {
+    const login = await h.post('/api/v1/auth/login', { username: 'command', password: 'Wangge@2026', kind: 'app' });
+    const headers = { authorization: `Bearer ${login.json.token}` };
+    const r4 = (x) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+    for (const unit of [DISTRICT, TOWN]) {
+      const s = await h.get(`/api/v1/screen/summary?unit=${unit}`, { headers });
+      const k = await h.get(`/api/v1/kpi?unit=${unit}&by=unit`, { headers });
+      assert.equal(s.status, 200, s.text);
+      assert.equal(k.status, 200, k.text);
+      const m = s.json.month, t = k.json.total;
+      assert.ok(t.reported > 0, `the demo history has events this month in ${unit}`);
+      assert.deepEqual([m.reported, m.closed, m.due, m.rejected, s.json.loop.external.reported],
+                       [t.reported, t.closed, t.due, t.rejected, t.external], unit);
+      assert.deepEqual([r4(m.close_rate), r4(m.on_time_rate), r4(m.satisfaction)],
+                       [t.close_rate, t.on_time_rate, t.satisfaction], unit);
+      const byKpi = Object.fromEntries(k.json.rows.map((x) => [x.code, [x.reported, x.closed, x.due]]));
+      for (const c of s.json.children.units) assert.deepEqual([c.reported, c.closed, c.due], byKpi[c.code], c.code);
+      assert.equal(s.json.children.units.length, k.json.rows.length);
+    }
+  } finally {
+    assert.equal(await h.stop(), 0);
+  }
 });
