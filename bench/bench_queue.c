@@ -92,7 +92,7 @@ static int fill(struct db *db, long long n, struct err *e)
 		         "grid_code, urgency, status, loop, level, holder_code, phase_started_at, due_at, "
 		         "deadline_at, warning, supervision, day, created_at, updated_at, reporter_id) "
 		         "SELECT src, cat, t, d, lon, lat, 0, crs, grid, urg, st, lp, lvl, holder, ps, due, dl, w, sup, dy, "
-		         "ca, ua, rep FROM (SELECT "
+		         "ca, ua, rep FROM (SELECT k, "
 		         "CASE (k %% 5) WHEN 0 THEN 'resident' WHEN 1 THEN 'wechat' WHEN 2 THEN 'hotline' ELSE 'patrol' END AS src, "
 		         "c.code AS cat, '压测事件' AS t, '批量生成的事件' AS d, "
 		         "g.x + ((k * 7919) %% 1000 - 500) * 0.000002 AS lon, g.y + ((k * 104729) %% 1000 - 500) * 0.000002 AS lat, "
@@ -109,7 +109,7 @@ static int fill(struct db *db, long long n, struct err *e)
 		         "%s - %s + (k * %s) / %lld AS ca, %s - %s + (k * %s) / %lld AS ua, "
 		         "(k %% 5000) + 1 AS rep "
 		         "FROM s JOIN g ON g.i = CASE WHEN k %% 8 = 0 THEN k %% 40 ELSE k %% %lld END "
-		         "JOIN c ON c.i = (k / 7) %% %lld) q",
+		         "JOIN c ON c.i = (k / 7) %% %lld) q ORDER BY k",
 		         with, nows, spans, spans, n, nows, spans, spans, n, nows, nows, spans, spans, n, nows, spans, spans,
 		         n, ng, nc);
 		if (db_begin(db, e) < 0 || db_exec(db, sql, e) < 0 || db_commit(db, e) < 0) {

@@ -594,9 +594,16 @@ static void like_pattern(const char *q, char *out, size_t n)
 
 #define Q_LIKE_MAX (2 * 64 + 3)
 
-static void filter_where(const struct event_filter *f, struct buf *sql, struct bindv *b, int *n,
-                         char *under_hi, size_t hn, char *cat_hi, size_t cn, char *q_like, size_t qn)
+/* What the unit filter narrowed to, for the ORDER BY that lets the index
+ * give the page order. */
+enum scope_kind { SCOPE_NONE, SCOPE_GRID, SCOPE_COMMUNITY, SCOPE_WIDE };
+
+static enum scope_kind filter_where(struct db *db, const struct event_filter *f, struct buf *sql,
+                                    struct bindv *b, int *n, char *under_hi, size_t hn,
+                                    char *cat_hi, size_t cn, char *q_like, size_t qn)
 {
+	enum scope_kind kind = SCOPE_NONE;
+
 	buf_adds(sql, " WHERE 1 = 1");
 	if (f->status[0]) {
 		buf_adds(sql, " AND status IN (");
@@ -639,6 +646,7 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		if (ul >= 16) {
 			buf_adds(sql, " AND grid_code = ?");
 			add_text(b, n, f->under);
+			kind = SCOPE_GRID;
 		} else if (ul >= 12) {
 			char *comm = under_hi + hn / 2;         /* second half of the buffer */
 
@@ -650,10 +658,18 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 				add_text(b, n, f->under);
 				add_text(b, n, under_hi);
 			}
+			kind = SCOPE_COMMUNITY;
 		} else {
-			buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+			/* PostgreSQL estimates a plain range from its statistics
+			 * and then walks the page order by itself; SQLite would
+			 * take the range index and sort, so it gets the expression */
+			if (strcmp(db_driver_name(db), "postgresql") == 0)
+				buf_adds(sql, " AND grid_code >= ? AND grid_code < ?");
+			else
+				buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
 			add_text(b, n, f->under);
 			add_text(b, n, under_hi);
+			kind = SCOPE_WIDE;
 		}
 	}
 	if (f->dept) {
@@ -703,6 +719,7 @@ static void filter_where(const struct event_filter *f, struct buf *sql, struct b
 		add_text(b, n, q_like);
 		add_text(b, n, q_like);
 	}
+	return kind;
 }
 
 static void bind_all(struct db_stmt *st, const struct bindv *b, int n)
@@ -724,11 +741,17 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 	struct db_stmt *st;
 	int n = 0;
 	char under_buf[2 * (EV_CODE_MAX + 2)];
+	enum scope_kind kind;
+	const char *lead;
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
-	filter_where(f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi), q_like,
-	             sizeof(q_like));
+	kind = filter_where(db, f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi),
+	                    q_like, sizeof(q_like));
+	/* a grid or community scope is an equality on the first column of its
+	 * index: naming that column first in ORDER BY changes no order and
+	 * tells either planner the index gives it */
+	lead = kind == SCOPE_GRID ? "grid_code, " : kind == SCOPE_COMMUNITY ? "community_code, " : "";
 	(void)under_hi;
 	if (f->sort == EV_SORT_DEADLINE) {
 		/* by deadline: open events, the only ones with a deadline */
@@ -739,14 +762,15 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 			add_int(b, &n, f->after_key);
 			add_int(b, &n, f->after_id);
 		}
-		buf_adds(&sql, " ORDER BY deadline_at, id");
+		buf_printf(&sql, " ORDER BY %sdeadline_at, id", lead);
 	} else {
 		/* newest first: ids are handed out in report order */
 		if (f->after_id) {
 			buf_adds(&sql, " AND id < ?");
 			add_int(b, &n, f->after_id);
 		}
-		buf_adds(&sql, " ORDER BY id DESC");
+		buf_printf(&sql, " ORDER BY %s", kind == SCOPE_GRID ? "grid_code DESC, id DESC"
+		           : kind == SCOPE_COMMUNITY ? "community_code DESC, id DESC" : "id DESC");
 	}
 	buf_printf(&sql, " LIMIT %d", f->limit > 0 ? f->limit : 50);
 	if (db_prepare(db, sql.data, &st, e) < 0) {
@@ -769,7 +793,7 @@ int store_event_count(struct db *db, const struct event_filter *f, int64_t *out,
 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT COUNT(*) FROM event");
-	filter_where(f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
+	filter_where(db, f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
 	             sizeof(q_like));
 	if (db_prepare(db, sql.data, &st, e) < 0) {
 		buf_release(&sql);
