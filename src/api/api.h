@@ -14,6 +14,7 @@
  *   api_stream.c  the live stream of event changes (Server-Sent Events)
  *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
  *   api_event_reco.c  dispatch recommendations for an event
+ *   api_screen.c  the command big screen: one summary per unit
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -113,5 +114,8 @@ int api_kpi_export(struct http_req *req);
 
 /* api_event_reco.c */
 int api_event_recommendations(struct http_req *req);
+
+/* the command big screen (api_screen.c) */
+int api_screen_summary(struct http_req *req);
 
 #endif

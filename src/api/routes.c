@@ -86,6 +86,8 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
 	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
 	{"GET",  "/api/v1/events/:id/recommendations", api_event_recommendations, ROLE_STAFF, "event.recommendations"},
+	/* the command big screen (docs/api.md, "Big screen") */
+	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "screen.summary"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

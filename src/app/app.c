@@ -10,6 +10,7 @@
 #include "app/events.h"
 #include "app/writer.h"
 #include "app/stream.h"
+#include "app/screen.h"
 #include "lib/timeutil.h"
 #include "store/store_meta.h"
 #include "lib/log.h"
@@ -35,6 +36,8 @@ int app_open(struct app *a, const char *db_url, int pool_size, struct err *e)
 	}
 	db_pool_put(a->pool, db);
 	org_holder_set(&a->org, m);
+	if (!(a->screen = screen_cache_new()))
+		return err_set(e, 500, "internal.oom", "内存不足", "out of memory");
 	return 0;
 }
 
@@ -166,6 +169,8 @@ void app_close(struct app *a)
 	a->writer = NULL;
 	stream_hub_free(a->stream);      /* after the HTTP server: no stream is open */
 	a->stream = NULL;
+	screen_cache_free(a->screen);
+	a->screen = NULL;
 	org_holder_release(&a->org);
 	db_pool_close(a->pool);
 	a->pool = NULL;

@@ -14,6 +14,7 @@ struct http_server;
 struct cluster;
 struct stream_hub;
 struct writer;
+struct screen_cache;
 
 struct app {
 	char db_url[1024];
@@ -33,6 +34,7 @@ struct app {
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */
 	struct stream_opts stream_opts;  /* [stream] limits and intervals (0 = defaults) */
+	struct screen_cache *screen;     /* big-screen summaries (app/screen.h) */
 };
 
 /* Open the database (migrating it), build the first org snapshot.

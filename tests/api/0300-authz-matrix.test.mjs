@@ -441,6 +441,12 @@ const ROUTES = {
     params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
     answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
   },
+  // the command big screen: admin, command and leader, each over their own units
+  'screen.summary': {
+    cases: ['in', 'out'],
+    query: (c) => `?unit=${c.code}`,
+    answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
+  },
 };
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };

@@ -104,6 +104,8 @@ function renderUser(root, user, opts) {
       isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
       isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
       isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
+      (user.roles || []).some((r) => ['admin', 'command', 'leader'].includes(r))
+        ? item('指挥大屏', { href: '/screen', 'data-item': 'screen' }) : null,
       h('li', { role: 'separator', class: 'um-sep' }),
       item('退出登录', { onclick: doLogout(false), 'data-item': 'logout' }),
       item('退出所有设备', { onclick: doLogout(true), 'data-item': 'logout-all',
