@@ -485,7 +485,8 @@ static int timeline_row(void *ctx, const struct event_log_rec *l)
 	j = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)l->id, "at",
 	              time_iso((time_t)l->at, at), "action", l->action, "action_label",
 	              a >= 0 ? ev_action_label((enum ev_action)a)
-	              : strcmp(l->action, "warning") == 0 ? "预警" : l->action,
+	              : strcmp(l->action, "warning") == 0 ? "预警"
+	              : strcmp(l->action, "notify") == 0 ? "通知值班" : l->action,
 	              "from", l->from_status ? json_string(l->from_status) : json_null(), "to", l->to_status);
 	json_object_set_new(j, "to_label", json_string(to >= 0 ? ev_status_label((enum ev_status)to) : ""));
 	if (from >= 0)

@@ -14,6 +14,7 @@
 #include "app/kpi.h"
 #include "app/photos.h"
 #include "app/forces.h"
+#include "app/duty.h"
 #include "app/writer.h"
 #include "domain/event_taxonomy.h"
 #include "domain/role.h"
@@ -667,6 +668,7 @@ out:
 
 struct step_job {
 	const struct principal *p;
+	const struct org_model *org;  /* for who is on duty (escalation notices) */
 	int64_t id;
 	const struct event_step_in *in;
 	struct event_rec ev, before;
@@ -775,6 +777,45 @@ static int apply_target(struct db *db, const struct principal *p, const struct s
 		ev->master_id = in->master;
 	}
 	return 0;
+}
+
+/* An escalation notifies the centre that now holds the event: a timeline
+ * row (action "notify", on the live stream too) naming who is on duty there
+ * now (duty_now). Nobody on duty: the row says so, for the supervisors. */
+static int notify_on_duty(struct db *db, const struct org_model *m, const struct event_rec *ev,
+                          int64_t now, int64_t *log_id, struct err *e)
+{
+	struct duty_now dn;
+	struct err ignored = ERR_INIT;
+	char note[640], detail[1536];
+	json_t *who = NULL;
+	size_t len = 0;
+
+	if (!m || duty_now(db, m, ev->holder, (time_t)now, &dn, &ignored) < 0)
+		return 0;
+	if (!dn.found) {
+		snprintf(note, sizeof(note), "%s 当前无人值班，请督办", dn.centre_name);
+	} else {
+		who = duty_shift_json(&dn.view);
+		len = (size_t)snprintf(note, sizeof(note), "已通知%s值班", dn.centre_name);
+		for (int pass = 0; pass < 2 && len < sizeof(note); pass++) {
+			json_t *arr = json_object_get(who, pass ? "officers" : "leaders"), *p;
+			size_t i;
+
+			json_array_foreach(arr, i, p) {
+				const char *name = json_string_value(json_object_get(p, "name"));
+
+				if (name && len < sizeof(note))
+					len += (size_t)snprintf(note + len, sizeof(note) - len, "%s%s",
+					                        i ? "、" : pass ? "；值班员 " : "：带班领导 ", name);
+			}
+		}
+	}
+	detail_json(detail, sizeof(detail), json_pack("{s:s, s:s, s:b, s:o?}", "centre", dn.centre,
+	                                              "centre_name", dn.centre_name, "fallback", dn.fallback,
+	                                              "on_duty", who));
+	return log_add(db, ev, "notify", ev->status, NULL, NULL, dn.centre, note, detail, NULL, 0, now,
+	               log_id, e);
 }
 
 static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
@@ -948,12 +989,19 @@ static int step_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	            in->action == EA_COMPLETE ? in->result : in->note, detail[0] ? detail : NULL,
 	            j->photos, s.public_step, now, log_id, e) < 0)
 		return -1;
-	for (int i = 0; i < in->nphotos; i++)
-		if (store_event_photo_add(db, ev->id, in->photos[i], *log_id,
-		                          in->action == EA_COMPLETE ? "result"
-		                          : in->action == EA_VERIFY_PASS || in->action == EA_VERIFY_FAIL
-		                          ? "verify" : "step", e) < 0)
+	{
+		/* the photos belong to the step's own row, not to a notice */
+		int64_t step_log = *log_id;
+
+		if ((s.effects & EF_ESCALATE) && notify_on_duty(db, j->org, ev, now, log_id, e) < 0)
 			return -1;
+		for (int i = 0; i < in->nphotos; i++)
+			if (store_event_photo_add(db, ev->id, in->photos[i], step_log,
+			                          in->action == EA_COMPLETE ? "result"
+			                          : in->action == EA_VERIFY_PASS || in->action == EA_VERIFY_FAIL
+			                          ? "verify" : "step", e) < 0)
+				return -1;
+	}
 	if (s.effects & EF_SUPERVISE) {
 		char sup_unit[EV_CODE_MAX];
 
@@ -989,10 +1037,13 @@ int events_step(struct app *a, const struct principal *p, int64_t id,
 	j->p = p;
 	j->id = id;
 	j->in = in;
+	j->org = org_holder_get(&a->org);
 	if (exec_write(a, step_run, j, e) == 0) {
 		*out = j->ev;
 		rc = 0;
 	}
+	if (j->org)
+		orgmodel_release((struct org_model *)j->org);
 	free(j);
 	return rc;
 }

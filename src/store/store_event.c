@@ -600,18 +600,40 @@ enum scope_kind { SCOPE_NONE, SCOPE_GRID, SCOPE_COMMUNITY, SCOPE_WIDE };
 
 static enum scope_kind filter_where(struct db *db, const struct event_filter *f, struct buf *sql,
                                     struct bindv *b, int *n, char *under_hi, size_t hn,
-                                    char *cat_hi, size_t cn, char *q_like, size_t qn)
+                                    char *cat_hi, size_t cn, char *q_like, size_t qn, int sort_deadline)
 {
 	enum scope_kind kind = SCOPE_NONE;
+	/* "open events only" is said once: PostgreSQL multiplies the
+	 * selectivities of repeated conditions and then misplans */
+	int open_only = sort_deadline;
 
 	buf_adds(sql, " WHERE 1 = 1");
 	if (f->status[0]) {
-		buf_adds(sql, " AND status IN (");
-		for (int i = 0; i < 12 && f->status[i]; i++) {
-			buf_adds(sql, i ? ", ?" : "?");
-			add_text(b, n, f->status[i]);
+		static const char *const open[] = {"reported", "handling", "escalated", "registered",
+		                                   "dispatched", "verifying", "verified"};
+		int nopen = 0, nall = 0;
+
+		for (int i = 0; i < 12 && f->status[i]; i++, nall++)
+			for (size_t k = 0; k < sizeof(open) / sizeof(open[0]); k++)
+				if (strcmp(f->status[i], open[k]) == 0) {
+					nopen++;
+					break;
+				}
+		if (nall == nopen && nopen == (int)(sizeof(open) / sizeof(open[0]))) {
+			/* every open status: exactly the events with a deadline
+			 * (set_clock keeps one on every open event), which the
+			 * small indexes of open events hold and planners estimate */
+			open_only = 1;
+		} else {
+			buf_adds(sql, " AND status IN (");
+			for (int i = 0; i < 12 && f->status[i]; i++) {
+				buf_adds(sql, i ? ", ?" : "?");
+				add_text(b, n, f->status[i]);
+			}
+			buf_adds(sql, ")");
+			if (nall == nopen)
+				open_only = 1;
 		}
-		buf_adds(sql, ")");
 	}
 	if (f->loop) {
 		buf_adds(sql, " AND loop = ?");
@@ -695,6 +717,8 @@ static enum scope_kind filter_where(struct db *db, const struct event_filter *f,
 	/* warnings and supervision lists are of open events: say so, and the
 	 * small indexes of open events serve them */
 	if (f->warning > 0 || f->min_warning > 0 || f->supervised)
+		open_only = 1;
+	if (open_only)
 		buf_adds(sql, " AND deadline_at IS NOT NULL");
 	if (f->min_warning > 0) {
 		buf_adds(sql, " AND warning >= ?");
@@ -747,15 +771,15 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
 	kind = filter_where(db, f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi),
-	                    q_like, sizeof(q_like));
+	                    q_like, sizeof(q_like), f->sort == EV_SORT_DEADLINE);
 	/* a grid or community scope is an equality on the first column of its
 	 * index: naming that column first in ORDER BY changes no order and
 	 * tells either planner the index gives it */
 	lead = kind == SCOPE_GRID ? "grid_code, " : kind == SCOPE_COMMUNITY ? "community_code, " : "";
 	(void)under_hi;
 	if (f->sort == EV_SORT_DEADLINE) {
-		/* by deadline: open events, the only ones with a deadline */
-		buf_adds(&sql, " AND deadline_at IS NOT NULL");
+		/* by deadline: open events, the only ones with a deadline (the
+		 * condition is in the WHERE already) */
 		if (f->after_id) {
 			buf_adds(&sql, " AND (deadline_at > ? OR (deadline_at = ? AND id > ?))");
 			add_int(b, &n, f->after_key);
@@ -794,7 +818,7 @@ int store_event_count(struct db *db, const struct event_filter *f, int64_t *out,
 	buf_init(&sql, 16384);
 	buf_adds(&sql, "SELECT COUNT(*) FROM event");
 	filter_where(db, f, &sql, b, &n, under_hi, sizeof(under_hi), cat_hi, sizeof(cat_hi), q_like,
-	             sizeof(q_like));
+	             sizeof(q_like), 0);
 	if (db_prepare(db, sql.data, &st, e) < 0) {
 		buf_release(&sql);
 		return -1;

@@ -88,8 +88,15 @@ test('external loop end to end: escalate, register, dispatch, return, dispatch, 
   assert.equal(r.json.status, 'closed');
   const d = await as.event('command', id);
   assert.deepEqual(d.timeline.map((t) => t.action),
-                   ['report', 'escalate', 'register', 'dispatch', 'return', 'dispatch', 'sign', 'complete', 'verify_pass', 'close']);
+                   ['report', 'escalate', 'notify', 'register', 'dispatch', 'return', 'dispatch', 'sign', 'complete',
+                    'verify_pass', 'close']);
   const by = Object.fromEntries(d.timeline.map((t) => [t.action, t]));
+  // the escalation notified the town centre's officers on duty (the demo rota)
+  assert.equal(by.notify.unit, TOWN);
+  assert.equal(by.notify.public, false);
+  assert.equal(by.notify.detail.centre, TOWN);
+  assert.match(by.notify.note, /^已通知三元里街道值班：带班领导 \S+/);
+  assert.ok(by.notify.detail.on_duty.leaders.length >= 1);
   assert.equal(by.register.role, 'command');
   assert.equal(by.register.unit, TOWN);
   assert.equal(by.sign.role, 'department');

@@ -384,7 +384,7 @@ test('external loop: escalate, register, dispatch by recommendation, sign, compl
       await openFromQueue(page, 'verified', id);
       await takeStep(page, 'close', 'closed');
       const steps = await page.locator('.timeline .tl strong').allInnerTexts();
-      assert.deepEqual(steps.reverse(), ['上报', '上报上级', '立案', '派遣', '签收', '处置完成', '核查通过', '结案']);
+      assert.deepEqual(steps.reverse(), ['上报', '上报上级', '通知值班', '立案', '派遣', '签收', '处置完成', '核查通过', '结案']);
       assertClean(rec);
     } finally {
       await rec.close();
