@@ -13,7 +13,7 @@
 // pick mode ("点图查网格") a click anywhere calls onPointPick([lon, lat]).
 // A drag (panning the map) is never taken for a click.
 
-import * as echarts from '/vendor/echarts/echarts.esm.min.mjs';
+import { echarts } from './echarts.js';
 import { escapeHtml, fmtInt } from './util.js';
 
 /** Metrics the map can be coloured by. */

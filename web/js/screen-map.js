@@ -7,7 +7,7 @@
 // live in a ring buffer of PULSE_MAX points that expire after PULSE_TTL_MS,
 // and every update is a setOption on series with fixed ids.
 
-import * as echarts from '/vendor/echarts/echarts.esm.min.mjs';
+import { echarts } from './echarts.js';
 import { escapeHtml, fmtInt } from './util.js';
 
 const MAP_NAME = 'wg-screen';

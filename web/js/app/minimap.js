@@ -6,7 +6,7 @@
 // map name that is overwritten on every show, so leaving the workbench open
 // for hours does not grow ECharts' map registry.
 
-import * as echarts from '/vendor/echarts/echarts.esm.min.mjs';
+import { echarts } from '../echarts.js';
 import { getJSON } from '../api.js';
 import { escapeHtml } from '../util.js';
 
