@@ -1077,12 +1077,21 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 	struct near_hit *h;
 	double m;
 
-	if (r->id == c->ev->id || c->n >= NEAR_MAX)
+	if (r->id == c->ev->id)
 		return 0;
 	m = metres(c->ev->lon, c->ev->lat, r->lon, r->lat);
 	if (m > EV_NEAR_METRES)
 		return 0;
-	h = &c->hits[c->n++];
+	if (c->n < NEAR_MAX) {
+		h = &c->hits[c->n++];
+	} else {                        /* full: this one replaces the farthest */
+		h = &c->hits[0];
+		for (int i = 1; i < NEAR_MAX; i++)
+			if (c->hits[i].m > h->m)
+				h = &c->hits[i];
+		if (h->m <= m)
+			return 0;
+	}
 	h->r = *r;
 	str_copy(h->title, sizeof(h->title), r->title ? r->title : "");
 	str_copy(h->status, sizeof(h->status), r->status ? r->status : "");
@@ -1102,10 +1111,10 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	c->ev = ev;
 	c->n = 0;
-	/* the newest 4 × NEAR_MAX candidates of the 3 × 3 cells; most lie
-	 * within 100 m */
+	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells; the
+	 * nearest NEAR_MAX within 100 m are kept */
 	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
-	                      NEAR_MAX * 4, near_row, c, e);
+	                      NEAR_MAX, near_row, c, e);
 	/* nearest first */
 	for (int i = 1; i < c->n; i++)
 		for (int k = i; k > 0 && c->hits[k].m < c->hits[k - 1].m; k--) {

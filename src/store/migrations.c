@@ -437,11 +437,19 @@ static const char m5_screen[] =
 	" rating, escalated, category_code, source, day);"
 	"CREATE INDEX event_closed ON event (closed_at, grid_code, status);";
 
+/* Near-duplicates (store_event_near) are looked for among open events
+ * only, cell by cell, newest first: the index holds open events only, so a
+ * hotspot's closed history costs intake nothing. */
+static const char m6_near[] =
+	"DROP INDEX event_near;"
+	"CREATE INDEX event_near ON event (category_code, cell, created_at) WHERE deadline_at IS NOT NULL;";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
 	{3, "grid events, timeline, photos, supervision, KPI counters", m3_events},
 	{4, "command centres: duty rota, shift logs, equipment, forces", m4_command},
 	{5, "covering indexes of the big screen: events by report and by closing time", m5_screen},
+	{6, "near-duplicate index of open events only", m6_near},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -368,10 +368,13 @@ int store_category_count(struct db *db, int64_t *n, struct err *e)
 static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
+/* one cell at a time, newest first straight off the partial index of open
+ * events (deadline_at is set exactly while an event is open): a hotspot
+ * cell with thousands of reports a day costs `limit` rows, not a sort of
+ * all of them */
 static const char SQL_EVENT_NEAR[] =
-	"SELECT id, lon, lat, title, status FROM event WHERE category_code = ? "
-	"AND cell IN (?, ?, ?, ?, ?, ?, ?, ?, ?) AND created_at >= ? "
-	"AND status NOT IN ('rejected', 'closed', 'merged') ORDER BY created_at DESC, id DESC LIMIT ?";
+	"SELECT id, lon, lat, title, status FROM event WHERE category_code = ? AND cell = ? "
+	"AND deadline_at IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
 static const char SQL_EVENT_DUE[] =
@@ -499,28 +502,30 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 {
 	struct db_stmt *st;
 	struct event_near_rec r;
-	enum db_step rs;
-	int i = 2, ret = 0;
+	enum db_step rs = DB_DONE;
+	int ret = 0;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
-	db_bind_text(st, 1, category);
-	for (int dy = -1; dy <= 1; dy++)
-		for (int dx = -1; dx <= 1; dx++)
-			db_bind_int64(st, i++, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
-	db_bind_int64(st, i++, since);
-	db_bind_int64(st, i, limit);
-	while ((rs = db_step(st, e)) == DB_ROW) {
-		r.id = db_col_int64(st, 0);
-		r.lon = db_col_double(st, 1);
-		r.lat = db_col_double(st, 2);
-		r.title = db_col_text(st, 3);
-		r.status = db_col_text(st, 4);
-		if ((ret = cb(ctx, &r)) != 0)
-			break;
-	}
-	if (rs == DB_ERROR)
-		ret = -1;
+	for (int dy = -1; dy <= 1 && !ret; dy++)
+		for (int dx = -1; dx <= 1 && !ret; dx++) {
+			db_reset(st);
+			db_bind_text(st, 1, category);
+			db_bind_int64(st, 2, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
+			db_bind_int64(st, 3, since);
+			db_bind_int64(st, 4, limit);
+			while ((rs = db_step(st, e)) == DB_ROW) {
+				r.id = db_col_int64(st, 0);
+				r.lon = db_col_double(st, 1);
+				r.lat = db_col_double(st, 2);
+				r.title = db_col_text(st, 3);
+				r.status = db_col_text(st, 4);
+				if ((ret = cb(ctx, &r)) != 0)
+					break;
+			}
+			if (rs == DB_ERROR)
+				ret = -1;
+		}
 	db_finalize(st);
 	return ret;
 }
