@@ -140,7 +140,7 @@ int db_lock_xact(struct db *db, int64_t key, struct err *e)
 
 /* ------------------------------------------------------------ migrations */
 
-/* Expand @ID@ and @BLOB@ for this driver. Returns malloc'd SQL or NULL. */
+/* Expand @ID@, @BLOB@ and @NOROWID@ for this driver. Returns malloc'd SQL or NULL. */
 static char *expand_tokens(const struct db_driver *drv, const char *sql)
 {
 	struct buf b;
@@ -154,6 +154,9 @@ static char *expand_tokens(const struct db_driver *drv, const char *sql)
 		} else if (str_starts_with(p, "@BLOB@")) {
 			if (buf_adds(&b, drv->tok_blob) < 0) goto fail;
 			p += 6;
+		} else if (str_starts_with(p, "@NOROWID@")) {
+			if (buf_adds(&b, drv->tok_norowid) < 0) goto fail;
+			p += 9;
 		} else {
 			if (buf_add(&b, p, 1) < 0) goto fail;
 			p++;

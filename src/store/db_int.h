@@ -13,6 +13,7 @@ struct db_driver {
 	const char *schemes[3];            /* URL prefixes it answers: "sqlite:" */
 	const char *tok_id;                /* expansion of @ID@ */
 	const char *tok_blob;              /* expansion of @BLOB@ */
+	const char *tok_norowid;           /* of @NOROWID@, after a table's ")": clustered on its key */
 	int (*open)(const char *url, struct db **out, struct err *e);   /* whole URL */
 	void (*close)(struct db *db);
 	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
