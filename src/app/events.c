@@ -1104,10 +1104,6 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 			return 0;
 	}
 	h->r = *r;
-	str_copy(h->title, sizeof(h->title), r->title ? r->title : "");
-	str_copy(h->status, sizeof(h->status), r->status ? r->status : "");
-	h->r.title = h->title;
-	h->r.status = h->status;
 	h->m = m;
 	return 0;
 }
@@ -1122,8 +1118,8 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	c->ev = ev;
 	c->n = 0;
-	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells; the
-	 * nearest NEAR_MAX within 100 m are kept */
+	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells, from the
+	 * index alone; the nearest NEAR_MAX within 100 m are kept */
 	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
 	                      NEAR_MAX, near_row, c, e);
 	/* nearest first */
@@ -1133,14 +1129,23 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 
 			c->hits[k] = c->hits[k - 1];
 			c->hits[k - 1] = t;
-			c->hits[k].r.title = c->hits[k].title;
-			c->hits[k].r.status = c->hits[k].status;
-			c->hits[k - 1].r.title = c->hits[k - 1].title;
-			c->hits[k - 1].r.status = c->hits[k - 1].status;
 		}
-	for (int i = 0; rc >= 0 && i < c->n; i++)
-		if (cb(ctx, &c->hits[i].r, c->hits[i].m) != 0)
+	for (int i = 0; rc >= 0 && i < c->n; i++) {
+		struct near_hit *h = &c->hits[i];
+		int found = store_event_brief(db, h->r.id, h->title, sizeof(h->title), h->status,
+		                              sizeof(h->status), e);
+
+		if (found < 0) {
+			rc = -1;
 			break;
+		}
+		if (!found)
+			continue;
+		h->r.title = h->title;
+		h->r.status = h->status;
+		if (cb(ctx, &h->r, h->m) != 0)
+			break;
+	}
 	free(c);
 	return rc < 0 ? -1 : 0;
 }

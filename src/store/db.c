@@ -109,6 +109,26 @@ int db_begin(struct db *db, struct err *e)
 	return 0;
 }
 
+int db_read_begin(struct db *db)
+{
+	struct err ignore = ERR_INIT;
+
+	if (db->in_tx || !db->drv->begin_read_sql || db->drv->exec(db, db->drv->begin_read_sql, &ignore) < 0)
+		return 0;
+	db->in_tx = 1;
+	return 1;
+}
+
+void db_read_end(struct db *db, int begun)
+{
+	struct err ignore = ERR_INIT;
+
+	if (begun && db->in_tx) {
+		db->drv->exec(db, "COMMIT", &ignore);
+		db->in_tx = 0;
+	}
+}
+
 int db_commit(struct db *db, struct err *e)
 {
 	int r = db->drv->exec(db, "COMMIT", e);

@@ -32,6 +32,7 @@ struct db_driver {
 	int (*col_is_null)(struct db_stmt *st, int i);
 	int (*exec)(struct db *db, const char *sql, struct err *e);
 	const char *begin_sql;             /* "BEGIN IMMEDIATE" */
+	const char *begin_read_sql;        /* a read snapshot for several queries; NULL: none needed */
 	const char *migrate_lock_sql;      /* serialises concurrent migrations, or NULL */
 	const char *migrate_unlock_sql;
 	/* Give a connection back in working order after a server restart

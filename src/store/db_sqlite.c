@@ -267,6 +267,9 @@ const struct db_driver db_sqlite_driver = {
 	.col_is_null = s_col_is_null,
 	.exec = s_exec,
 	.begin_sql = "BEGIN IMMEDIATE",
+	/* each statement outside a transaction takes and drops its own WAL
+	 * snapshot (locks, the wal-index header): one for a run of reads */
+	.begin_read_sql = "BEGIN",
 	.wait_notification = s_wait_notification,
 	.try_lock = s_try_lock,
 	.unlock = s_unlock,

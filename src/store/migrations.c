@@ -440,14 +440,16 @@ static const char m5_screen[] =
 /* Report intake (docs/performance.md, "Report intake"):
  * - near-duplicates (store_event_near) are looked for among open events
  *   only, cell by cell, newest first: the index holds open events only, so
- *   a hotspot's closed history costs intake nothing;
+ *   a hotspot's closed history costs intake nothing, and covers the scan
+ *   (position, and deadline_at for the partial index's condition);
  * - the tables written on every report and keyed by their primary key alone
  *   are clustered on it (SQLite WITHOUT ROWID: one B-tree instead of a table
  *   and its key's index, half the pages an upsert touches; on PostgreSQL the
  *   same tables are simply rebuilt). */
 static const char m6_intake[] =
 	"DROP INDEX event_near;"
-	"CREATE INDEX event_near ON event (category_code, cell, created_at) WHERE deadline_at IS NOT NULL;"
+	"CREATE INDEX event_near ON event (category_code, cell, created_at, lon, lat, deadline_at)"
+	" WHERE deadline_at IS NOT NULL;"
 	"CREATE TABLE kpi_agg_new ("
 	"  grain TEXT NOT NULL,"
 	"  period TEXT NOT NULL,"
