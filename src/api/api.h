@@ -114,6 +114,7 @@ int api_kpi_export(struct http_req *req);
 
 /* api_event_reco.c */
 int api_event_recommendations(struct http_req *req);
+int api_event_contact(struct http_req *req);
 
 /* the command big screen (api_screen.c) */
 int api_screen_summary(struct http_req *req);

@@ -565,6 +565,23 @@ static json_t *allowed_json(uint32_t bits)
 	return arr;
 }
 
+/* GET /api/v1/events/:id/contact: the reporter's phone in full (pii.read). */
+int api_event_contact(struct http_req *req)
+{
+	struct err e = ERR_INIT;
+	char name[EV_NAME_MAX], phone[EV_PHONE_MAX];
+	int64_t id;
+
+	if (parse_id(req, &id) < 0)
+		return 0;
+	if (events_reporter_contact(api_app(req), caller(req), id, http_client_ip(req), name, sizeof(name),
+	                            phone, sizeof(phone), &e) < 0)
+		return http_reply_err(req, &e);
+	return http_reply_json(req, 200, json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
+	                                           "reporter_name", name[0] ? json_string(name) : json_null(),
+	                                           "reporter_phone", phone[0] ? json_string(phone) : json_null()));
+}
+
 int api_event_get(struct http_req *req)
 {
 	struct app *a = api_app(req);

@@ -86,6 +86,9 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
 	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
 	{"GET",  "/api/v1/events/:id/recommendations", api_event_recommendations, ROLE_STAFF, "event.recommendations"},
+	/* the reporter's phone in full, to call them back: who handles events,
+	 * not administrators or read-only leaders; recorded as pii.read */
+	{"GET",  "/api/v1/events/:id/contact",      api_event_contact, ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | ROLE_GRID_WORKER | ROLE_DEPARTMENT, "event.contact"},
 	/* the command big screen (docs/api.md, "Big screen") */
 	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "screen.summary"},
 };

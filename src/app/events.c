@@ -318,6 +318,44 @@ int events_get(struct db *db, const struct principal *p, int64_t id, struct even
 	return 0;
 }
 
+struct contact_job {
+	const struct principal *p;
+	int64_t id;
+	const char *ip;
+	struct event_rec ev;
+};
+
+static int contact_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
+{
+	struct contact_job *j = arg;
+	char target[40];
+
+	(void)log_id;
+	if (events_get(db, j->p, j->id, &j->ev, e) < 0)
+		return -1;
+	snprintf(target, sizeof(target), "event:%lld", (long long)j->id);
+	return audit_record(db, j->p, AUDIT_PII_READ, target, j->ip, "ok", "reporter_phone", e);
+}
+
+int events_reporter_contact(struct app *a, const struct principal *p, int64_t id, const char *ip,
+                            char *name, size_t name_n, char *phone, size_t phone_n, struct err *e)
+{
+	struct contact_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
+	j->p = p;
+	j->id = id;
+	j->ip = ip;
+	if ((rc = exec_write(a, contact_run, j, e)) == 0) {
+		str_copy(name, name_n, j->ev.reporter_name);
+		str_copy(phone, phone_n, j->ev.reporter_phone);
+	}
+	free(j);
+	return rc;
+}
+
 int events_scope_filter(const struct principal *p, const char *unit, struct event_filter *f,
                         char *scope_buf, size_t n, struct err *e)
 {

@@ -102,6 +102,11 @@ int events_visible(const struct principal *p, const struct event_rec *ev);
 /* Read one event the caller may see: 404 event.not_found otherwise. */
 int events_get(struct db *db, const struct principal *p, int64_t id, struct event_rec *out,
                struct err *e);
+/* The reporter's name and phone in full, for calling them back: the read is
+ * recorded in the audit log (pii.read, target event:ID). 404 when the caller
+ * may not see the event. The route decides which roles may ask. */
+int events_reporter_contact(struct app *a, const struct principal *p, int64_t id, const char *ip,
+                            char *name, size_t name_n, char *phone, size_t phone_n, struct err *e);
 
 /* Narrow a queue filter to the caller's view: unit (optional, must be in
  * scope: 404 unit.not_found otherwise) for territorial roles, the

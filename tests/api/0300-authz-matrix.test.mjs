@@ -448,6 +448,11 @@ const ROUTES = {
     params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
     answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
   },
+  // the reporter's phone in full: those who handle events, over events they see
+  'event.contact': {
+    params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
+    answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
+  },
   // the command big screen: admin, command and leader, each over their own units
   'screen.summary': {
     cases: ['in', 'out'],

@@ -131,6 +131,20 @@ test('intake: a resident report is always source resident, and the resident sees
   const staff = await as.event('station', r.json.id);
   assert.equal(staff.source, 'resident');
   assert.equal(staff.reporter_phone.includes('13800138000'), false, 'the phone is masked for staff');
+  // calling the resident back: the station head asks for the number, and the read is audited
+  const audits = dbNumber(srv.db, "SELECT COUNT(*) FROM audit WHERE action = 'pii.read'");
+  const c = await as.get('station', `/api/v1/events/${r.json.id}/contact`);
+  assert.equal(c.status, 200, c.text);
+  assert.equal(c.json.reporter_phone, '13800138000');
+  assert.equal(dbNumber(srv.db, "SELECT COUNT(*) FROM audit WHERE action = 'pii.read'"), audits + 1);
+  assert.equal(dbNumber(srv.db, `SELECT COUNT(*) FROM audit WHERE action = 'pii.read' AND target = 'event:${r.json.id}'`), 1);
+  // not for read-only leaders, administrators or residents; not beyond what the caller sees
+  for (const u of ['leader', 'admin', 'resident'])
+    assertError(assert, await as.get(u, `/api/v1/events/${r.json.id}/contact`), 403, 'auth.forbidden');
+  assertError(assert, await as.get('jx_dispatcher', `/api/v1/events/${r.json.id}/contact`), 404, 'event.not_found');
+  assertError(assert, await as.get('station', '/api/v1/events/999999999/contact'), 404, 'event.not_found');
+  assert.equal(dbNumber(srv.db, "SELECT COUNT(*) FROM audit WHERE action = 'pii.read'"), audits + 1,
+               'a refused read is not recorded as a read');
 });
 
 test('intake: a 12345 order arrives escalated at the town; the same order again is 409', async () => {

@@ -80,6 +80,28 @@ export class Detail {
     if (focusAction) this.el.querySelector(`[data-action="${focusAction}"]`)?.focus();
   }
 
+  /** The reporter's phone, masked; with "查看号码" for those who call reporters back, which
+   * puts the full number in its place (the server records the read in the audit log). */
+  phoneCell(ev) {
+    const cell = h('span', { class: 'dt-phone' }, ev.reporter_phone);
+    if (!this.on.canCall) return cell;
+    const btn = h('button', { type: 'button', class: 'linkish', id: 'dt-contact', title: '查看完整号码（将记入审计日志）' }, '查看号码');
+    btn.onclick = async () => {
+      btn.disabled = true;
+      try {
+        const c = await get(`/api/v1/events/${ev.id}/contact`);
+        cell.replaceChildren(c.reporter_phone
+          ? h('a', { href: `tel:${c.reporter_phone}`, id: 'dt-phone', class: 'code' }, c.reporter_phone)
+          : h('span', { class: 'muted' }, '未留号码'));
+      } catch (e) {
+        btn.disabled = false;
+        this.on.error?.(e);
+      }
+    };
+    cell.append(' ', btn);
+    return cell;
+  }
+
   deptName(code) {
     if (!code) return '';
     return this.depts ? this.depts.name(code) : code;
@@ -118,7 +140,8 @@ export class Detail {
       ...row('位置', [ev.town_name, ev.community_name, ev.grid_name].filter(Boolean).join(' › ')),
       ...row('地址', ev.address || ''),
       ...row('坐标', h('span', { class: 'code' }, `${ev.lat.toFixed(6)}, ${ev.lon.toFixed(6)}`)),
-      ...row('上报', [ev.reporter_name, ev.reporter_phone].filter(Boolean).join(' '), ' ',
+      ...row('上报', ev.reporter_name || '', ' ',
+        ev.reporter_phone ? this.phoneCell(ev) : null, ' ',
         h('span', { class: 'muted' }, `${fmtTime(ev.created_at)}（${fmtAge(ev.created_at)}）`)),
       ...row('当前承办', [ev.holder_name, ev.dept ? this.deptName(ev.dept) : ''].filter(Boolean).join(' · ')),
       ...(open && dl.state !== 'none'

@@ -63,6 +63,8 @@ async function boot() {
   };
 
   const detail = new Detail($('wb-detail'), {
+    canCall: canReport,           // the roles that may see a reporter's phone in full
+    error: (e) => toast(e.message, 'error'),
     step: (ev, action, opts) => step(ev, action, opts),
     close: () => closeDetail(),
     open: (id) => openEvent(id, { focus: true }),
