@@ -211,7 +211,7 @@ int api_display_pair(struct http_req *req)
 	if (rc == 0)                       /* paired anew: the screen it replaces stops */
 		app_end_display_streams(api_app(req), db, d.id, p.display_tag);
 	else if (e.status == 404 || e.status == 429)
-		audit_record_alone(db, NULL, "-", "display.pair_failed", "-", ip, "failed", e.code);
+		audit_record_alone(db, NULL, "-", AUDIT_DISPLAY_PAIR_FAILED, "-", ip, "failed", e.code);
 	db_pool_put(api_app(req)->pool, db);
 	json_decref(body);
 	if (rc < 0) {

@@ -175,7 +175,7 @@ int displays_create(struct db *db, const struct principal *p, const struct org_m
 	c.id = 0;
 	c.d = out;
 	c.hash = hash;
-	if (audited(db, p, "display.create", &c.id, ip, name, create_fn, &c, e) < 0)
+	if (audited(db, p, AUDIT_DISPLAY_CREATE, &c.id, ip, name, create_fn, &c, e) < 0)
 		return -1;
 	out->id = c.id;
 	return 0;
@@ -280,7 +280,7 @@ int displays_new_pairing(struct db *db, const struct principal *p, int64_t id, c
 		               "a revoked display cannot be paired again: create a new one");
 	new_code(code, hash);
 	time_iso(time(NULL) + (time_t)DISPLAY_PAIR_HOURS * 3600, expires);
-	if (audited(db, p, "display.pairing", &id, ip, NULL, pairing_fn, &c, e) < 0)
+	if (audited(db, p, AUDIT_DISPLAY_PAIRING, &id, ip, NULL, pairing_fn, &c, e) < 0)
 		return -1;
 	return store_display_get(db, id, out, e);
 }
@@ -308,7 +308,7 @@ int displays_revoke(struct db *db, const struct principal *p, int64_t id, const 
 		return -1;
 	if (out->revoked_at[0])
 		return err_set(e, 409, "display.revoked", "该大屏已经停用", "the display is revoked already");
-	if (audited(db, p, "display.revoke", &id, ip, out->name, revoke_fn, &c, e) < 0)
+	if (audited(db, p, AUDIT_DISPLAY_REVOKE, &id, ip, out->name, revoke_fn, &c, e) < 0)
 		return -1;
 	return store_display_get(db, id, out, e);
 }
@@ -426,7 +426,7 @@ int displays_pair(struct db *db, const char *code, const char *ip, const char *u
 		goto fail;
 	principal_of(out, thash, p);
 	if (auth_throttle_clear(db, key, e) < 0 ||
-	    audit_record(db, p, "display.pair", p->username, ip, "ok", out->name, e) < 0)
+	    audit_record(db, p, AUDIT_DISPLAY_PAIR, p->username, ip, "ok", out->name, e) < 0)
 		goto fail;
 	return db_commit(db, e);
 fail:
