@@ -372,6 +372,11 @@ test('the stream: a town display sees its town only, without names or notes; rev
   assert.equal(viaBearer.status, 200);
   await viaCookie.waitFor((f) => f.event === 'hello');
   await viaBearer.waitFor((f) => f.event === 'hello');
+  // a wall browser that was once logged in keeps a dead session cookie: the
+  // display's cookie comes first on the screen's stream
+  const both = await openStream(srv.url, '/api/v1/screen/stream', { cookie: `wg_session=${'x'.repeat(43)}; wg_display=${d.token}` });
+  assert.equal(both.status, 200, JSON.stringify(both.json));
+  both.close();
   // ?unit narrows inside its town; outside is 404 as for a unit that does not exist
   const out = await openStream(srv.url, `/api/v1/stream?unit=${JX}`, h);
   assert.equal(out.status, 404);
