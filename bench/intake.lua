@@ -1,9 +1,10 @@
--- bench/intake.lua - wrk script for bench/intake: POST /api/v1/events as a
--- grid worker, cycling through points that all fall in some grid, each
--- request with an Idempotency-Key of its own.
---   WRK_BEARER=token wrk ... -s bench/intake.lua URL -- POINTS_FILE
--- POINTS_FILE: "lon lat" per line. Counts the answers by status and prints
--- them at the end (the script checks them against the rows stored).
+-- bench/intake.lua - wrk script for bench/intake: POST /api/v1/events as
+-- grid workers, cycling through their points (each in the reporter's own
+-- community), each request with an Idempotency-Key of its own.
+--   wrk ... -s bench/intake.lua URL -- POINTS_FILE
+-- POINTS_FILE: "token lon lat" per line (bench/intake-points.mjs). Counts the
+-- answers by status and prints them at the end (the script checks them
+-- against the rows stored).
 local points = {}
 local i = 0
 local n = 0
@@ -19,18 +20,16 @@ end
 function init(args)
   local file = args[1] or error("intake.lua: a points file is expected after --")
   for line in io.lines(file) do
-    local lon, lat = line:match("^(%S+)%s+(%S+)$")
-    if lon then points[#points + 1] = {lon, lat} end
+    local token, lon, lat = line:match("^(%S+)%s+(%S+)%s+(%S+)$")
+    if lat then points[#points + 1] = {lon, lat, "Bearer " .. token} end
   end
   if #points == 0 then error("intake.lua: " .. file .. " holds no points") end
   i = math.random(#points) - 1
   created, replayed, other = 0, 0, 0
 end
 
-local bearer = os.getenv("WRK_BEARER") or error("WRK_BEARER is required")
 local run = os.getenv("WRK_RUN") or tostring(os.time())
 wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer " .. bearer
 wrk.headers["Content-Type"] = "application/json"
 local cats = {"csgl.srhj", "csgl.jmzx", "xf.ddcd", "msfw.ssgz", "mdjf.lljf", "za.ldrk"}
 
@@ -41,6 +40,7 @@ function request()
   local body = string.format(
     '{"category":"%s","description":"压测上报 %d","lon":%s,"lat":%s,"address":"白云区压测路%d号"}',
     cats[n % #cats + 1], n, p[1], p[2], n)
+  wrk.headers["Authorization"] = p[3]
   wrk.headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run, tid, n)
   return wrk.format(nil, "/api/v1/events", nil, body)
 end

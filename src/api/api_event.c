@@ -363,6 +363,7 @@ int api_event_create(struct http_req *req)
 	struct category_rec cat;
 	struct err e = ERR_INIT;
 	const char *crs = NULL, *urgency = NULL, *key;
+	int rd;
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	struct org_model *m;
 	struct db *db;
@@ -430,9 +431,11 @@ int api_event_create(struct http_req *req)
 	body = NULL;
 	m = org_holder_get(&a->org);
 	db = db_pool_get(a->pool);
+	rd = db_read_begin(db);
 	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? &cat : NULL, !is_resident_only(p));
 	if (!is_resident_only(p))
 		json_object_set_new(j, "similar", similar_json(db, ev));
+	db_read_end(db, rd);
 	db_pool_put(a->pool, db);
 	if (m)
 		orgmodel_release(m);
@@ -574,7 +577,7 @@ int api_event_get(struct http_req *req)
 	struct timeline_ctx tl;
 	struct ev_facts f;
 	int64_t id;
-	int full = !is_resident_only(p);
+	int full = !is_resident_only(p), rd;
 	json_t *j;
 
 	if (!ev)
@@ -584,7 +587,9 @@ int api_event_get(struct http_req *req)
 		return 0;
 	}
 	db = db_pool_get(a->pool);
+	rd = db_read_begin(db);           /* the event and all around it on one snapshot */
 	if (events_get(db, p, id, ev, &e) < 0) {
+		db_read_end(db, rd);
 		db_pool_put(a->pool, db);
 		free(ev);
 		return http_reply_err(req, &e);
@@ -610,6 +615,7 @@ int api_event_get(struct http_req *req)
 		json_object_set_new(j, "supervisions", sup);
 		json_object_set_new(j, "similar", similar_json(db, ev));
 	}
+	db_read_end(db, rd);
 	db_pool_put(a->pool, db);
 	if (m)
 		orgmodel_release(m);

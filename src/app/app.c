@@ -68,6 +68,7 @@ out:
 
 static void *reload_loop(void *p)
 {
+	pthread_setname_np(pthread_self(), "wg-reload");
 	struct app *a = p;
 	unsigned ms = a->reload_ms ? a->reload_ms : 2000;
 

@@ -124,6 +124,7 @@ static void nap(struct cluster *c, unsigned ms)
 
 static void *listen_loop(void *p)
 {
+	pthread_setname_np(pthread_self(), "wg-listen");
 	struct cluster *c = p;
 	struct db *db = NULL;
 	char channel[64], payload[8000];
@@ -165,6 +166,7 @@ static void *listen_loop(void *p)
 
 static void *leader_loop(void *p)
 {
+	pthread_setname_np(pthread_self(), "wg-leader");
 	struct cluster *c = p;
 	struct db *db = NULL;
 

@@ -488,20 +488,27 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	return audit_record(db, j->p, "event.report", target, n->ip, "ok", detail, e);
 }
 
-/* Sources a role may use. */
-static int source_allowed(const struct principal *p, const char *source)
+/* 上报范围: may p report an event of this source into this grid? One grant
+ * must both admit the source and reach the grid (the rule per role is in
+ * domain/event_flow.h, ev_intake_root; docs/events.md, "Intake"). p NULL is
+ * the system, which reports anywhere. 403 event.out_of_scope naming param
+ * otherwise. */
+int events_place_check(const struct principal *p, const char *source, const char *grid,
+                       const char *param, struct err *e)
 {
-	unsigned r = p ? p->roles : 0;
+	char root[SCOPE_MAX];
 
-	if (strcmp(source, "resident") == 0)
-		return (r & ROLE_RESIDENT) != 0;
-	if (strcmp(source, "patrol") == 0 || strcmp(source, "wechat") == 0)
-		return (r & (ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD | ROLE_COMMAND)) != 0;
-	if (strcmp(source, "hotline") == 0)
-		return (r & (ROLE_COMMAND | ROLE_ADMIN)) != 0;
-	if (strcmp(source, "assigned") == 0)
-		return (r & (ROLE_COMMAND | ROLE_LEADER | ROLE_DEPARTMENT)) != 0;
-	return 0;
+	if (!p)
+		return 0;
+	for (int i = 0; i < p->ngrants; i++) {
+		const struct auth_grant *g = &p->grants[i];
+
+		if (ev_source_allowed(g->role, source) &&
+		    ev_intake_root(g->role, g->scope, root, sizeof(root)) == 0 && unit_code_under(grid, root))
+			return 0;
+	}
+	return err_set_param(e, 403, "event.out_of_scope", param, "网格 '%s' 不在您的管辖范围内，不能在此上报",
+	                     "grid '%s' lies outside your scope; you may not report there", grid);
 }
 
 static const char *default_source(const struct principal *p)
@@ -576,7 +583,7 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 		          "source is patrol, resident, wechat, hotline or assigned");
 		goto out;
 	}
-	if (!source_allowed(p, j->ev.source)) {
+	if (!ev_source_allowed(p ? p->roles : 0, j->ev.source)) {
 		err_set_param(e, 403, "event.source_forbidden", "source", "您的角色不能以该来源上报",
 		              "your role may not report with this source");
 		goto out;
@@ -617,6 +624,10 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 			goto out;
 		}
 	}
+	/* where the caller may report (上报范围): the grid decides, found or
+	 * chosen by hand */
+	if (events_place_check(p, j->ev.source, grid->rec.code, n->grid ? "grid" : "lon", e) < 0)
+		goto out;
 	/* the event as it will be stored */
 	j->ev.lon = lon;
 	j->ev.lat = lat;
@@ -1093,10 +1104,6 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 			return 0;
 	}
 	h->r = *r;
-	str_copy(h->title, sizeof(h->title), r->title ? r->title : "");
-	str_copy(h->status, sizeof(h->status), r->status ? r->status : "");
-	h->r.title = h->title;
-	h->r.status = h->status;
 	h->m = m;
 	return 0;
 }
@@ -1111,8 +1118,8 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	c->ev = ev;
 	c->n = 0;
-	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells; the
-	 * nearest NEAR_MAX within 100 m are kept */
+	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells, from the
+	 * index alone; the nearest NEAR_MAX within 100 m are kept */
 	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
 	                      NEAR_MAX, near_row, c, e);
 	/* nearest first */
@@ -1122,14 +1129,23 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 
 			c->hits[k] = c->hits[k - 1];
 			c->hits[k - 1] = t;
-			c->hits[k].r.title = c->hits[k].title;
-			c->hits[k].r.status = c->hits[k].status;
-			c->hits[k - 1].r.title = c->hits[k - 1].title;
-			c->hits[k - 1].r.status = c->hits[k - 1].status;
 		}
-	for (int i = 0; rc >= 0 && i < c->n; i++)
-		if (cb(ctx, &c->hits[i].r, c->hits[i].m) != 0)
+	for (int i = 0; rc >= 0 && i < c->n; i++) {
+		struct near_hit *h = &c->hits[i];
+		int found = store_event_brief(db, h->r.id, h->title, sizeof(h->title), h->status,
+		                              sizeof(h->status), e);
+
+		if (found < 0) {
+			rc = -1;
 			break;
+		}
+		if (!found)
+			continue;
+		h->r.title = h->title;
+		h->r.status = h->status;
+		if (cb(ctx, &h->r, h->m) != 0)
+			break;
+	}
 	free(c);
 	return rc < 0 ? -1 : 0;
 }

@@ -68,11 +68,23 @@ int events_ensure_taxonomy(struct db *db, struct err *e);
 
 /* Take a report. *replayed = 1 when the idempotency key was seen with the
  * same body (out is the event it made then). Errors: 400 for bad fields,
- * 422 event.outside (no grid at that point), 409 event.idempotency_mismatch,
+ * 403 event.source_forbidden (the caller's roles may not use the source),
+ * 403 event.out_of_scope (the grid lies outside the caller's reach:
+ * events_place_check; nothing is written), 422 event.outside (no grid at
+ * that point), 409 event.idempotency_mismatch,
  * 409 event.duplicate_external (a hotline order already taken: e->param
  * holds its id). */
 int events_report(struct app *a, const struct principal *p, const struct event_new *n,
                   struct event_rec *out, int *replayed, struct err *e);
+
+/* 上报范围: may p report with this source into this grid (a grid code)?
+ * One of p's grants must admit the source and reach the grid
+ * (ev_intake_root, domain/event_flow.h); p NULL (the system) reaches every
+ * grid. 0, or -1 with 403 event.out_of_scope naming param (the field that
+ * placed the event: "grid" or "lon"). events_report applies it; the
+ * hotline import checks each row with it before writing any. */
+int events_place_check(const struct principal *p, const char *source, const char *grid,
+                       const char *param, struct err *e);
 
 /* Take a step (ev_decide's errors, plus 404 when the event is outside the
  * caller's view, 400 for a bad target). out = the event after the step. */

@@ -80,9 +80,16 @@ static const struct category_rec *find_category(const struct cat_names *l, const
 	return NULL;
 }
 
-static int check_row(struct row *r, const struct cat_names *cats, struct org_model *m, json_t *errs)
+/* Check one row; each problem becomes an entry of errs naming its line.
+ * *out_of_scope is set when the row's grid lies outside the caller's reach
+ * (events_place_check, as for a report through the API). Returns 1 when
+ * the row is good. */
+static int check_row(struct row *r, const struct cat_names *cats, struct org_model *m,
+                     const struct principal *p, json_t *errs, int *out_of_scope)
 {
 	const struct category_rec *c;
+	const struct org_unit *grid;
+	struct err se = ERR_INIT;
 	double wlon, wlat;
 	int ok = 1;
 
@@ -116,9 +123,13 @@ static int check_row(struct row *r, const struct cat_names *cats, struct org_mod
 		ok = 0;
 	} else {
 		coord_to_wgs84(r->crs, r->lon, r->lat, &wlon, &wlat);
-		if (!orgmodel_locate(m, wlon, wlat)) {
+		if (!(grid = orgmodel_locate(m, wlon, wlat))) {
 			row_error(errs, r->line, names[C_LON].zh, "event.outside", "该位置不在本区任何网格内",
 			          "the point lies in no grid of this district");
+			ok = 0;
+		} else if (events_place_check(p, "hotline", grid->rec.code, "lon", &se) < 0) {
+			row_error(errs, r->line, names[C_LON].zh, se.code, se.msg, se.msg_en);
+			*out_of_scope = 1;
 			ok = 0;
 		}
 	}
@@ -141,7 +152,7 @@ int hotline_import(struct app *a, const struct principal *p, const char *csv, si
 	struct row *rows = NULL;
 	struct event_rec *ev = NULL;
 	char *fields[CSV_MAX_FIELDS];
-	int col[C_N], nf, nrows = 0, rc = -1, got, created = 0;
+	int col[C_N], nf, nrows = 0, rc = -1, got, created = 0, first_outside = 0;
 	json_t *errs = json_array(), *skipped = json_array(), *made = json_array();
 	struct db *db;
 
@@ -196,13 +207,29 @@ int hotline_import(struct app *a, const struct principal *p, const char *csv, si
 		r->line = rd.line;
 		for (int c = 0; c < C_N; c++)
 			r->f[c] = col[c] >= 0 && col[c] < nf && *fields[col[c]] ? fields[col[c]] : NULL;
-		check_row(r, &cats, m, errs);
+		{
+			int outside = 0;
+
+			check_row(r, &cats, m, p, errs, &outside);
+			if (outside && !first_outside)
+				first_outside = r->line;
+		}
 		for (int k = 0; k < nrows - 1 && r->f[C_EXT]; k++)
 			if (rows[k].f[C_EXT] && strcmp(rows[k].f[C_EXT], r->f[C_EXT]) == 0) {
 				row_error(errs, r->line, names[C_EXT].zh, "csv.duplicate", "工单编号在文件中重复",
 				          "the same work-order number twice in the file");
 				break;
 			}
+	}
+	if (first_outside) {
+		/* work orders of other places: refused like a report there, with
+		 * every bad line listed (the scope errors and any others) */
+		err_set(e, 403, "event.out_of_scope", "第 %d 行等工单的位置不在您的管辖范围内，未导入任何工单",
+		        "the work order on line %d (and any others listed) lies outside your scope; "
+		        "nothing was imported", first_outside);
+		snprintf(e->param, sizeof(e->param), "%d", first_outside);
+		*report = json_pack("{s:O}", "errors", errs);
+		goto out;
 	}
 	if (json_array_size(errs) > 0) {
 		json_t *first = json_array_get(errs, 0);

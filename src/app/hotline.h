@@ -13,7 +13,9 @@
  *   联系电话 phone         optional
  *
  * The whole file is checked first: any bad row (with its line number) and
- * nothing is written. Work orders already taken are skipped, so importing
+ * nothing is written. That includes a work order whose point lies outside
+ * the importer's reach (上报范围, events_place_check: a town dispatcher
+ * imports their town's orders; the CLI operator holds the district). Work orders already taken are skipped, so importing
  * the same file twice is harmless. Each order then becomes one event in
  * its own transaction, as if reported through the API.
  */
@@ -30,7 +32,10 @@
 /* Import; *report = {"created": n, "skipped": [...], "events": [...]}.
  * 400 csv.invalid with e->param = the first bad line and *report =
  * {"errors": [{line, field, code, message}]} when the file does not check
- * out (the caller owns *report either way). */
+ * out; 403 event.out_of_scope with e->param = the first line out of the
+ * caller's reach and the same errors (those rows carry the code
+ * event.out_of_scope) when any row lies outside it, whatever else is
+ * wrong. The caller owns *report either way. */
 int hotline_import(struct app *a, const struct principal *p, const char *csv, size_t len,
                    const char *ip, json_t **report, struct err *e);
 

@@ -673,6 +673,7 @@ static uint64_t mono_ms(void)
 
 static void *hub_loop(void *arg)
 {
+	pthread_setname_np(pthread_self(), "wg-stream");
 	struct stream_hub *h = arg;
 	struct batch *bt = malloc(sizeof(*bt));
 	uint64_t next_poll = mono_ms() + h->o.poll_ms, next_ping = mono_ms() + h->o.ping_ms;

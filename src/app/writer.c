@@ -106,6 +106,7 @@ fail_all:
 
 static void *writer_loop(void *arg)
 {
+	pthread_setname_np(pthread_self(), "wg-writer");
 	struct writer *w = arg;
 
 	pthread_mutex_lock(&w->mu);

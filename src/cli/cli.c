@@ -22,7 +22,7 @@ static const struct cli_command commands[] = {
 	 "Serves the JSON API under /api/v1 and the web pages. --config reads an ini\n"
 	 "file (see docs/api.md); command-line options win over it. SIGTERM/SIGINT\n"
 	 "stop accepting, let in-flight requests finish and close the database.\n"
-	 "Defaults: --db wangge.db --listen 127.0.0.1:8080 --threads <cores> --web web\n"
+	 "Defaults: --db wangge.db --listen 127.0.0.1:8080 --threads <16 per core, 64 at least> --web web\n"
 	 "--photos: where event photos are kept (created 0750 when missing); default\n"
 	 "FILE.photos beside a SQLite database FILE, ./wangge-photos for PostgreSQL.\n"
 	 "Back it up together with the database.\n"},

@@ -1,7 +1,8 @@
 /*
  * cmd_events.c - `wangge events import-hotline FILE`: 12345 work orders
  * from CSV into grid events (app/hotline.h), as the operator "cli:<login>"
- * with the powers of a district command centre.
+ * with the powers of a district command centre: the operator is the system,
+ * and its district grant reaches every grid (上报范围, docs/events.md).
  */
 #include <getopt.h>
 #include <stdio.h>

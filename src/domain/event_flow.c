@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "domain/event_flow.h"
+#include "domain/role.h"
+#include "domain/unit_code.h"
 #include "lib/str.h"
 #include "lib/banned.h"
 
@@ -538,4 +540,76 @@ const char *ev_source_label(const char *s)
 		if (strcmp(s, sources[i].name) == 0)
 			return sources[i].label;
 	return "";
+}
+
+/* -------------------------------------------------------------- intake */
+
+int ev_source_allowed(unsigned roles, const char *source)
+{
+	if (!source)
+		return 0;
+	if (strcmp(source, "resident") == 0)
+		return (roles & ROLE_RESIDENT) != 0;
+	if (strcmp(source, "patrol") == 0 || strcmp(source, "wechat") == 0)
+		return (roles & (ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD | ROLE_COMMAND)) != 0;
+	if (strcmp(source, "hotline") == 0)
+		return (roles & (ROLE_COMMAND | ROLE_ADMIN)) != 0;
+	if (strcmp(source, "assigned") == 0)
+		return (roles & (ROLE_COMMAND | ROLE_LEADER | ROLE_DEPARTMENT)) != 0;
+	return 0;
+}
+
+/* The ancestor of code at level (or code itself), by walking up its
+ * parents; -1 when code lies above that level or is not a unit code. */
+static int ancestor_at(const char *code, enum unit_level level, char *out, size_t n)
+{
+	char cur[32], up[32];
+	enum unit_level l = unit_code_level(code);
+
+	if (l == LEVEL_NONE || l < level || strlen(code) >= sizeof(cur))
+		return -1;
+	str_copy(cur, sizeof(cur), code);
+	for (; l > level; l--) {
+		if (unit_code_parent(cur, up, sizeof(up)) < 0)
+			return -1;
+		str_copy(cur, sizeof(cur), up);
+	}
+	if (strlen(cur) >= n)
+		return -1;
+	str_copy(out, n, cur);
+	return 0;
+}
+
+int ev_intake_root(unsigned role, const char *scope, char *out, size_t n)
+{
+	char district[32];
+	size_t dash;
+
+	if (!scope || !role_level_ok(role, (int)unit_code_level(scope)))
+		return -1;
+	switch (role) {
+	case ROLE_ADMIN:
+	case ROLE_COMMAND:
+	case ROLE_LEADER:
+		return ancestor_at(scope, unit_code_level(scope), out, n);
+	case ROLE_STATION_HEAD:
+	case ROLE_GRID_LEADER:
+	case ROLE_GRID_WORKER:
+		/* 网格员 patrol beyond their own grid: the whole community */
+		return ancestor_at(scope, LEVEL_COMMUNITY, out, n);
+	case ROLE_RESIDENT:
+		return ancestor_at(scope, LEVEL_DISTRICT, out, n);
+	case ROLE_DEPARTMENT:
+		/* "440111-cg": the district before the dash */
+		dash = strcspn(scope, "-");
+		if (!scope[dash] || dash >= sizeof(district))
+			return -1;
+		memcpy(district, scope, dash);
+		district[dash] = '\0';
+		if (unit_code_level(district) != LEVEL_DISTRICT)
+			return -1;
+		return ancestor_at(district, LEVEL_DISTRICT, out, n);
+	default:
+		return -1;
+	}
 }

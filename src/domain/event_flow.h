@@ -204,4 +204,32 @@ int ev_urgency_parse(const char *s);
 int ev_source_ok(const char *s);
 const char *ev_source_label(const char *s);
 
+/* --- intake: who may report what, and where (docs/events.md, "Intake") ---
+ *
+ * A report passes when one grant of the caller both admits its source and
+ * reaches its grid (the one found from the point, or the one given by hand):
+ *
+ *   role                      sources                    reaches (上报范围)
+ *   admin                     hotline                    the granted unit (the district)
+ *   command                   patrol wechat hotline      the granted unit (district or town)
+ *                             assigned
+ *   leader                    assigned                   the granted unit
+ *   station_head, grid_leader patrol wechat              the community of the granted unit: a grid
+ *   grid_worker                                          worker on patrol reports in the next grid
+ *   department                assigned                   the district of the department code
+ *                                                        (440111-cg: 440111); departments are
+ *                                                        functional, district-wide
+ *   resident                  resident                   the district: residents report where they are
+ */
+
+/* May a holder of `roles` (any of them; domain/role.h flags) report with
+ * this source? 0 for an unknown source. */
+int ev_source_allowed(unsigned roles, const char *source);
+/* The root of the subtree a grant of one role bound to `scope` (a unit code,
+ * or a department code for ROLE_DEPARTMENT) may report into, written to out
+ * (a unit code; n >= 17 holds any). -1, out untouched, for an unknown role
+ * or a scope the role is never bound to (a grid worker bound to a town). A
+ * grid lies within reach when unit_code_under(grid, out). */
+int ev_intake_root(unsigned role, const char *scope, char *out, size_t n);
+
 #endif

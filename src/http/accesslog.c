@@ -23,6 +23,7 @@ struct accesslog {
 
 static void *flush_loop(void *p)
 {
+	pthread_setname_np(pthread_self(), "wg-accesslog");
 	struct accesslog *l = p;
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop) {

@@ -109,6 +109,26 @@ int db_begin(struct db *db, struct err *e)
 	return 0;
 }
 
+int db_read_begin(struct db *db)
+{
+	struct err ignore = ERR_INIT;
+
+	if (db->in_tx || !db->drv->begin_read_sql || db->drv->exec(db, db->drv->begin_read_sql, &ignore) < 0)
+		return 0;
+	db->in_tx = 1;
+	return 1;
+}
+
+void db_read_end(struct db *db, int begun)
+{
+	struct err ignore = ERR_INIT;
+
+	if (begun && db->in_tx) {
+		db->drv->exec(db, "COMMIT", &ignore);
+		db->in_tx = 0;
+	}
+}
+
 int db_commit(struct db *db, struct err *e)
 {
 	int r = db->drv->exec(db, "COMMIT", e);
@@ -140,7 +160,7 @@ int db_lock_xact(struct db *db, int64_t key, struct err *e)
 
 /* ------------------------------------------------------------ migrations */
 
-/* Expand @ID@ and @BLOB@ for this driver. Returns malloc'd SQL or NULL. */
+/* Expand @ID@, @BLOB@ and @NOROWID@ for this driver. Returns malloc'd SQL or NULL. */
 static char *expand_tokens(const struct db_driver *drv, const char *sql)
 {
 	struct buf b;
@@ -154,6 +174,9 @@ static char *expand_tokens(const struct db_driver *drv, const char *sql)
 		} else if (str_starts_with(p, "@BLOB@")) {
 			if (buf_adds(&b, drv->tok_blob) < 0) goto fail;
 			p += 6;
+		} else if (str_starts_with(p, "@NOROWID@")) {
+			if (buf_adds(&b, drv->tok_norowid) < 0) goto fail;
+			p += 9;
 		} else {
 			if (buf_add(&b, p, 1) < 0) goto fail;
 			p++;

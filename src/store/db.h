@@ -73,6 +73,12 @@ int db_exec(struct db *db, const char *sql, struct err *e);
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
+/* A run of reads on one snapshot, where the driver gains by it (SQLite: one
+ * WAL snapshot instead of one a statement; PostgreSQL: nothing, no round
+ * trips added). Returns whether it began one; pass that to db_read_end().
+ * A failure to begin only means the reads run one by one. */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db, int begun);
 /* True between db_begin() and db_commit()/db_rollback() on this connection. */
 int db_in_tx(const struct db *db);
 /* Take the exclusive lock `key` until the current transaction ends, waiting

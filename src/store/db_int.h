@@ -13,6 +13,7 @@ struct db_driver {
 	const char *schemes[3];            /* URL prefixes it answers: "sqlite:" */
 	const char *tok_id;                /* expansion of @ID@ */
 	const char *tok_blob;              /* expansion of @BLOB@ */
+	const char *tok_norowid;           /* of @NOROWID@, after a table's ")": clustered on its key */
 	int (*open)(const char *url, struct db **out, struct err *e);   /* whole URL */
 	void (*close)(struct db *db);
 	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
@@ -31,6 +32,7 @@ struct db_driver {
 	int (*col_is_null)(struct db_stmt *st, int i);
 	int (*exec)(struct db *db, const char *sql, struct err *e);
 	const char *begin_sql;             /* "BEGIN IMMEDIATE" */
+	const char *begin_read_sql;        /* a read snapshot for several queries; NULL: none needed */
 	const char *migrate_lock_sql;      /* serialises concurrent migrations, or NULL */
 	const char *migrate_unlock_sql;
 	/* Give a connection back in working order after a server restart

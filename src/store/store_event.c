@@ -369,12 +369,13 @@ static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id =
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
 /* one cell at a time, newest first straight off the partial index of open
- * events (deadline_at is set exactly while an event is open): a hotspot
- * cell with thousands of reports a day costs `limit` rows, not a sort of
- * all of them */
+ * events (deadline_at is set exactly while an event is open), which covers
+ * the query: a hotspot cell with thousands of reports a day costs `limit`
+ * index entries, not a sort of all of them nor a row read each */
 static const char SQL_EVENT_NEAR[] =
-	"SELECT id, lon, lat, title, status FROM event WHERE category_code = ? AND cell = ? "
+	"SELECT id, lon, lat FROM event WHERE category_code = ? AND cell = ? "
 	"AND deadline_at IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?";
+static const char SQL_EVENT_BRIEF[] = "SELECT title, status FROM event WHERE id = ?";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
 static const char SQL_EVENT_DUE[] =
@@ -518,8 +519,6 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 				r.id = db_col_int64(st, 0);
 				r.lon = db_col_double(st, 1);
 				r.lat = db_col_double(st, 2);
-				r.title = db_col_text(st, 3);
-				r.status = db_col_text(st, 4);
 				if ((ret = cb(ctx, &r)) != 0)
 					break;
 			}
@@ -528,6 +527,24 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 		}
 	db_finalize(st);
 	return ret;
+}
+
+int store_event_brief(struct db *db, int64_t id, char *title, size_t tn, char *status, size_t sn,
+                      struct err *e)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	title[0] = status[0] = '\0';
+	if (db_prepare_cached(db, SQL_EVENT_BRIEF, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, id);
+	if ((r = db_step(st, e)) == DB_ROW) {
+		str_copy(title, tn, db_col_text(st, 0) ? db_col_text(st, 0) : "");
+		str_copy(status, sn, db_col_text(st, 1) ? db_col_text(st, 1) : "");
+	}
+	db_finalize(st);
+	return r == DB_ERROR ? -1 : r == DB_ROW;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)

@@ -309,10 +309,17 @@ const ROUTES = {
     body: () => ({ name: '矩阵测试', accept_minutes: 60, handle_minutes: 600, verify_minutes: 60 }),
     answer: () => [201],
   },
+  // 上报范围 (docs/events.md, "Intake"): the grid, here chosen by hand, must
+  // lie within the caller's reach — their unit for command and leaders, the
+  // community for grid staff, the district for departments and residents
   'event.create': {
-    body: () => ({ category: 'csgl.srhj', description: '授权矩阵测试', lon: point[0], lat: point[1] }),
+    cases: ['in', 'out'],
+    body: (c) => ({ category: 'csgl.srhj', description: '授权矩阵测试', lon: point[0], lat: point[1],
+                    grid: REPORT_GRID[c.scope](c.user), grid_reason: '矩阵：指定网格' }),
     // admins configure, they do not report
-    answer: (c) => (c.user.role === 'admin' ? [403, 'event.source_forbidden'] : [201]),
+    answer: (c) => (c.user.role === 'admin' ? [403, 'event.source_forbidden']
+      : c.scope === 'out' && !['department', 'resident'].includes(c.user.role) ? [403, 'event.out_of_scope']
+        : [201]),
   },
   'event.list': { answer: () => [200] },
   'event.get': {
@@ -493,6 +500,14 @@ async function pairDisplay(unit) {
 }
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
+// where a matrix user reports: a grid within their reach, and one beyond it
+// (for grid staff 龙北社区, another community of their town; for the rest
+// the other town; departments and residents reach the whole district)
+const REPORT_GRID = {
+  in: (u) => (u.username === 'mx_command_jx' ? EVENT_GRID.out : EVENT_GRID.in),
+  out: (u) => (u.username === 'mx_command_jx' ? EVENT_GRID.in
+    : ['station_head', 'grid_leader', 'grid_worker'].includes(u.role) ? '4401110020020101' : EVENT_GRID.out),
+};
 const events = {};                               // ids of the `in` and `out` events
 /** May the matrix caller see the event of this case? (a territorial grant over its grid) */
 function eventVisible(c) {

@@ -4,8 +4,9 @@
  * the full status x action matrix against an independent table, who may
  * take each step (capacities), the 采办分离 rules R1-R3, the required
  * inputs, pending requests, the resident's rating (重办 once), ev_allowed
- * against ev_decide, and the clocks (warning marks, automatic supervision,
- * urgency scaling).
+ * against ev_decide, the clocks (warning marks, automatic supervision,
+ * urgency scaling), and intake: which role may use which source, and how
+ * far each role's grant reaches (上报范围).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "domain/event_flow.h"
+#include "domain/role.h"
+#include "domain/unit_code.h"
 #include "lib/err.h"
 #include "lib/banned.h"
 
@@ -879,6 +882,112 @@ static void test_names(void **state)
 	assert_string_equal(ev_source_label("resident"), "群众随手报");
 }
 
+/* Which roles may use which source (docs/events.md, "Sources"). */
+static void test_intake_sources(void **state)
+{
+	static const struct {
+		const char *source;
+		unsigned roles;           /* exactly these single roles may */
+	} want[] = {
+		{"patrol", ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD | ROLE_COMMAND},
+		{"wechat", ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD | ROLE_COMMAND},
+		{"resident", ROLE_RESIDENT},
+		{"hotline", ROLE_COMMAND | ROLE_ADMIN},
+		{"assigned", ROLE_COMMAND | ROLE_LEADER | ROLE_DEPARTMENT},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		for (int b = 0; b < ROLE_COUNT; b++) {
+			unsigned r = 1u << b;
+
+			assert_int_equal(ev_source_allowed(r, want[i].source), (want[i].roles & r) != 0);
+		}
+	/* a set of roles: any of them */
+	assert_true(ev_source_allowed(ROLE_RESIDENT | ROLE_GRID_WORKER, "patrol"));
+	assert_false(ev_source_allowed(ROLE_ANY, "email"));
+	assert_false(ev_source_allowed(ROLE_ANY, NULL));
+	assert_false(ev_source_allowed(0, "resident"));
+}
+
+/* How far a grant reaches, role by role. */
+static void test_intake_root(void **state)
+{
+	static const struct {
+		unsigned role;
+		const char *scope, *root;  /* NULL: reaches nowhere */
+	} cases[] = {
+		{ROLE_ADMIN, "440111", "440111"},
+		{ROLE_COMMAND, "440111", "440111"},
+		{ROLE_COMMAND, "440111002", "440111002"},
+		{ROLE_LEADER, "440111002001", "440111002001"},
+		/* grid staff: their community */
+		{ROLE_STATION_HEAD, "440111002001", "440111002001"},
+		{ROLE_GRID_LEADER, "44011100200101", "440111002001"},
+		{ROLE_GRID_WORKER, "4401110020010101", "440111002001"},
+		/* departments: the district of their code */
+		{ROLE_DEPARTMENT, "440111-cg", "440111"},
+		{ROLE_RESIDENT, "440111", "440111"},
+		/* never bound there, or not a code */
+		{ROLE_GRID_WORKER, "440111002", NULL},
+		{ROLE_STATION_HEAD, "440111", NULL},
+		{ROLE_ADMIN, "440111002", NULL},
+		{ROLE_COMMAND, "440111002001", NULL},
+		{ROLE_COMMAND, "440111-cg", NULL},
+		{ROLE_DEPARTMENT, "440111", NULL},
+		{ROLE_DEPARTMENT, "cg", NULL},
+		{ROLE_DEPARTMENT, "-cg", NULL},
+		{ROLE_DEPARTMENT, "440111002-cg", NULL},
+		{ROLE_GRID_WORKER, "4401110020010101x", NULL},
+		{ROLE_GRID_WORKER, "", NULL},
+		{ROLE_GRID_WORKER, NULL, NULL},
+		{ROLE_COMMAND | ROLE_ADMIN, "440111", NULL},   /* one role at a time */
+		{0, "440111", NULL},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[24] = "untouched";
+		int rc = ev_intake_root(cases[i].role, cases[i].scope, out, sizeof(out));
+
+		if (cases[i].root) {
+			assert_int_equal(rc, 0);
+			assert_string_equal(out, cases[i].root);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(out, "untouched");
+		}
+	}
+	/* too small a buffer: refused, not truncated */
+	{
+		char out[8] = "x";
+
+		assert_int_equal(ev_intake_root(ROLE_GRID_WORKER, "4401110020010101", out, sizeof(out)), -1);
+		assert_string_equal(out, "x");
+		assert_int_equal(ev_intake_root(ROLE_RESIDENT, "440111", out, sizeof(out)), 0);
+	}
+}
+
+/* The reach, as the app applies it: a grid worker reports in a neighbour
+ * grid of the community, not in the next community; a town dispatcher not
+ * in another town. */
+static void test_intake_reach(void **state)
+{
+	char root[24];
+
+	(void)state;
+	assert_int_equal(ev_intake_root(ROLE_GRID_WORKER, "4401110020010101", root, sizeof(root)), 0);
+	assert_true(unit_code_under("4401110020010101", root));
+	assert_true(unit_code_under("4401110020010102", root));
+	assert_true(unit_code_under("4401110020010201", root));
+	assert_false(unit_code_under("4401110020020101", root));
+	assert_false(unit_code_under("4401110100010101", root));
+	assert_int_equal(ev_intake_root(ROLE_COMMAND, "440111002", root, sizeof(root)), 0);
+	assert_true(unit_code_under("4401110020990101", root));
+	assert_false(unit_code_under("4401110100010101", root));
+	assert_int_equal(ev_intake_root(ROLE_DEPARTMENT, "440111-cg", root, sizeof(root)), 0);
+	assert_true(unit_code_under("4401110100010101", root));
+	assert_false(unit_code_under("4401030010010101", root));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +1008,9 @@ int main(void)
 		cmocka_unit_test(test_clock_marks),
 		cmocka_unit_test(test_phase_seconds),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_intake_sources),
+		cmocka_unit_test(test_intake_root),
+		cmocka_unit_test(test_intake_reach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
