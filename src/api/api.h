@@ -15,6 +15,7 @@
  *   api_kpi.c     KPIs of a unit and period, and their CSV/XLSX export
  *   api_event_reco.c  dispatch recommendations for an event
  *   api_screen.c  the command big screen: one summary per unit
+ *   api_display.c wall displays (大屏): create, list, pair, renew, revoke
  * The route table that binds them to paths and roles is routes.c.
  */
 #ifndef WG_API_H
@@ -118,5 +119,13 @@ int api_event_contact(struct http_req *req);
 
 /* the command big screen (api_screen.c) */
 int api_screen_summary(struct http_req *req);
+
+/* wall displays of the big screen (api_display.c) */
+int api_display_list(struct http_req *req);
+int api_display_create(struct http_req *req);
+int api_display_pairing(struct http_req *req);
+int api_display_revoke(struct http_req *req);
+int api_display_pair(struct http_req *req);
+int api_display_me(struct http_req *req);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * api_stream.c - GET /api/v1/stream: the live stream of event changes as
- * Server-Sent Events (docs/api.md, "Live stream"). The hub (app/stream.h)
- * does the work; this file decides what the caller may see, reads the
- * resume point and ties the hub's client to the server's streamed reply.
+ * Server-Sent Events (docs/api.md, "Live stream"), and its twin GET
+ * /api/v1/screen/stream for the big screen (the path a wall display's
+ * cookie is limited to, app/displays.h). The hub (app/stream.h) does the
+ * work; this file decides what the caller may see, reads the resume point
+ * and ties the hub's client to the server's streamed reply.
  */
 #include <string.h>
 #include "api/api.h"
@@ -31,10 +33,11 @@ static void client_wake(void *hs)
 }
 
 /* The rows p may see: every territorial grant's subtree, every department
- * grant's department, a resident's own public steps. With `unit` only that
- * unit's subtree (or that department), which one of p's staff grants must
- * cover: otherwise 404 unit.not_found is replied (as for a unit that does
- * not exist) and -1 returned. */
+ * grant's department, a resident's own public steps, a wall display's
+ * unit (in the display view). With `unit` only that unit's subtree (or
+ * that department), which one of p's staff or display grants must cover:
+ * otherwise 404 unit.not_found is replied (as for a unit that does not
+ * exist) and -1 returned. */
 static int scope_or_reply(struct http_req *req, const struct principal *p, const char *unit,
                           struct stream_scope *s)
 {
@@ -43,10 +46,11 @@ static int scope_or_reply(struct http_req *req, const struct principal *p, const
 	int ok;
 
 	memset(s, 0, sizeof(*s));
+	s->display = p->display_id > 0;
 	if (!unit) {
 		for (int i = 0; i < p->ngrants; i++) {
 			g = &p->grants[i];
-			if (g->role & ROLE_TERRITORIAL)
+			if (g->role & (ROLE_TERRITORIAL | ROLE_DISPLAY))
 				stream_scope_add_unit(s, g->scope);
 			else if (g->role & ROLE_DEPARTMENT)
 				stream_scope_add_dept(s, g->scope);
@@ -55,7 +59,7 @@ static int scope_or_reply(struct http_req *req, const struct principal *p, const
 		}
 		return 0;
 	}
-	g = auth_scope(p, ROLE_TERRITORIAL | ROLE_DEPARTMENT, unit);
+	g = auth_scope(p, ROLE_TERRITORIAL | ROLE_DEPARTMENT | ROLE_DISPLAY, unit);
 	if (g && g->level == 0) {
 		ok = stream_scope_add_dept(s, unit) == 0;
 	} else if (g) {
@@ -75,7 +79,8 @@ static int scope_or_reply(struct http_req *req, const struct principal *p, const
 	return 0;
 }
 
-/* GET /api/v1/stream[?unit=CODE][&last_event_id=N] (or Last-Event-ID). */
+/* GET /api/v1/stream[?unit=CODE][&last_event_id=N] (or Last-Event-ID), and
+ * GET /api/v1/screen/stream, the same. */
 int api_stream_get(struct http_req *req)
 {
 	struct app *a = api_app(req);
@@ -83,6 +88,7 @@ int api_stream_get(struct http_req *req)
 	const char *unit = http_query(req, "unit");
 	const char *last = http_header(req, "Last-Event-ID");
 	struct stream_scope scope;
+	struct stream_owner owner;
 	struct stream_client *c;
 	struct http_stream *hs;
 	struct err e = ERR_INIT;
@@ -102,7 +108,11 @@ int api_stream_get(struct http_req *req)
 		unit = NULL;
 	if (scope_or_reply(req, p, unit, &scope) < 0)
 		return 0;
-	if (stream_client_open(a->stream, &scope, p->account_id, last_id, &c, &e) < 0)
+	memset(&owner, 0, sizeof(owner));
+	owner.account_id = p->account_id;
+	owner.display_id = p->display_id;
+	str_copy(owner.display_tag, sizeof(owner.display_tag), p->display_tag);
+	if (stream_client_open(a->stream, &scope, &owner, last_id, &c, &e) < 0)
 		return http_reply_err(req, &e);
 	if (http_reply_stream(req, "text/event-stream; charset=utf-8", &client_ops, c, &hs) < 0) {
 		stream_client_close(c);

@@ -1,8 +1,9 @@
 /*
  * guard.c - who may call what: runs before every routed handler.
  *
- * 1. Credentials: `Authorization: Bearer <token>` (apps, API tokens) or the
- *    session cookie (the web). A public route accepts an anonymous caller and
+ * 1. Credentials: `Authorization: Bearer <token>` (apps, API tokens, wall
+ *    displays), a wall display's cookie (its live stream) or the session
+ *    cookie (the web). A public route accepts an anonymous caller and
  *    ignores bad credentials; any other route answers 401 without good ones.
  * 2. CSRF: a cookie-authenticated request that changes state must carry the
  *    session's CSRF token in X-CSRF-Token (403 auth.csrf).
@@ -22,6 +23,7 @@
 #include "api/api.h"
 #include "api/api_int.h"
 #include "app/audit.h"
+#include "app/displays.h"
 #include "domain/role.h"
 #include "lib/banned.h"
 
@@ -36,7 +38,9 @@ static int deny(struct http_req *req, const struct principal *p, int status, con
 	return -1;
 }
 
-/* The bearer token or the session cookie, or NULL. */
+/* The bearer token, a wall display's cookie (sent by browsers only to
+ * /api/v1/screen/stream, for its EventSource) or the session cookie, or
+ * NULL. */
 static const char *credentials(struct http_req *req, int *via_cookie)
 {
 	const char *h = http_header(req, "Authorization");
@@ -44,7 +48,7 @@ static const char *credentials(struct http_req *req, int *via_cookie)
 	*via_cookie = 0;
 	if (h && !strncasecmp(h, "Bearer ", 7))
 		return h + 7;
-	if ((h = http_cookie(req, AUTH_COOKIE)) && *h) {
+	if (((h = http_cookie(req, DISPLAY_COOKIE)) && *h) || ((h = http_cookie(req, AUTH_COOKIE)) && *h)) {
 		*via_cookie = 1;
 		return h;
 	}

@@ -64,14 +64,14 @@ const struct http_route api_routes[] = {
 	{"GET",  "/api/v1/duty/people",             api_duty_people,       ROLE_STAFF,   "duty.people"},
 	{"GET",  "/api/v1/duty/exceptions",         api_duty_exception_list, ROLE_STAFF, "duty.exception_list"},
 
-	{"GET",  "/api/v1/equipment",               api_equipment_list,    ROLE_STAFF,   "equipment.list"},
+	{"GET",  "/api/v1/equipment",               api_equipment_list,    ROLE_STAFF | ROLE_DISPLAY, "equipment.list"},
 	{"POST", "/api/v1/equipment",               api_equipment_create,  ROLE_ADMIN | ROLE_COMMAND, "equipment.create"},
 	{"GET",  "/api/v1/equipment/:id",           api_equipment_get,     ROLE_STAFF,   "equipment.get"},
 	{"PUT",  "/api/v1/equipment/:id",           api_equipment_update,  ROLE_ADMIN | ROLE_COMMAND, "equipment.update"},
 	{"DELETE", "/api/v1/equipment/:id",         api_equipment_delete,  ROLE_ADMIN | ROLE_COMMAND, "equipment.delete"},
 
 	{"POST", "/api/v1/forces/me/position",      api_force_report,      ROLE_GRID_WORKER | ROLE_GRID_LEADER | ROLE_STATION_HEAD, "force.report"},
-	{"GET",  "/api/v1/forces",                  api_force_list,        ROLE_STAFF,   "force.list"},
+	{"GET",  "/api/v1/forces",                  api_force_list,        ROLE_STAFF | ROLE_DISPLAY, "force.list"},
 	{"GET",  "/api/v1/forces/nearest",          api_force_nearest,     ROLE_STAFF,   "force.nearest"},
 	{"GET",  "/api/v1/forces/emergency-units",  api_force_eu_list,     ROLE_STAFF,   "force.eu_list"},
 	{"POST", "/api/v1/forces/emergency-units",  api_force_eu_create,   ROLE_ADMIN | ROLE_COMMAND, "force.eu_create"},
@@ -81,7 +81,7 @@ const struct http_route api_routes[] = {
 	{"POST", "/api/v1/forces/volunteers",       api_force_vol_create,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_create"},
 	{"PUT",  "/api/v1/forces/volunteers/:id",   api_force_vol_update,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_update"},
 	{"DELETE", "/api/v1/forces/volunteers/:id", api_force_vol_delete,  ROLE_ADMIN | ROLE_COMMAND, "force.volunteer_delete"},
-	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY,    "stream"},
+	{"GET",  "/api/v1/stream",                  api_stream_get,    ROLE_ANY | ROLE_DISPLAY, "stream"},
 	/* KPIs (api_kpi.c): the unit is a query parameter, scope-checked by the handler */
 	{"GET",  "/api/v1/kpi",                     api_kpi_get,       ROLE_TERRITORIAL, "kpi.get"},
 	{"GET",  "/api/v1/kpi/export",              api_kpi_export,    ROLE_TERRITORIAL, "kpi.export"},
@@ -89,8 +89,19 @@ const struct http_route api_routes[] = {
 	/* the reporter's phone in full, to call them back: who handles events,
 	 * not administrators or read-only leaders; recorded as pii.read */
 	{"GET",  "/api/v1/events/:id/contact",      api_event_contact, ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | ROLE_GRID_WORKER | ROLE_DEPARTMENT, "event.contact"},
-	/* the command big screen (docs/api.md, "Big screen") */
-	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER, "screen.summary"},
+	/* the command big screen (docs/api.md, "Big screen"); a wall display
+	 * (ROLE_DISPLAY) may call only these reads, the stream, and the camera
+	 * and force layers above (reduced to names and positions) */
+	{"GET",  "/api/v1/screen/summary",          api_screen_summary, ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER | ROLE_DISPLAY, "screen.summary"},
+	/* the live stream again, on the one path a wall display's cookie is sent to */
+	{"GET",  "/api/v1/screen/stream",           api_stream_get,     ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER | ROLE_DISPLAY, "screen.stream"},
+	/* wall displays (docs/api.md, "Wall displays") */
+	{"GET",  "/api/v1/displays",                api_display_list,    ROLE_ADMIN | ROLE_COMMAND, "display.list"},
+	{"POST", "/api/v1/displays",                api_display_create,  ROLE_ADMIN | ROLE_COMMAND, "display.create"},
+	{"POST", "/api/v1/displays/pair",           api_display_pair,    ROLE_PUBLIC,  "display.pair"},
+	{"GET",  "/api/v1/displays/me",             api_display_me,      ROLE_DISPLAY, "display.me"},
+	{"POST", "/api/v1/displays/:id/pairing",    api_display_pairing, ROLE_ADMIN | ROLE_COMMAND, "display.pairing"},
+	{"POST", "/api/v1/displays/:id/revoke",     api_display_revoke,  ROLE_ADMIN | ROLE_COMMAND, "display.revoke"},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

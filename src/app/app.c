@@ -7,6 +7,7 @@
 #include <time.h>
 #include "app/app.h"
 #include "app/cluster.h"
+#include "app/displays.h"
 #include "app/events.h"
 #include "app/writer.h"
 #include "app/stream.h"
@@ -134,6 +135,39 @@ static void event_clocks(void *ctx, struct db *db)
 		log_info("event clocks: %d events changed warning or supervision", changed);
 }
 
+/* DISPLAY_CHANNEL: a wall display was revoked or paired anew on some
+ * instance; end its live streams here. */
+static void on_display_ended(void *ctx, const char *channel, const char *payload)
+{
+	struct app *a = ctx;
+	int64_t id;
+	char tag[17];
+
+	(void)channel;
+	if (displays_parse_end_payload(payload, &id, tag) < 0) {
+		log_warn("displays: unreadable notification '%.40s'", payload ? payload : "");
+		return;
+	}
+	stream_end_display(a->stream, id, tag);
+}
+
+void app_end_display_streams(struct app *a, struct db *db, int64_t id, const char *keep_tag)
+{
+	char payload[64];
+	struct err e = ERR_INIT;
+
+	displays_end_payload(id, keep_tag, payload);
+	if (!a->cluster) {
+		stream_end_display(a->stream, id, keep_tag);
+		return;
+	}
+	if (cluster_publish(a->cluster, db, DISPLAY_CHANNEL, payload, &e) < 0) {
+		/* the other instances' streams end at their next look at the token */
+		log_warn("displays: cannot notify the end of display %lld: %s", (long long)id, e.msg_en);
+		stream_end_display(a->stream, id, keep_tag);
+	}
+}
+
 int app_start_background(struct app *a, struct err *e)
 {
 	if (!(a->cluster = cluster_new(a->db_url)))
@@ -143,6 +177,8 @@ int app_start_background(struct app *a, struct err *e)
 	if (!(a->stream = stream_hub_new(a->db_url, a->pool, &a->stream_opts, e)))
 		return -1;
 	cluster_subscribe(a->cluster, STREAM_CHANNEL, stream_on_notify, a->stream);
+	/* a wall display revoked or paired anew on any instance: its streams end */
+	cluster_subscribe(a->cluster, DISPLAY_CHANNEL, on_display_ended, a);
 	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
 	cluster_add_job(a->cluster, "event_clocks", a->clock_ms ? a->clock_ms : 15000, event_clocks, a);
 	if (writer_start(a, &a->writer, e) < 0)

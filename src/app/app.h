@@ -50,5 +50,9 @@ int app_reload_if_changed(struct app *a, struct err *e);
  * notifies a change), the notification listener, the leader's jobs and the
  * live stream hub (a->stream, woken by STREAM_CHANNEL notifications). */
 int app_start_background(struct app *a, struct err *e);
+/* A wall display was revoked (keep_tag NULL) or paired anew (keep_tag: the
+ * new pairing's tag): end its other live streams on every instance
+ * (DISPLAY_CHANNEL; call after the change committed). */
+void app_end_display_streams(struct app *a, struct db *db, int64_t id, const char *keep_tag);
 
 #endif

@@ -34,6 +34,11 @@
 #define AUDIT_ORG_IMPORT "org.import"
 #define AUDIT_ORG_DEMO "org.demo"
 #define AUDIT_MIGRATE "db.migrate_copy"
+#define AUDIT_DISPLAY_CREATE "display.create"      /* wall displays (app/displays.h) */
+#define AUDIT_DISPLAY_PAIRING "display.pairing"
+#define AUDIT_DISPLAY_PAIR "display.pair"
+#define AUDIT_DISPLAY_PAIR_FAILED "display.pair_failed"
+#define AUDIT_DISPLAY_REVOKE "display.revoke"
 
 int audit_record(struct db *db, const struct principal *p, const char *action, const char *target,
                  const char *ip, const char *result, const char *detail, struct err *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "app/auth.h"
+#include "app/displays.h"
 #include "domain/password.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
@@ -29,7 +30,7 @@ static const struct { const char *kind; int64_t idle, absolute; } lifetimes[] = 
 
 /* ------------------------------------------------------------- helpers */
 
-static void random_token(char *out, size_t n, const char *prefix)
+void auth_random_token(char *out, size_t n, const char *prefix)
 {
 	unsigned char raw[32];
 	size_t plen = str_copy(out, n, prefix);
@@ -40,11 +41,11 @@ static void random_token(char *out, size_t n, const char *prefix)
 }
 
 /* hex(BLAKE2b-256(token)): the only form a token is stored in. */
-static void token_hash(const char *token, char out[65])
+void auth_token_hash(const char *token, char out[AUTH_HASH_MAX])
 {
 	unsigned char h[32];
 	crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
-	sodium_bin2hex(out, 65, h, sizeof(h));
+	sodium_bin2hex(out, AUTH_HASH_MAX, h, sizeof(h));
 }
 
 static char *iso_in(time_t seconds, char *buf)
@@ -142,39 +143,52 @@ static int64_t throttle_wait(struct db *db, const char *user, const char *ip, st
 	return wait;
 }
 
+/* Count one failure against `key` (window THROTTLE_WINDOW; past `free`
+ * failures a lock of `base` seconds, doubling with each further failure up
+ * to LOCK_MAX). locked_out gets the lock set ("" for none). */
+static int throttle_count(struct db *db, const char *key, int64_t free, int64_t base, time_t now,
+                          char locked_out[TS_MAX], struct err *e)
+{
+	int64_t failures;
+	char first[TS_MAX], locked[TS_MAX], ts[TIME_ISO_MAX];
+
+	locked_out[0] = '\0';
+	if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
+		return -1;
+	if (!first[0] || now - iso_parse(first) > THROTTLE_WINDOW) {
+		failures = 0;
+		time_iso(now, first);
+	}
+	failures++;
+	locked[0] = '\0';
+	if (failures > free) {
+		int64_t secs = base;
+		for (int64_t k = failures - free - 1; k > 0 && secs < LOCK_MAX; k--)
+			secs *= 2;
+		if (secs > LOCK_MAX)
+			secs = LOCK_MAX;
+		str_copy(locked, sizeof(locked), time_iso(now + secs, ts));
+		str_copy(locked_out, TS_MAX, locked);
+	}
+	return store_throttle_set(db, key, failures, first, locked, e);
+}
+
 /* Count a failure against every key; lock the ones past their allowance.
  * ip_lock gets the lock this set on the address-wide key ("" for none). */
 static int throttle_fail(struct db *db, const char *user, const char *ip, char ip_lock[TS_MAX],
                          struct err *e)
 {
-	int64_t failures;
-	char key[200], first[TS_MAX], locked[TS_MAX], ts[TIME_ISO_MAX];
+	char key[200], locked[TS_MAX];
 	time_t now = time(NULL);
 
 	ip_lock[0] = '\0';
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct throttle_rule *r = &rules[i];
 		throttle_key(r, user, ip, key, sizeof(key));
-		if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
+		if (throttle_count(db, key, r->free, r->base, now, locked, e) < 0)
 			return -1;
-		if (!first[0] || now - iso_parse(first) > THROTTLE_WINDOW) {
-			failures = 0;
-			time_iso(now, first);
-		}
-		failures++;
-		locked[0] = '\0';
-		if (failures > r->free) {
-			int64_t secs = r->base;
-			for (int64_t k = failures - r->free - 1; k > 0 && secs < LOCK_MAX; k--)
-				secs *= 2;
-			if (secs > LOCK_MAX)
-				secs = LOCK_MAX;
-			str_copy(locked, sizeof(locked), time_iso(now + secs, ts));
-			if (r->prefix[0] == 'i')
-				str_copy(ip_lock, TS_MAX, locked);
-		}
-		if (store_throttle_set(db, key, failures, first, locked, e) < 0)
-			return -1;
+		if (r->prefix[0] == 'i')
+			str_copy(ip_lock, TS_MAX, locked);
 	}
 	return 0;
 }
@@ -224,6 +238,35 @@ static int throttle_success(struct db *db, const char *user, const char *ip, con
 	if (ip_lock[0] && !strcmp(locked, ip_lock))
 		locked[0] = '\0';
 	return store_throttle_set(db, key, failures - 1, first, locked, e);
+}
+
+int64_t auth_throttle_reserve(struct db *db, const char *key, int64_t free, int64_t base,
+                              struct err *e)
+{
+	int64_t failures, wait = 0;
+	char first[TS_MAX], locked[TS_MAX], set[TS_MAX];
+	time_t now = time(NULL);
+
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_lock_xact(db, THROTTLE_LOCK_KEY, e) < 0 ||
+	    store_throttle_get(db, key, &failures, first, locked, e) < 0)
+		goto fail;
+	if (locked[0] && iso_parse(locked) > now)
+		wait = iso_parse(locked) - now;
+	else if (throttle_count(db, key, free, base, now, set, e) < 0)
+		goto fail;
+	if (db_commit(db, e) < 0)
+		return -1;
+	return wait;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int auth_throttle_clear(struct db *db, const char *key, struct err *e)
+{
+	return store_throttle_clear(db, key, e);
 }
 
 /* -------------------------------------------------------------- grants */
@@ -293,7 +336,7 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 	struct account_rec a;
 	struct session_rec s;
 	struct err nf = ERR_INIT;
-	char hash[65], ip_lock[TS_MAX];
+	char hash[AUTH_HASH_MAX], ip_lock[TS_MAX];
 	int64_t wait, life_idle = 0, life_abs = 0;
 	int found, ok;
 
@@ -335,13 +378,13 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 	s.account_id = a.id;
 	str_copy(s.kind, sizeof(s.kind), kind);
 	if (!strcmp(kind, "web"))
-		random_token(s.csrf_token, sizeof(s.csrf_token), "");
+		auth_random_token(s.csrf_token, sizeof(s.csrf_token), "");
 	time_iso_now(s.created_at);
 	str_copy(s.last_seen_at, sizeof(s.last_seen_at), s.created_at);
 	iso_in(life_abs, s.expires_at);
 	s.idle_seconds = life_idle;
-	random_token(token, AUTH_TOKEN_MAX, "");
-	token_hash(token, hash);
+	auth_random_token(token, AUTH_TOKEN_MAX, "");
+	auth_token_hash(token, hash);
 	if (store_session_add(db, &s, hash, ip, user_agent, &s.id, e) < 0)
 		goto fail;
 	principal_from(p, &a, &s);
@@ -358,12 +401,14 @@ int auth_session(struct db *db, const char *token, struct principal *p, struct e
 	struct session_rec s;
 	struct account_rec a;
 	struct err nf = ERR_INIT;
-	char hash[65], now[TIME_ISO_MAX];
+	char hash[AUTH_HASH_MAX], now[TIME_ISO_MAX];
 	time_t t = time(NULL);
 
 	if (!token || strlen(token) < 20 || strlen(token) >= AUTH_TOKEN_MAX)
 		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
-	token_hash(token, hash);
+	if (str_starts_with(token, DISPLAY_TOKEN_PREFIX))      /* a wall display (app/displays.h) */
+		return displays_session(db, token, p, e);
+	auth_token_hash(token, hash);
 	if (store_session_by_hash(db, hash, &s, &nf) < 0) {
 		if (nf.status != 404)
 			return pass_up(e, &nf);
@@ -429,7 +474,7 @@ int auth_token_create(struct db *db, const struct principal *p, const char *name
                       int days, char token[AUTH_TOKEN_MAX], int64_t *id, struct err *e)
 {
 	struct session_rec s;
-	char hash[65];
+	char hash[AUTH_HASH_MAX];
 
 	if (days < 1 || days > 365)
 		return err_set_param(e, 400, "token.bad_days", "days", "有效期必须在 1 到 365 天之间",
@@ -449,7 +494,7 @@ int auth_token_create(struct db *db, const struct principal *p, const char *name
 	time_iso_now(s.created_at);
 	str_copy(s.last_seen_at, sizeof(s.last_seen_at), s.created_at);
 	iso_in((time_t)days * 86400, s.expires_at);
-	random_token(token, AUTH_TOKEN_MAX, "wgt_");
-	token_hash(token, hash);
+	auth_random_token(token, AUTH_TOKEN_MAX, "wgt_");
+	auth_token_hash(token, hash);
 	return store_session_add(db, &s, hash, NULL, NULL, id, e);
 }

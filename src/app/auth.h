@@ -12,6 +12,7 @@
  *   web   30 min        12 h              the browser (cookie)
  *   app   7 days        30 days           the mini program / mobile pages
  *   api   none          1–365 days        named, scoped integration tokens
+ *   (wall displays: tokens "wgd_…" of their own, app/displays.h)
  *
  * Passwords: Argon2id (crypto_pwhash_str) at AUTH_OPSLIMIT/AUTH_MEMLIMIT,
  * rehashed at log-in when those change. Failed log-ins are throttled per
@@ -27,6 +28,7 @@
 #include "store/store_account.h"
 
 #define AUTH_TOKEN_MAX 64          /* base64url of 32 bytes + prefix, NUL */
+#define AUTH_HASH_MAX 65           /* hex BLAKE2b-256, NUL */
 #define AUTH_MAX_GRANTS 32
 #define AUTH_COOKIE "wg_session"
 
@@ -42,13 +44,15 @@ struct principal {
 	char username[USERNAME_MAX];
 	char display_name[64];
 	int64_t session_id;
-	char kind[8];                  /* web | app | api */
+	char kind[8];                  /* web | app | api | display */
 	char csrf[64];                 /* web sessions */
 	int via_cookie;                /* authenticated by the session cookie */
 	int must_change_password;
 	unsigned roles;                /* union of the grants' roles */
 	struct auth_grant grants[AUTH_MAX_GRANTS];
 	int ngrants;
+	int64_t display_id;            /* a wall display (kind "display", account_id 0); else 0 */
+	char display_tag[17];          /* which pairing of it: 16 hex digits of its token's hash */
 };
 
 /* Hash a password for storage (after password_check). */
@@ -62,7 +66,8 @@ int auth_login(struct db *db, const char *username, const char *password, const 
                const char *ip, const char *user_agent, char token[AUTH_TOKEN_MAX],
                struct principal *p, struct err *e);
 /* The principal of a token: 401 auth.invalid (unknown, revoked, forged) or
- * auth.expired. Refreshes the idle timer. */
+ * auth.expired. Refreshes the idle timer. A wall display's token ("wgd_…")
+ * is answered by displays_session() (also 401 display.revoked). */
 int auth_session(struct db *db, const char *token, struct principal *p, struct err *e);
 int auth_logout(struct db *db, const struct principal *p, struct err *e);
 /* Revoke every web and app session of the account ("log out everywhere"). */
@@ -74,6 +79,21 @@ int auth_change_password(struct db *db, const struct principal *p, const char *o
  * valid `days`. */
 int auth_token_create(struct db *db, const struct principal *p, const char *name, unsigned roles,
                       int days, char token[AUTH_TOKEN_MAX], int64_t *id, struct err *e);
+
+/* 32 random bytes as base64url after `prefix` into out (n bytes). */
+void auth_random_token(char *out, size_t n, const char *prefix);
+/* hex(BLAKE2b-256(token)): the only form a token is stored in. */
+void auth_token_hash(const char *token, char out[AUTH_HASH_MAX]);
+
+/* Throttling of an anonymous attempt keyed by `key` alone (pairing a wall
+ * display: "pair:<address>"): in one transaction serialised with log-ins,
+ * return the seconds a lock on it still holds, or count this attempt as a
+ * failure up front and return 0 (past `free` failures in 15 minutes, a
+ * lock of `base` seconds, doubling, at most 15 minutes). -1 on a database
+ * error. A success forgets the key (auth_throttle_clear). */
+int64_t auth_throttle_reserve(struct db *db, const char *key, int64_t free, int64_t base,
+                              struct err *e);
+int auth_throttle_clear(struct db *db, const char *key, struct err *e);
 
 /* Load an account's grants into p (used by log-in and session look-up). */
 int auth_load_grants(struct db *db, struct principal *p, unsigned role_mask, struct err *e);

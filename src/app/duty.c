@@ -51,6 +51,11 @@ int duty_can_read(const struct principal *p, const char *code, int ancestors)
 		return 1;
 	for (int i = 0; i < p->ngrants; i++) {
 		const struct auth_grant *g = &p->grants[i];
+		if (g->role & ROLE_DISPLAY) {  /* a wall display: its own subtree only */
+			if (unit_code_under(code, g->scope))
+				return 1;
+			continue;
+		}
 		if (!(g->role & ROLE_STAFF))
 			continue;
 		if (!g->level) {

@@ -106,7 +106,8 @@ int duty_now(struct db *db, const struct org_model *m, const char *unit, time_t 
 
 /* --- scope --------------------------------------------------------------- */
 /* May p read unit `code`: a staff grant over it, or (ancestors) a grant
- * under it; department grants count for their district. NULL p: yes. */
+ * under it; department grants count for their district; a wall display
+ * its own subtree (never ancestors). NULL p: yes. */
 int duty_can_read(const struct principal *p, const char *code, int ancestors);
 /* Does p hold admin or command over code? NULL p: yes. */
 int duty_can_manage(const struct principal *p, const char *code);

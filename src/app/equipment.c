@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app/audit.h"
+#include "app/displays.h"
 #include "app/duty.h"
 #include "app/equipment.h"
 #include "app/forces.h"
@@ -298,6 +299,11 @@ int equipment_list(struct db *db, const struct equipment_actor *a, const char *u
 	}
 	if ((truncated = json_array_size(c.arr) > EQUIPMENT_LIST_MAX))
 		json_array_remove(c.arr, EQUIPMENT_LIST_MAX);
+	if (a->p && a->p->display_id) {    /* a wall display: the map layer's facts, no stream addresses */
+		static const char *const keep[] = {"id", "unit", "kind", "kind_label", "name", "status",
+		                                   "status_label", "position", NULL};
+		displays_reduce(c.arr, keep);
+	}
 	*out = json_pack("{s:s, s:o, s:b}", "unit", unit, "equipment", c.arr, "truncated", truncated);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app/audit.h"
+#include "app/displays.h"
 #include "app/duty.h"
 #include "app/forces.h"
 #include "domain/password.h"
@@ -468,6 +469,11 @@ int forces_list(struct db *db, const struct forces_actor *a, const char *unit, c
 	    store_volunteer_list(db, unit, list_vol_row, &c, e) != 0) {
 		json_decref(c.arr);
 		goto out;
+	}
+	if (a->p && a->p->display_id) {    /* a wall display: the map layer's facts, no phones */
+		static const char *const keep[] = {"kind", "kind_label", "id", "name", "unit", "status",
+		                                   "status_label", "position", "position_at", "stale", NULL};
+		displays_reduce(c.arr, keep);
 	}
 	*out = json_pack("{s:s, s:o, s:b}", "unit", unit, "forces", c.arr, "truncated", c.truncated);
 	ret = 0;

@@ -656,7 +656,8 @@ out:
 
 /* ============================================================ scope */
 
-#define SCREEN_ROLES (ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER)
+/* a wall display (app/displays.h) is bound to the unit it shows */
+#define SCREEN_ROLES (ROLE_ADMIN | ROLE_COMMAND | ROLE_LEADER | ROLE_DISPLAY)
 
 int screen_unit(const struct principal *p, const struct org_model *m, const char *code,
                 char *out, struct err *e)

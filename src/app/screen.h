@@ -52,7 +52,8 @@ struct screen_cache *screen_cache_new(void);
 void screen_cache_free(struct screen_cache *c);
 
 /* The unit a screen shows: `code` when given, else the caller's broadest
- * admin / command / leader grant (the district before a town). The caller
+ * admin / command / leader grant (the district before a town), or a wall
+ * display's unit. The caller
  * needs one of those roles over it: 400 unit.bad_code for a malformed
  * code, 404 unit.not_found for an unknown one or one outside the scope.
  * out: SCREEN_UNIT_MAX bytes. */

@@ -3,8 +3,9 @@
  * instance turns committed event_log rows into Server-Sent Events frames
  * and queues them on the clients whose scope admits them.
  *
- * Frames are refcounted and shared: a row is serialised once for staff and
- * once, if public, for its reporter, whatever the number of clients. Each
+ * Frames are refcounted and shared: a row is serialised once for staff,
+ * once for wall displays and once, if public, for its reporter, whatever
+ * the number of clients. Each
  * client has a bounded ring of frame pointers; a client that falls that far
  * behind is dropped (it reconnects with Last-Event-ID and reads what it
  * missed from the database).
@@ -43,12 +44,13 @@ struct stream_client {
 	_Atomic int refs;                 /* the connection's, plus a waker's for a moment */
 	pthread_mutex_t mu;
 	struct stream_scope scope;
-	int64_t account_id;
+	struct stream_owner owner;        /* account, or wall display */
 	int64_t cursor;                   /* last row queued or passed over */
 	int64_t seen_head;                /* hub head at the last catch-up check */
 	int live;                         /* fed by the hub; else reads its backlog */
 	int dead;                         /* too slow: end after the frame being sent */
 	int closed;                       /* connection gone: wake no more */
+	int ending;                       /* credential ended: send what is queued, then end */
 	int listed;                       /* in hub->clients */
 	struct frame *q[STREAM_QUEUE_FRAMES]; /* ring of queued frames */
 	unsigned qhead, qn;
@@ -131,10 +133,11 @@ static json_t *jstr(const char *s)
 	return j ? j : json_null();
 }
 
-json_t *stream_row_json(const struct event_stream_rec *r, int public_view)
+json_t *stream_row_json(const struct event_stream_rec *r, enum stream_view view)
 {
 	const struct event_log_rec *l = &r->log;
 	json_t *ev = json_object(), *j = json_object();
+	int public_view = view == STREAM_VIEW_PUBLIC, display_view = view == STREAM_VIEW_DISPLAY;
 
 	if (!ev || !j) {
 		json_decref(ev);
@@ -161,22 +164,24 @@ json_t *stream_row_json(const struct event_stream_rec *r, int public_view)
 	json_object_set_new(j, "from_status", jstr(l->from_status));
 	json_object_set_new(j, "to_status", jstr(l->to_status));
 	json_object_set_new(j, "public", json_boolean(l->public_step));
-	if (!public_view) {
+	if (!public_view && !display_view) {
 		json_object_set_new(j, "actor", jstr(l->actor_name));
 		json_object_set_new(j, "role", jstr(l->role));
 		json_object_set_new(j, "unit_code", jstr(l->unit_code));
 		json_object_set_new(j, "note", jstr(l->note));
-		json_object_set_new(j, "grid_code", jstr(l->grid_code));
-		json_object_set_new(j, "dept_code", jstr(l->dept_code));
 	}
+	if (!public_view)
+		json_object_set_new(j, "grid_code", jstr(l->grid_code));
+	if (!public_view && !display_view)
+		json_object_set_new(j, "dept_code", jstr(l->dept_code));
 	json_object_set_new(j, "event", ev);
 	return j;
 }
 
 /* The frame of one row for one view; NULL when out of memory. */
-static struct frame *row_frame(const struct event_stream_rec *r, int public_view)
+static struct frame *row_frame(const struct event_stream_rec *r, enum stream_view view)
 {
-	json_t *j = stream_row_json(r, public_view);
+	json_t *j = stream_row_json(r, view);
 	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	struct frame *f = NULL;
 	struct buf b;
@@ -285,12 +290,12 @@ static int catchup_row(void *ctx, const struct event_stream_rec *r)
 	                                       r->log.public_step, r->reporter_id);
 
 	if (v != STREAM_VIEW_NONE) {
-		struct frame *f = row_frame(r, v == STREAM_VIEW_PUBLIC);
+		struct frame *f = row_frame(r, v);
 		int rc;
 		if (!f)
 			return -1;
 		pthread_mutex_lock(&c->mu);
-		rc = client_push(c, f, 1);
+		rc = c->ending ? -1 : client_push(c, f, 1);
 		pthread_mutex_unlock(&c->mu);
 		frame_unref(f);
 		if (rc < 0) {
@@ -346,8 +351,8 @@ ssize_t stream_client_read(struct stream_client *c, char *buf, size_t max)
 		size_t n;
 		pthread_mutex_lock(&c->mu);
 		n = client_copy(c, buf, max);
-		if (n > 0 || c->dead || c->live) {
-			ssize_t r = n > 0 ? (ssize_t)n : (c->dead ? -1 : 0);
+		if (n > 0 || c->dead || c->live || c->ending) {
+			ssize_t r = n > 0 ? (ssize_t)n : (c->dead || c->ending ? -1 : 0);
 			pthread_mutex_unlock(&c->mu);
 			return r;
 		}
@@ -366,7 +371,7 @@ void stream_client_set_wake(struct stream_client *c, void (*wake)(void *), void 
 }
 
 int stream_client_open(struct stream_hub *h, const struct stream_scope *scope,
-                       int64_t account_id, int64_t last_event_id,
+                       const struct stream_owner *owner, int64_t last_event_id,
                        struct stream_client **out, struct err *e)
 {
 	struct stream_client *c;
@@ -389,7 +394,7 @@ int stream_client_open(struct stream_hub *h, const struct stream_scope *scope,
 	atomic_init(&c->refs, 1);
 	pthread_mutex_init(&c->mu, NULL);
 	c->scope = *scope;
-	c->account_id = account_id;
+	c->owner = *owner;
 
 	/* the first frame: reconnection delay, then hello (or reset) */
 	buf_init(&b, 4096);
@@ -424,7 +429,7 @@ int stream_client_open(struct stream_hub *h, const struct stream_scope *scope,
 
 	pthread_mutex_lock(&h->clients_mu);
 	for (struct stream_client *o = h->clients; o; o = o->next)
-		same += o->account_id == account_id;
+		same += o->owner.account_id == owner->account_id && o->owner.display_id == owner->display_id;
 	if (h->nclients >= h->o.max_clients) {
 		pthread_mutex_unlock(&h->clients_mu);
 		atomic_fetch_add(&h->n_rejected, 1);
@@ -493,7 +498,7 @@ struct batch_row {
 	char dept[STREAM_CODE_MAX];
 	int public_step;
 	int64_t reporter_id;
-	struct frame *full, *pub;         /* pub only for public rows with a reporter */
+	struct frame *full, *disp, *pub;  /* pub only for public rows with a reporter */
 };
 
 struct batch {
@@ -512,10 +517,15 @@ static int batch_row(void *ctx, const struct event_stream_rec *r)
 	str_copy(br->dept, sizeof(br->dept), r->log.dept_code ? r->log.dept_code : "");
 	br->public_step = r->log.public_step;
 	br->reporter_id = r->reporter_id;
-	if (!(br->full = row_frame(r, 0)))
+	if (!(br->full = row_frame(r, STREAM_VIEW_FULL)))
 		return -1;
-	if (br->public_step && br->reporter_id && !(br->pub = row_frame(r, 1))) {
+	if (!(br->disp = row_frame(r, STREAM_VIEW_DISPLAY))) {
 		frame_unref(br->full);
+		return -1;
+	}
+	if (br->public_step && br->reporter_id && !(br->pub = row_frame(r, STREAM_VIEW_PUBLIC))) {
+		frame_unref(br->full);
+		frame_unref(br->disp);
 		return -1;
 	}
 	bt->n++;
@@ -526,6 +536,7 @@ static void batch_release(struct batch *bt)
 {
 	for (int i = 0; i < bt->n; i++) {
 		frame_unref(bt->rows[i].full);
+		frame_unref(bt->rows[i].disp);
 		frame_unref(bt->rows[i].pub);
 	}
 	bt->n = 0;
@@ -567,7 +578,7 @@ static void fan_out(struct stream_hub *h, struct batch *bt)
 	for (struct stream_client *c = h->clients; c; c = c->next) {
 		int pushed = 0;
 		pthread_mutex_lock(&c->mu);
-		if (c->live && !c->dead) {
+		if (c->live && !c->dead && !c->ending) {
 			for (int i = 0; i < bt->n && !c->dead; i++) {
 				struct batch_row *br = &bt->rows[i];
 				enum stream_view v;
@@ -577,6 +588,8 @@ static void fan_out(struct stream_hub *h, struct batch *bt)
 				                      br->reporter_id);
 				if (v == STREAM_VIEW_FULL)
 					pushed += client_push(c, br->full, 0) == 0;
+				else if (v == STREAM_VIEW_DISPLAY)
+					pushed += client_push(c, br->disp, 0) == 0;
 				else if (v == STREAM_VIEW_PUBLIC && br->pub)
 					pushed += client_push(c, br->pub, 0) == 0;
 			}
@@ -634,7 +647,10 @@ static void hub_ping(struct stream_hub *h)
 			struct frame *f;
 			int n;
 			pthread_mutex_lock(&c->mu);
-			if (c->live && !c->dead) {
+			if (c->ending) {       /* ended (a display revoked): make sure it hears */
+				atomic_fetch_add(&c->refs, 1);
+				h->wakes[nwake++] = c;
+			} else if (c->live && !c->dead) {
 				n = snprintf(line, sizeof(line), ": ping\nid: %lld\n\n", (long long)c->cursor);
 				if ((f = frame_new(line, (size_t)n))) {
 					client_push(c, f, 0);
@@ -785,6 +801,40 @@ void stream_on_notify(void *ctx, const char *channel, const char *payload)
 	if (!payload || parse_int64(payload, 0, INT64_MAX, &id) < 0)
 		id = 0;                   /* unreadable: just look */
 	stream_kick(ctx, id);
+}
+
+int stream_end_display(struct stream_hub *h, int64_t display_id, const char *keep_tag)
+{
+	static const char bye[] = "event: revoked\ndata: {\"reason\":\"display_ended\"}\n\n";
+	struct frame *f;
+	int nwake = 0, n = 0;
+
+	if (!h || display_id <= 0 || !(f = frame_new(bye, sizeof(bye) - 1)))
+		return 0;
+	pthread_mutex_lock(&h->clients_mu);
+	if (wakes_reserve(h) < 0)          /* out of memory: those not woken end at the next ping */
+		log_warn("stream: out of memory, some ended displays are woken late");
+	for (struct stream_client *c = h->clients; c; c = c->next) {
+		if (c->owner.display_id != display_id ||
+		    (keep_tag && *keep_tag && !strcmp(c->owner.display_tag, keep_tag)))
+			continue;
+		pthread_mutex_lock(&c->mu);
+		if (!c->ending && !c->dead) {
+			c->ending = 1;
+			if (client_push(c, f, 1) < 0)
+				c->dead = 1;           /* no room for the last word: just end */
+			n++;
+			if (nwake < h->wakes_cap) {
+				atomic_fetch_add(&c->refs, 1);
+				h->wakes[nwake++] = c;
+			}
+		}
+		pthread_mutex_unlock(&c->mu);
+	}
+	pthread_mutex_unlock(&h->clients_mu);
+	frame_unref(f);
+	wake_all(h, nwake);
+	return n;
 }
 
 int stream_hub_metrics(struct stream_hub *h, struct buf *b)

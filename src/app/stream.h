@@ -11,7 +11,8 @@
  *      kicks that instance's hub;
  *   2. the hub thread reads the rows after the last one it sent
  *      (store_event_stream_since, batches of STREAM_BATCH) on its own
- *      connection, serialises each row once per audience (staff, resident)
+ *      connection, serialises each row once per audience (staff, resident,
+ *      wall display)
  *      into a refcounted SSE frame and queues it on every client that may
  *      see it, waking their connections;
  *   3. it also polls every STREAM_POLL_MS, so a lost notification delays
@@ -76,18 +77,32 @@ void stream_kick(struct stream_hub *h, int64_t last_log_id);
  * id in the payload. */
 void stream_on_notify(void *ctx, const char *channel, const char *payload);
 
+/* End the streams of wall display `display_id` (revoked, or paired anew):
+ * all of them (keep_tag NULL or ""), or those of other pairings than
+ * keep_tag. Each gets a last frame `event: revoked` and then ends. Returns
+ * how many. Any thread. NULL hub is fine. */
+int stream_end_display(struct stream_hub *h, int64_t display_id, const char *keep_tag);
+
 /* Prometheus lines (open streams, frames, drops) appended to b. */
 int stream_hub_metrics(struct stream_hub *h, struct buf *b);
 
 /* --------------------------------------------------------------- clients */
 
+/* Who a stream belongs to: an account, or a wall display (account_id 0)
+ * and which pairing of it (tag: 16 hex digits, see app/displays.h). */
+struct stream_owner {
+	int64_t account_id;
+	int64_t display_id;
+	char display_tag[17];
+};
+
 /* Register a client seeing `scope`. last_event_id < 0: start at the head
  * (a hello frame); else resume after it. Fails with 503 stream.busy when
- * the instance is full, 429 stream.too_many when the account has
- * max_per_account streams open, 503 db.* when the head cannot be read.
- * The client is released with stream_client_close(). */
+ * the instance is full, 429 stream.too_many when the owner (account or
+ * display) has max_per_account streams open, 503 db.* when the head
+ * cannot be read. The client is released with stream_client_close(). */
 int stream_client_open(struct stream_hub *h, const struct stream_scope *scope,
-                       int64_t account_id, int64_t last_event_id,
+                       const struct stream_owner *owner, int64_t last_event_id,
                        struct stream_client **out, struct err *e);
 /* How the hub tells the connection that frames are ready. Set once, right
  * after open. wake runs on hub or server threads, never after close. */
@@ -104,8 +119,10 @@ void stream_client_close(struct stream_client *c);
  * (when event), "data: <data>\n" (data is one line, compact JSON), "\n".
  * -1 when data holds a line break or b is full. */
 int stream_frame_encode(struct buf *b, int64_t id, const char *event, const char *data);
-/* The JSON of a row: full (staff) or public (resident: no names, notes,
- * departments, places). Caller json_decref()s. */
-json_t *stream_row_json(const struct event_stream_rec *r, int public_view);
+/* The JSON of a row for a view: STREAM_VIEW_FULL (staff), _PUBLIC (resident:
+ * no names, notes, departments, places) or _DISPLAY (a wall display: no
+ * names, notes or departments; the grid and the event's place). Caller
+ * json_decref()s. */
+json_t *stream_row_json(const struct event_stream_rec *r, enum stream_view view);
 
 #endif

@@ -21,13 +21,15 @@ static const struct {
 	{ROLE_LEADER, "leader", "领导", (1u << LEVEL_DISTRICT) | (1u << LEVEL_TOWN) |
 	                                 (1u << LEVEL_COMMUNITY)},
 	{ROLE_RESIDENT, "resident", "群众", 1u << LEVEL_DISTRICT},
+	/* no levels: never granted (a wall display's credential, app/displays.h) */
+	{ROLE_DISPLAY, "display", "大屏", 0},
 };
 #define NROLES (sizeof(roles) / sizeof(roles[0]))
 
 unsigned role_parse(const char *name)
 {
 	for (size_t i = 0; name && i < NROLES; i++)
-		if (!strcmp(name, roles[i].name))
+		if (roles[i].levels && !strcmp(name, roles[i].name))
 			return roles[i].flag;
 	return 0;
 }

@@ -15,6 +15,13 @@
  *   department      职能部门         a department             what was dispatched to it
  *   leader          领导             any unit                 read-only dashboards and reports
  *   resident        群众 / 志愿者    (none: the district)      own reports, public look-ups
+ *   display         大屏             a district, town or      read the big screen (app/displays.h)
+ *                                    community
+ *
+ * `display` is no person's role and is never granted: it is the credential
+ * of a wall display (大屏) paired by an admin or a command officer. Routes
+ * admit it one by one (only the big screen's reads); ROLE_STAFF and
+ * ROLE_ANY leave it out, so every other route answers it 403.
  */
 #ifndef WG_ROLE_H
 #define WG_ROLE_H
@@ -29,9 +36,10 @@ enum role_flags {
 	ROLE_DEPARTMENT = 1 << 5,
 	ROLE_LEADER = 1 << 6,
 	ROLE_RESIDENT = 1 << 7,
+	ROLE_DISPLAY = 1 << 8,         /* a paired wall display, never granted */
 };
 
-#define ROLE_COUNT 8
+#define ROLE_COUNT 8                   /* roles a grant can carry (ROLE_DISPLAY is not one) */
 /* Everyone who works in the system (all but residents). */
 #define ROLE_STAFF (ROLE_ADMIN | ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | \
                     ROLE_GRID_WORKER | ROLE_DEPARTMENT | ROLE_LEADER)
@@ -41,7 +49,8 @@ enum role_flags {
 #define ROLE_TERRITORIAL (ROLE_ADMIN | ROLE_COMMAND | ROLE_STATION_HEAD | ROLE_GRID_LEADER | \
                           ROLE_GRID_WORKER | ROLE_LEADER)
 
-/* "admin" … "resident" -> flag; 0 for an unknown name. */
+/* "admin" … "resident" -> flag; 0 for an unknown name and for "display"
+ * (no grant carries it). */
 unsigned role_parse(const char *name);
 /* flag -> "admin"; "" for anything but a single known flag. */
 const char *role_name(unsigned flag);

@@ -50,7 +50,7 @@ enum stream_view stream_scope_view(const struct stream_scope *s, const char *gri
 	if (grid_code)
 		for (int i = 0; i < s->nunits; i++)
 			if (unit_code_under(grid_code, s->units[i]))
-				return STREAM_VIEW_FULL;
+				return s->display ? STREAM_VIEW_DISPLAY : STREAM_VIEW_FULL;
 	if (dept_code && *dept_code)
 		for (int i = 0; i < s->ndepts; i++)
 			if (!strcmp(dept_code, s->depts[i]))

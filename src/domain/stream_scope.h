@@ -9,6 +9,9 @@
  *                  that step) is the granted department
  *   resident       public rows of events the resident reported, in a
  *                  reduced form (no staff names or notes)
+ *   display        (a wall display, app/displays.h) rows whose grid lies in
+ *                  its unit's subtree, in the display's form: where and
+ *                  what, no staff names, notes or departments
  *
  * A caller with several grants sees the union. Unit codes nest by prefix
  * (docs/codes.md), so "inside" is unit_code_under().
@@ -27,12 +30,14 @@ struct stream_scope {
 	char depts[STREAM_SCOPE_MAX][STREAM_CODE_MAX];   /* department codes */
 	int ndepts;
 	int64_t reporter_id;              /* a resident's account: own reports; 0 = none */
+	int display;                      /* a wall display: its units' rows in the display view */
 };
 
 enum stream_view {
 	STREAM_VIEW_NONE = 0,             /* not for this client */
 	STREAM_VIEW_FULL = 1,             /* the staff frame */
 	STREAM_VIEW_PUBLIC = 2,           /* the resident's reduced frame */
+	STREAM_VIEW_DISPLAY = 3,          /* a wall display's frame: the map's facts only */
 };
 
 /* Add a subtree root / a department; duplicates and codes already covered
@@ -40,7 +45,8 @@ enum stream_view {
 int stream_scope_add_unit(struct stream_scope *s, const char *code);
 int stream_scope_add_dept(struct stream_scope *s, const char *code);
 /* Does the client see a row of this grid, department (NULL = none), public
- * flag and event reporter (0 = none)? The full view wins over the public one. */
+ * flag and event reporter (0 = none)? The full view wins over the public one;
+ * a display's scope (units only) sees its units' rows in the display view. */
 enum stream_view stream_scope_view(const struct stream_scope *s, const char *grid_code,
                                    const char *dept_code, int public_step, int64_t reporter_id);
 

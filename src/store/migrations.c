@@ -486,6 +486,28 @@ static const char m6_intake[] =
 	"DROP TABLE event_idem;"
 	"ALTER TABLE event_idem_new RENAME TO event_idem;";
 
+/* Wall displays (大屏, app/displays.h): a named, read-only credential for
+ * the big screen of one unit, paired once with a short code. Only BLAKE2b
+ * hashes of the pairing code and of the display's token are kept. */
+static const char m7_displays[] =
+	"CREATE TABLE display ("
+	"  id @ID@,"
+	"  name TEXT NOT NULL,"                    /* 白云区指挥中心大屏1 */
+	"  unit_code TEXT NOT NULL,"               /* the district, town or community it shows */
+	"  created_by BIGINT REFERENCES account(id),"
+	"  created_at TEXT NOT NULL,"
+	"  pair_hash TEXT UNIQUE,"                 /* the pending pairing code; NULL when none */
+	"  pair_expires_at TEXT,"
+	"  token_hash TEXT UNIQUE,"                /* the display's token; NULL until paired */
+	"  paired_at TEXT,"
+	"  paired_ip TEXT,"
+	"  user_agent TEXT,"
+	"  expires_at TEXT,"                       /* absolute expiry of the token */
+	"  last_seen_at TEXT,"                     /* idle expiry counts from here */
+	"  revoked_at TEXT,"
+	"  revoked_by BIGINT REFERENCES account(id));"
+	"CREATE INDEX display_unit ON display (unit_code, id);";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
@@ -493,5 +515,6 @@ const struct db_migration db_migrations[] = {
 	{4, "command centres: duty rota, shift logs, equipment, forces", m4_command},
 	{5, "covering indexes of the big screen: events by report and by closing time", m5_screen},
 	{6, "report intake: near-duplicates among open events, clustered KPI and idempotency tables", m6_intake},
+	{7, "wall displays (大屏): named read-only credentials of the big screen", m7_displays},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -139,6 +139,12 @@ static const struct copy_table tables[] = {
 		{"kind", C_TEXT}, {"ref_id", C_INT}, {"unit_code", C_TEXT}, {"name", C_TEXT},
 		{"status", C_TEXT}, {"lon", C_REAL}, {"lat", C_REAL}, {"position_at", C_INT},
 		{"updated_at", C_INT}, {"account_id", C_INT}, {NULL, 0}}},
+	{"display", "id", "id", {
+		{"id", C_INT}, {"name", C_TEXT}, {"unit_code", C_TEXT}, {"created_by", C_INT},
+		{"created_at", C_TEXT}, {"pair_hash", C_TEXT}, {"pair_expires_at", C_TEXT},
+		{"token_hash", C_TEXT}, {"paired_at", C_TEXT}, {"paired_ip", C_TEXT},
+		{"user_agent", C_TEXT}, {"expires_at", C_TEXT}, {"last_seen_at", C_TEXT},
+		{"revoked_at", C_TEXT}, {"revoked_by", C_INT}, {NULL, 0}}},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -148,7 +154,7 @@ const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "depa
                                          "event_photo", "event_supervision", "event_idem",
                                          "kpi_agg", "duty_pattern", "duty_exception", "duty_swap",
                                          "duty_log", "equipment", "emergency_unit", "volunteer",
-                                         "force_status", NULL};
+                                         "force_status", "display", NULL};
 
 static int ncols(const struct copy_table *t)
 {

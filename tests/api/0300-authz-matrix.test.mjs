@@ -110,6 +110,8 @@ const USERS = [
   { username: 'mx_resident', role: 'resident', scope: '440111', in: '440111002', out: ELSEWHERE },
   // a second dispatcher, on 京溪街道: 三元里's cannot see into it and vice versa
   { username: 'mx_command_jx', role: 'command', scope: '440111010', in: '440111010001', out: '440111002001' },
+  // a wall display (大屏) of 三元里街道: no account, a token from pairing (pairDisplay)
+  { username: 'mx_display', role: 'display', scope: '440111002', in: '440111002001', out: '440111010', display: true },
 ];
 // not a matrix caller: owns the token that everybody tries to revoke
 const OUTSIDER = { username: 'mx_outsider', role: 'grid_worker', scope: '4401110100010101' };
@@ -139,7 +141,7 @@ function createUsers(db, users, { sql: viaSql = false } = {}) {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   let sql = `INSERT INTO department (code, district_code, name, created_at) SELECT ${sqlQuote(DEPT)}, '440111', '城管', '${now}' ` +
             `WHERE NOT EXISTS (SELECT 1 FROM department WHERE code = ${sqlQuote(DEPT)});\n`;
-  for (const u of users) {
+  for (const u of users.filter((x) => !x.display)) {
     if (HAS_USER_CLI && !viaSql) {
       const r = wangge(['user', 'add', '--username', u.username, '--name', u.username, '--password', PASSWORD,
                         '--no-must-change', '--role', u.role, '--scope', u.scope, '--db', db]);
@@ -253,7 +255,7 @@ const ROUTES = {
   'locate.batch': { body: () => ({ points: [point] }), answer: () => [200] },
 
   'auth.login': {
-    body: (c) => ({ username: c.user.username || 'mx_resident', password: PASSWORD, kind: 'app' }),
+    body: (c) => ({ username: (!c.user.display && c.user.username) || 'mx_resident', password: PASSWORD, kind: 'app' }),
     answer: () => [200],
   },
   'auth.logout': { fresh: true, answer: () => [200] },
@@ -453,13 +455,54 @@ const ROUTES = {
     params: { id: (c) => (c.scope === 'in' ? events.in : events.out) },
     answer: (c) => (eventVisible(c) ? [200] : [404, 'event.not_found']),
   },
-  // the command big screen: admin, command and leader, each over their own units
+  // the command big screen: admin, command, leader and wall displays, each over their own units
   'screen.summary': {
     cases: ['in', 'out'],
     query: (c) => `?unit=${c.code}`,
     answer: (c) => (c.scope === 'in' ? [200] : [404, 'unit.not_found']),
   },
+  // the live stream on the path a wall display's cookie is sent to
+  'screen.stream': { stream: true, answer: () => [200] },
+  // wall displays: admins and command officers manage those of their units
+  // (`in` a unit inside their grant, `out` one outside: 404 as for none)
+  'display.list': { answer: () => [200] },
+  'display.create': {
+    cases: ['in', 'out'],
+    body: (c) => ({ name: `矩阵大屏 ${++seq}`, unit: c.code }),
+    answer: (c) => (c.scope === 'in' ? [201] : [404, 'unit.not_found']),
+  },
+  'display.pairing': { params: { id: displayId }, answer: (c) => (c.scope === 'in' ? [200] : [404, 'display.not_found']) },
+  'display.revoke': { params: { id: displayId }, answer: (c) => (c.scope === 'in' ? [200] : [404, 'display.not_found']) },
+  // public: whoever holds a fresh pairing code (anyone may try: throttled)
+  'display.pair': { body: async () => ({ code: (await makeDisplay('440111')).pairing.code }), answer: () => [200] },
+  // a display's own facts: displays only
+  'display.me': { answer: () => [200] },
 };
+
+/** A display made by the admin in `unit`: {display, pairing}. */
+async function makeDisplay(unit) {
+  const r = await srv.post('/api/v1/displays', { name: `矩阵大屏 ${++seq}`, unit }, { headers: auth(await bearer('mx_admin')) });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+/** A display to renew or revoke: in scope one of the caller's own units (a
+ * fresh one: the call may revoke it), out of scope one of the other town,
+ * or an id that does not exist for the district admin. */
+async function displayId(c) {
+  if (!['admin', 'command'].includes(c.user.role)) return 1;
+  if (c.scope === 'in') return (await makeDisplay(townOf(c))).display.id;
+  if (c.user.role === 'admin') return 99999999;
+  return (await makeDisplay(townOf(c) === '440111002' ? '440111010' : '440111002')).display.id;
+}
+
+/** The token of a new wall display of `unit`, paired. */
+async function pairDisplay(unit) {
+  const made = await makeDisplay(unit);
+  const r = await srv.post('/api/v1/displays/pair', { code: made.pairing.code });
+  assert.equal(r.status, 200, r.text);
+  return r.json.token;
+}
 
 const EVENT_GRID = { in: '4401110020010101', out: '4401110100010101' };
 // where a matrix user reports: a grid within their reach, and one beyond it
@@ -487,6 +530,8 @@ let foreign;                                     // [account id, grant id] of FO
 const creds = new Map();                         // username -> bearer token
 
 async function login(username, kind = 'app') {
+  const display = USERS.find((u) => u.username === username && u.display);
+  if (display) return pairDisplay(display.scope);
   const r = await srv.post('/api/v1/auth/login', { username, password: PASSWORD, kind });
   assert.equal(r.status, 200, `log-in of ${username}: ${r.text}`);
   return r.json.token;
@@ -660,7 +705,7 @@ test('the matrix: every route × every role and anonymous × in and out of scope
         const headers = {};
         if (user.username) headers.authorization = `Bearer ${entry.fresh ? await login(user.username) : await bearer(user.username)}`;
         const opts = { headers };
-        if (entry.body) opts.body = entry.body(ctx);
+        if (entry.body) opts.body = await entry.body(ctx);
         else if (row.method === 'POST') opts.body = {};
         if (entry.raw) opts.raw = true;
         const r = entry.stream ? await streamRequest(path, headers) : await srv.request(row.method, path, opts);

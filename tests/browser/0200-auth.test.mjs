@@ -79,8 +79,8 @@ function cliUser(args) {
 }
 
 const MENU = {
-  admin: ['password', 'tokens', 'admin', 'duty', 'screen', 'logout', 'logout-all'],
-  command: ['password', 'tokens', 'duty', 'screen', 'logout', 'logout-all'],
+  admin: ['password', 'tokens', 'admin', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
+  command: ['password', 'tokens', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
   gridworker: ['password', 'tokens', 'duty', 'logout', 'logout-all'],
   resident: ['password', 'logout', 'logout-all'],
 };

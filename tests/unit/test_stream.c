@@ -29,6 +29,9 @@
 		fail_msg("%s: %d %s %s", #call, e_.status, e_.code, e_.msg_en); \
 } while (0)
 
+/* the owner of a client: an account */
+#define ACC(n) (&(struct stream_owner){.account_id = (n)})
+
 #define GRID1 "4401110020010101"
 #define GRID2 "4401110020010102"
 #define DEPT "440111-cg"
@@ -107,7 +110,8 @@ static struct event_stream_rec sample_row(void)
 static void test_row_json(void **state)
 {
 	struct event_stream_rec r = sample_row();
-	json_t *full = stream_row_json(&r, 0), *pub = stream_row_json(&r, 1);
+	json_t *full = stream_row_json(&r, STREAM_VIEW_FULL), *pub = stream_row_json(&r, STREAM_VIEW_PUBLIC);
+	json_t *disp = stream_row_json(&r, STREAM_VIEW_DISPLAY);
 	char *s;
 	struct buf b;
 
@@ -124,6 +128,14 @@ static void test_row_json(void **state)
 	assert_null(json_object_get(json_object_get(pub, "event"), "lon"));
 	assert_string_equal(json_string_value(json_object_get(pub, "to_status")), "dispatched");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(pub, "event"), "title")), "楼道堆物");
+	/* a wall display's view: where and what, for the map; no staff, notes or departments */
+	for (const char *k = "actor\0role\0unit_code\0note\0dept_code\0"; *k; k += strlen(k) + 1)
+		assert_null(json_object_get(disp, k));
+	assert_string_equal(json_string_value(json_object_get(disp, "grid_code")), GRID1);
+	assert_string_equal(json_string_value(json_object_get(disp, "action")), "dispatch");
+	assert_non_null(json_object_get(json_object_get(disp, "event"), "lon"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(disp, "event"), "urgency")), 2);
+	json_decref(disp);
 	/* a note with line breaks still makes a one-line data field */
 	s = json_dumps(full, JSON_COMPACT);
 	buf_init(&b, 8192);
@@ -137,7 +149,7 @@ static void test_row_json(void **state)
 	/* null columns come out as JSON null, not missing keys */
 	r.log.from_status = NULL;
 	r.log.dept_code = NULL;
-	full = stream_row_json(&r, 0);
+	full = stream_row_json(&r, STREAM_VIEW_FULL);
 	assert_true(json_is_null(json_object_get(full, "from_status")));
 	assert_true(json_is_null(json_object_get(full, "dept_code")));
 	json_decref(full);
@@ -197,6 +209,14 @@ static void test_scope_depts_residents(void **state)
 	assert_int_equal(stream_scope_add_unit(&s, GRID1), 0);
 	assert_int_equal(stream_scope_view(&s, GRID1, NULL, 1, 9), STREAM_VIEW_FULL);
 	assert_int_equal(stream_scope_view(&s, GRID2, NULL, 1, 9), STREAM_VIEW_PUBLIC);
+
+	/* a wall display: its unit's rows, in the display view */
+	memset(&s, 0, sizeof(s));
+	s.display = 1;
+	assert_int_equal(stream_scope_add_unit(&s, "440111002"), 0);
+	assert_int_equal(stream_scope_view(&s, GRID1, NULL, 0, 0), STREAM_VIEW_DISPLAY);
+	assert_int_equal(stream_scope_view(&s, GRID1, DEPT, 1, 9), STREAM_VIEW_DISPLAY);
+	assert_int_equal(stream_scope_view(&s, "4401110100010101", NULL, 1, 0), STREAM_VIEW_NONE);
 
 	/* the scope is bounded */
 	memset(&s, 0, sizeof(s));
@@ -386,10 +406,10 @@ static void test_hub_fanout_by_scope(void **state)
 	stream_scope_add_unit(&s2, GRID2);
 	stream_scope_add_dept(&sd, DEPT);
 	sr.reporter_id = 9;
-	OK(stream_client_open(f->hub, &s1, 1, -1, &c1, &e_));
-	OK(stream_client_open(f->hub, &s2, 2, -1, &c2, &e_));
-	OK(stream_client_open(f->hub, &sd, 3, -1, &cd, &e_));
-	OK(stream_client_open(f->hub, &sr, 9, -1, &cr, &e_));
+	OK(stream_client_open(f->hub, &s1, ACC(1), -1, &c1, &e_));
+	OK(stream_client_open(f->hub, &s2, ACC(2), -1, &c2, &e_));
+	OK(stream_client_open(f->hub, &sd, ACC(3), -1, &cd, &e_));
+	OK(stream_client_open(f->hub, &sr, ACC(9), -1, &cr, &e_));
 	stream_client_set_wake(c1, count_wake, NULL);
 	assert_non_null(strstr(drain(c1), "event: hello\ndata: {\"head\":0}"));
 	drain(c2), drain(cd), drain(cr);
@@ -438,7 +458,7 @@ static void test_hub_resume(void **state)
 		id[i] = put_log(f->t.db, f->event1, GRID1, NULL, 1);
 	stream_kick(f->hub, id[4]);
 	/* the hub has moved past them, or not yet: either way the resume is exact */
-	OK(stream_client_open(f->hub, &s, 1, id[1], &c, &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), id[1], &c, &e_));
 	snprintf(line, sizeof(line), "id: %lld\n", (long long)id[4]);
 	got = wait_for(c, line);
 	assert_non_null(strstr(got, "event: hello"));
@@ -455,7 +475,7 @@ static void test_hub_resume(void **state)
 	stream_client_close(c);
 
 	/* an id from the future (another database): reset to the head */
-	OK(stream_client_open(f->hub, &s, 1, id[5] + 1000, &c, &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), id[5] + 1000, &c, &e_));
 	got = drain(c);
 	snprintf(line, sizeof(line), "id: %lld\nevent: reset\n", (long long)id[5]);
 	assert_non_null(strstr(got, line));
@@ -471,21 +491,73 @@ static void test_hub_limits(void **state)
 	struct err e = ERR_INIT;
 
 	memset(&s, 0, sizeof(s));
-	OK(stream_client_open(f->hub, &s, 1, -1, &c[0], &e_));
-	OK(stream_client_open(f->hub, &s, 1, -1, &c[1], &e_));
-	assert_int_equal(stream_client_open(f->hub, &s, 1, -1, &c[2], &e), -1);   /* 2 per account */
+	OK(stream_client_open(f->hub, &s, ACC(1), -1, &c[0], &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), -1, &c[1], &e_));
+	assert_int_equal(stream_client_open(f->hub, &s, ACC(1), -1, &c[2], &e), -1);   /* 2 per account */
 	assert_int_equal(e.status, 429);
 	assert_string_equal(e.code, "stream.too_many");
-	OK(stream_client_open(f->hub, &s, 2, -1, &c[2], &e_));
-	OK(stream_client_open(f->hub, &s, 3, -1, &c[3], &e_));
+	OK(stream_client_open(f->hub, &s, ACC(2), -1, &c[2], &e_));
+	OK(stream_client_open(f->hub, &s, ACC(3), -1, &c[3], &e_));
 	e = (struct err)ERR_INIT;
-	assert_int_equal(stream_client_open(f->hub, &s, 4, -1, &c[4], &e), -1);   /* 4 per instance */
+	assert_int_equal(stream_client_open(f->hub, &s, ACC(4), -1, &c[4], &e), -1);   /* 4 per instance */
 	assert_int_equal(e.status, 503);
 	assert_string_equal(e.code, "stream.busy");
 	stream_client_close(c[0]);
-	OK(stream_client_open(f->hub, &s, 4, -1, &c[4], &e_));                    /* a place again */
+	OK(stream_client_open(f->hub, &s, ACC(4), -1, &c[4], &e_));                    /* a place again */
 	for (int i = 1; i < 5; i++)
 		stream_client_close(c[i]);
+}
+
+/* A wall display revoked (or paired anew): its streams get `event: revoked`
+ * and end; other owners' streams, and (when paired anew) the new pairing's,
+ * go on. Displays count against the per-owner limit one by one. */
+static void test_hub_end_display(void **state)
+{
+	struct hub_fx *f = *state;
+	struct stream_scope s;
+	struct stream_owner d1 = {0, 5, "00000000000000aa"}, d1new = {0, 5, "00000000000000bb"};
+	struct stream_owner d2 = {0, 6, "00000000000000cc"};
+	struct stream_client *old, *fresh, *other, *person;
+	char buf[512], line[64], *got;
+	int64_t id;
+
+	memset(&s, 0, sizeof(s));
+	s.display = 1;
+	stream_scope_add_unit(&s, "440111002");
+	OK(stream_client_open(f->hub, &s, &d1, -1, &old, &e_));
+	OK(stream_client_open(f->hub, &s, &d1new, -1, &fresh, &e_));
+	OK(stream_client_open(f->hub, &s, &d2, -1, &other, &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), -1, &person, &e_));
+	drain(old), drain(fresh), drain(other), drain(person);
+
+	/* paired anew: only the old pairing's stream ends */
+	assert_int_equal(stream_end_display(f->hub, 5, "00000000000000bb"), 1);
+	got = wait_for(old, "event: revoked\n");
+	assert_non_null(strstr(got, "display_ended"));
+	assert_true(stream_client_read(old, buf, sizeof(buf)) == -1);
+	/* the others still get rows, in the display's view */
+	id = put_log(f->t.db, f->event1, GRID1, NULL, 1);
+	stream_kick(f->hub, id);
+	snprintf(line, sizeof(line), "id: %lld\n", (long long)id);
+	got = wait_for(fresh, line);
+	assert_null(strstr(got, "张三"));
+	assert_null(strstr(got, "\"note\":"));
+	wait_for(other, line);
+	wait_for(person, line);
+	/* revoked: every stream of the display ends, nobody else's */
+	assert_int_equal(stream_end_display(f->hub, 5, NULL), 1);
+	wait_for(fresh, "event: revoked\n");
+	assert_true(stream_client_read(fresh, buf, sizeof(buf)) == -1);
+	assert_int_equal(stream_end_display(f->hub, 5, NULL), 0);       /* already ending */
+	assert_int_equal(stream_end_display(NULL, 5, NULL), 0);
+	id = put_log(f->t.db, f->event1, GRID1, NULL, 1);
+	stream_kick(f->hub, id);
+	snprintf(line, sizeof(line), "id: %lld\n", (long long)id);
+	wait_for(other, line);
+	stream_client_close(old);
+	stream_client_close(fresh);
+	stream_client_close(other);
+	stream_client_close(person);
 }
 
 static void test_hub_drops_slow_client(void **state)
@@ -500,7 +572,7 @@ static void test_hub_drops_slow_client(void **state)
 
 	memset(&s, 0, sizeof(s));
 	stream_scope_add_unit(&s, GRID1);
-	OK(stream_client_open(f->hub, &s, 1, -1, &slow, &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), -1, &slow, &e_));
 	assert_true(stream_client_read(slow, buf, 10) == 10);   /* in the middle of the hello frame */
 	OK(db_begin(f->t.db, &e_));
 	for (int i = 0; i < STREAM_QUEUE_FRAMES + 10; i++)
@@ -530,7 +602,7 @@ static void test_hub_drops_slow_client(void **state)
 	assert_int_equal(stream_client_read(slow, buf, sizeof(buf)), -1);
 	stream_client_close(slow);
 	/* a resume from the start reads every row back from the database */
-	OK(stream_client_open(f->hub, &s, 1, 0, &late, &e_));
+	OK(stream_client_open(f->hub, &s, ACC(1), 0, &late, &e_));
 	snprintf(buf, sizeof(buf), "id: %lld\n", (long long)last);
 	assert_int_equal(count(wait_for(late, buf), "event: event"), STREAM_QUEUE_FRAMES + 10);
 	stream_client_close(late);
@@ -547,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hub_resume, hub_setup, hub_teardown),
 		cmocka_unit_test_setup_teardown(test_hub_limits, hub_setup, hub_teardown),
 		cmocka_unit_test_setup_teardown(test_hub_drops_slow_client, hub_setup, hub_teardown),
+		cmocka_unit_test_setup_teardown(test_hub_end_display, hub_setup, hub_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

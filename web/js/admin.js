@@ -60,6 +60,11 @@ const AUDIT_ACTIONS = {
   'org.import': '导入组织架构',
   'org.demo': '生成演示数据',
   'db.migrate_copy': '数据库迁移',
+  'display.create': '新建大屏终端',
+  'display.pairing': '大屏重新生成配对码',
+  'display.pair': '大屏配对',
+  'display.pair_failed': '大屏配对失败',
+  'display.revoke': '停用大屏终端',
 };
 const RESULT = { ok: ['成功', 'status-ok'], denied: ['拒绝', 'status-err'], failed: ['失败', 'status-warn'] };
 

@@ -10,6 +10,12 @@
 //                                            (at most every REFRESH_MIN_MS)
 // and a poll of the summary every POLL_MS whatever the stream does.
 //
+// Two ways to be here: a person logged in (admin, command, leader: their
+// session cookie), or a wall display (大屏终端, screen-display.js): paired
+// once with #pair=CODE, it sends its token from localStorage, reads its
+// stream on /api/v1/screen/stream (the cookie's path), needs no log-in and
+// shows in words when it has been revoked or has expired.
+//
 // Left open for days: every list is bounded (pulses, GeoJSON cache, ticker),
 // charts are created once and updated with setOption, timers are kept in one
 // place, the stream reconnects by itself (and is recreated if the browser
@@ -22,6 +28,9 @@
 
 import { ApiError } from './api.js';
 import { currentUser, get, goLogin, sessionLost } from './auth.js';
+import {
+  displayToken, displayGet, pair, pairingFromHash, setStreamCookie, forgetDisplay, endedMessage, STREAM_PATH,
+} from './screen-display.js';
 import { ScreenMap, METRICS, PULSE_TTL_MS } from './screen-map.js';
 import { Panels } from './screen-charts.js';
 import { escapeHtml, fmtInt } from './util.js';
@@ -32,6 +41,8 @@ const REFRESH_MIN_MS = 2000;      // at most one summary per 2 s on live frames
 const PRUNE_MS = 5000;
 const FORCES_MS = 60000;          // force positions refresh while shown
 const RECONNECT_MS = 5000;        // a closed EventSource is recreated after this
+const RETRY_START_MS = 10000;     // a wall display that cannot reach the server at start tries again
+const EXPIRY_WARN_DAYS = 7;       // a wall display says so this long before its pairing ends
 const GEO_CACHE_MAX = 6;          // GeoJSON replies kept
 const GRID_SIMPLIFY_M = { district: 30, town: 8 };   // metres, when all grids are shown
 
@@ -56,7 +67,12 @@ const st = {
   frames: 0,           // stream frames handled
   summaries: 0,        // summaries applied
   readyMs: null,       // performance.now() when the first full render was done
+  display: null,       // a wall display: itself (GET /api/v1/displays/me); null for a person
+  ended: false,        // the display was revoked or expired: nothing runs any more
 };
+
+// requests go out with the session cookie (a person) or the display's token
+const api = { get };
 
 const timers = new Set();
 function every(ms, fn) { const t = setInterval(fn, ms); timers.add(t); return t; }
@@ -208,7 +224,7 @@ async function loadSummary() {
   st.lastFetchAt = Date.now();
   const seq = st.seq;
   try {
-    const s = await get(summaryPath());
+    const s = await api.get(summaryPath());
     if (seq !== st.seq) return;
     const wasDown = st.serverDown;
     st.serverDown = false;
@@ -243,6 +259,11 @@ function applySummary(s) {
 }
 
 function onLoadError(e) {
+  if (st.ended) return;
+  if (e instanceof ApiError && e.status === 401 && st.display) {
+    showEnded(e);
+    return;
+  }
   if (e instanceof ApiError && e.status === 401) {
     goLogin(sessionLost() ? 'expired' : 'required');
     return;
@@ -275,7 +296,7 @@ async function getGeo(path) {
     geoCache.set(path, v);
     return v;
   }
-  const v = await get(path);
+  const v = await api.get(path);
   geoCache.set(path, v);
   while (geoCache.size > GEO_CACHE_MAX) geoCache.delete(geoCache.keys().next().value);
   return v;
@@ -312,8 +333,8 @@ async function loadLayers() {
   const code = encodeURIComponent(st.unit.code);
   const seq = st.seq;
   try {
-    const cams = st.layers.camera ? (await get(`/api/v1/equipment?unit=${code}&kind=camera`)).equipment : [];
-    const forces = st.layers.force ? (await get(`/api/v1/forces?unit=${code}&limit=5000`)).forces : [];
+    const cams = st.layers.camera ? (await api.get(`/api/v1/equipment?unit=${code}&kind=camera`)).equipment : [];
+    const forces = st.layers.force ? (await api.get(`/api/v1/forces?unit=${code}&limit=5000`)).forces : [];
     if (seq !== st.seq) return;
     map.setCameras(cams);
     map.setForces(forces);
@@ -407,7 +428,9 @@ function connect() {
   clearTimeout(reconnectTimer);
   reconnectTimer = null;
   if (es) es.close();
-  es = new EventSource('/api/v1/stream');
+  if (st.ended) return;
+  // a wall display's cookie is sent to its own path only
+  es = new EventSource(st.display ? STREAM_PATH : '/api/v1/stream');
   es.addEventListener('open', () => {
     setLive('on');
     if (esWasDown) {           // the server is back (restart): fetch everything again
@@ -421,10 +444,16 @@ function connect() {
     esWasDown = true;
     if (es.readyState === EventSource.CLOSED) {
       setLive('off');
+      if (st.display) checkDisplay();     // refused: revoked or expired?
       if (!reconnectTimer) reconnectTimer = setTimeout(connect, RECONNECT_MS);
     } else {
       setLive('poll');
     }
+  });
+  // a wall display revoked (or paired on another computer): the server's last word
+  es.addEventListener('revoked', () => {
+    es.close();
+    checkDisplay();
   });
   es.addEventListener('event', (m) => {
     let f;
@@ -454,6 +483,117 @@ function onFrame(f, id) {
   requestRefresh();
 }
 
+/* ------------------------------------------------------------ wall display */
+
+/** Ask the server whether this display still works; show why not when it does not. */
+async function checkDisplay() {
+  if (!st.display || st.ended) return;
+  try {
+    await displayGet('/api/v1/displays/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) showEnded(e);
+  }
+}
+
+/** Stop every timer and the stream (a display that ended, or the page going away). */
+function stopAll() {
+  for (const t of timers) clearInterval(t);
+  timers.clear();
+  clearTimeout(refreshTimer);
+  clearTimeout(reconnectTimer);
+  es?.close();
+}
+
+/** The pairing form (in the overlay), with a message above it. */
+function showPairForm({ title = '大屏配对', text = '', who = '', error = '' } = {}) {
+  showOverlay(`<form id="pair-form" class="pair" autocomplete="off">
+      <h2>${escapeHtml(title)}</h2>
+      ${who ? `<p class="pair-who">大屏终端：${escapeHtml(who)}</p>` : ''}
+      ${text ? `<p class="pair-text">${escapeHtml(text)}</p>` : ''}
+      <label for="pair-code">请输入管理员在“大屏终端”页面生成的 12 位配对码（24 小时内有效，只能使用一次）：</label>
+      <div class="pair-row">
+        <input id="pair-code" name="code" inputmode="latin" spellcheck="false" maxlength="24" placeholder="XXXX-XXXX-XXXX" aria-describedby="pair-msg">
+        <button type="submit" id="pair-submit" class="sbtn">配对</button>
+      </div>
+      <p id="pair-msg" class="pair-msg" role="alert">${escapeHtml(error)}</p>
+      <p class="pair-alt"><a href="/login?next=%2Fscreen" id="pair-login">改用个人账号登录</a></p>
+    </form>`);
+  const form = $('pair-form');
+  $('pair-code').focus();
+  $('pair-login').addEventListener('click', () => forgetDisplay());
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const code = $('pair-code').value.trim();
+    if (!code) { $('pair-msg').textContent = '请输入配对码'; return; }
+    $('pair-submit').disabled = true;
+    try {
+      await pair(code);
+    } catch (e) {
+      $('pair-submit').disabled = false;
+      $('pair-msg').textContent = e.message;
+      return;
+    }
+    location.replace('/screen');        // start again, as a display
+  });
+}
+
+/** The display was revoked or has expired: say so, stop, offer a new pairing. */
+function showEnded(e) {
+  if (st.ended) return;
+  st.ended = true;
+  stopAll();
+  setLive('off');
+  const m = endedMessage(e);
+  stage.dataset.state = e.code === 'display.revoked' ? 'revoked' : e.code === 'auth.expired' ? 'expired' : 'invalid';
+  showPairForm({ title: m.title, text: m.text, who: st.display?.name || '' });
+  $('overlay').classList.add('ended');
+  document.title = `${m.title} · 指挥大屏`;
+}
+
+/** Show who this display is in the header, and a warning before its pairing ends. */
+function showDisplayBadge(d) {
+  const link = document.querySelector('.head-link');
+  if (link) link.hidden = true;
+  const badge = $('display-badge');
+  badge.hidden = false;
+  badge.title = `大屏终端：${d.name}`;
+  const left = (Date.parse(d.expires_at) - Date.now()) / 86400e3;
+  badge.textContent = left < EXPIRY_WARN_DAYS ? `大屏授权 ${Math.max(0, Math.ceil(left))} 天后到期` : d.name;
+  badge.classList.toggle('warn', left < EXPIRY_WARN_DAYS);
+}
+
+/**
+ * Start as a wall display: who am I (retrying while the server cannot be
+ * reached, e.g. the wall's computer came up first), then the home unit.
+ * Resolves to the home grant-like {scope, scope_name, scope_level}, or null
+ * when the display has ended or the server is not reachable yet (it tries
+ * again by itself).
+ */
+async function startDisplay() {
+  api.get = displayGet;
+  setStreamCookie(displayToken());          // renewed on every start
+  let me;
+  try {
+    me = (await displayGet('/api/v1/displays/me')).display;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      st.display = { name: '' };
+      showEnded(e);
+      return null;
+    }
+    showOverlay(`正在连接服务器…<br><small>${escapeHtml(e.message)}</small>`);
+    stage.dataset.state = 'connecting';
+    setTimeout(() => location.reload(), RETRY_START_MS);
+    return null;
+  }
+  st.display = me;
+  showDisplayBadge(me);
+  every(3600e3, async () => {                // the expiry warning stays current
+    try { showDisplayBadge((await displayGet('/api/v1/displays/me')).display); } catch (e) { onLoadError(e); }
+  });
+  return { scope: me.unit.code, scope_name: me.unit.name || '', scope_level: me.unit.level };
+}
+
 /* ------------------------------------------------------------ start */
 
 window.__screen = {
@@ -471,25 +611,42 @@ window.__screen = {
 
 async function start() {
   tickClock();
-  every(1000, tickClock);
-  let me;
-  try {
-    me = await currentUser({ fresh: true });
-  } catch (e) {
-    showOverlay(`无法读取登录信息：${escapeHtml(e.message)}`);
-    return;
+  setInterval(tickClock, 1000);         // the clock runs whatever happens
+  // a pairing link (#pair=CODE) or the pairing form (#pair): the code leaves
+  // the address bar (and the history) at once
+  const code = pairingFromHash();
+  if (code !== null) {
+    history.replaceState(null, '', location.pathname);
+    if (!code) return showPairForm();
+    try {
+      await pair(code);
+    } catch (e) {
+      return showPairForm({ error: e.message });
+    }
   }
-  if (!me) return goLogin(sessionLost() ? 'expired' : 'required');
+  let g;
+  if (displayToken()) {
+    if (!(g = await startDisplay())) return;
+  } else {
+    let me;
+    try {
+      me = await currentUser({ fresh: true });
+    } catch (e) {
+      showOverlay(`无法读取登录信息：${escapeHtml(e.message)}`);
+      return;
+    }
+    if (!me) return goLogin(sessionLost() ? 'expired' : 'required');
+    // the default unit: the broadest admin / command / leader grant (the
+    // server applies the same rule when no unit is asked for)
+    const rank = { district: 1, town: 2, community: 3, area: 4, grid: 5 };
+    g = (me.grants || []).filter((x) => ['admin', 'command', 'leader'].includes(x.role) && rank[x.scope_level])
+      .sort((a, b) => rank[a.scope_level] - rank[b.scope_level])[0];
+  }
   const m = /^#(\d{6,16})(\/grid)?$/.exec(location.hash);
   if (m) {
     st.mapLevel = m[2] ? 'grid' : 'child';
     setSeg('level-seg', 'level', st.mapLevel);
   }
-  // the default unit: the broadest admin / command / leader grant (the
-  // server applies the same rule when no unit is asked for)
-  const rank = { district: 1, town: 2, community: 3, area: 4, grid: 5 };
-  const g = (me.grants || []).filter((x) => ['admin', 'command', 'leader'].includes(x.role) && rank[x.scope_level])
-    .sort((a, b) => rank[a.scope_level] - rank[b.scope_level])[0];
   if (g) {
     st.home = g.scope;
     st.unit = { code: g.scope, name: g.scope_name || '', level_name: g.scope_level };
@@ -501,20 +658,14 @@ async function start() {
   } else {
     await loadSummary();       // answers why there is nothing to show
   }
-  if (!st.summary) return;
+  if (!st.summary || st.ended) return;
   st.readyMs = performance.now();
   stage.dataset.state = 'ready';
   connect();
   every(POLL_MS, () => loadSummary());
   every(PRUNE_MS, () => { map.prune(); showPulseCount(); });
   every(FORCES_MS, () => { if (st.layers.force) loadLayers(); });
-  window.addEventListener('pagehide', () => {
-    for (const t of timers) clearInterval(t);
-    timers.clear();
-    clearTimeout(refreshTimer);
-    clearTimeout(reconnectTimer);
-    es?.close();
-  });
+  window.addEventListener('pagehide', stopAll);
 }
 
 start();

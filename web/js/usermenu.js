@@ -6,8 +6,8 @@
 // Logged out: a "登录" link that comes back here. Logged in: a button with
 // the display name and roles that opens a menu (ARIA menu button: Enter,
 // Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
-// 修改密码, API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 退出登录,
-// 退出所有设备.
+// 修改密码, API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 指挥大屏
+// (admin, command, leader), 大屏终端 (admin, command), 退出登录, 退出所有设备.
 //
 // opts.protectedPage: after log-out go to the log-in page instead of
 // staying (pages that need a log-in). opts.user: a user already fetched.
@@ -106,6 +106,8 @@ function renderUser(root, user, opts) {
       isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
       (user.roles || []).some((r) => ['admin', 'command', 'leader'].includes(r))
         ? item('指挥大屏', { href: '/screen', 'data-item': 'screen' }) : null,
+      (user.roles || []).some((r) => ['admin', 'command'].includes(r))
+        ? item('大屏终端', { href: '/displays', 'data-item': 'displays' }) : null,
       h('li', { role: 'separator', class: 'um-sep' }),
       item('退出登录', { onclick: doLogout(false), 'data-item': 'logout' }),
       item('退出所有设备', { onclick: doLogout(true), 'data-item': 'logout-all',

@@ -83,6 +83,8 @@ export function actors(srv) {
       assert.equal(r.status, 200, `event ${id} for ${user}: ${r.text}`);
       return r.json;
     },
+    /** The bearer token of a user (logged in on first use). */
+    token,
     /** Log these users in now (a log-in writes an audit row of its own). */
     async login(...users) { for (const u of users) await a.id(u); },
     /** The account id of a user. */
