@@ -17,6 +17,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "api/api_int.h"
+#include "app/app.h"
 #include "app/audit.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
@@ -142,6 +143,7 @@ static int logout(struct http_req *req, int all)
 	db_pool_put(api_app(req)->pool, db);
 	if (rc < 0)
 		return http_reply_err(req, &e);
+	app_end_account_streams(api_app(req), p->account_id);   /* the others reconnect */
 	if (p->via_cookie)
 		clear_cookie(req);
 	return http_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
@@ -218,6 +220,7 @@ int api_auth_password(struct http_req *req)
 	json_decref(body);
 	if (rc < 0)
 		return http_reply_err(req, &e);
+	app_end_account_streams(api_app(req), p->account_id);
 	return http_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
@@ -325,5 +328,6 @@ int api_auth_token_revoke(struct http_req *req)
 	db_pool_put(api_app(req)->pool, db);
 	if (rc < 0)
 		return http_reply_err(req, &e);
+	app_end_account_streams(api_app(req), p->account_id);
 	return http_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }

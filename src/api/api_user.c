@@ -20,6 +20,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "api/api_int.h"
+#include "app/app.h"
 #include "app/users.h"
 #include "domain/password.h"
 #include "domain/role.h"
@@ -311,6 +312,8 @@ static int set_disabled(struct http_req *req, int disabled)
 	else
 		ret = reply_user(req, db, m, id, 200, 0);
 	db_pool_put(api_app(req)->pool, db);
+	if (disabled && !err_isset(&e))
+		app_end_account_streams(api_app(req), id);
 	orgmodel_release(m);
 	return ret;
 }
@@ -353,6 +356,7 @@ int api_user_password(struct http_req *req)
 	json_decref(body);
 	if (rc < 0)
 		return http_reply_err(req, &e);
+	app_end_account_streams(api_app(req), id);     /* its sessions ended */
 	return http_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
@@ -383,6 +387,7 @@ int api_user_grant(struct http_req *req)
 		goto fail;
 	j = grant_json(db, m, &g);
 	ret = http_reply_json(req, 201, json_pack("{s:o}", "grant", j));
+	app_end_account_streams(api_app(req), id);     /* they reconnect with the wider scope */
 	goto out;
 fail:
 	ret = http_reply_err(req, &e);
@@ -410,5 +415,6 @@ int api_user_revoke(struct http_req *req)
 	db_pool_put(api_app(req)->pool, db);
 	if (rc < 0)
 		return http_reply_err(req, &e);
+	app_end_account_streams(api_app(req), id);     /* nothing more of that scope */
 	return http_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }

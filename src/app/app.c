@@ -168,6 +168,46 @@ void app_end_display_streams(struct app *a, struct db *db, int64_t id, const cha
 	}
 }
 
+#define ACCOUNT_STREAMS_CHANNEL "wg_account_streams"   /* payload: the account id */
+
+/* ACCOUNT_STREAMS_CHANNEL: an account's credentials or grants changed on
+ * some instance; end its live streams here. */
+static void on_account_changed(void *ctx, const char *channel, const char *payload)
+{
+	struct app *a = ctx;
+	int64_t id;
+
+	(void)channel;
+	if (!payload || parse_int64(payload, 1, INT64_MAX, &id) < 0) {
+		log_warn("streams: unreadable account notification '%.40s'", payload ? payload : "");
+		return;
+	}
+	stream_end_account(a->stream, id);
+}
+
+void app_end_account_streams(struct app *a, int64_t id)
+{
+	char payload[24];
+	struct err e = ERR_INIT;
+	struct db *db;
+	int rc;
+
+	if (!a->stream || id <= 0)
+		return;
+	if (!a->cluster) {
+		stream_end_account(a->stream, id);
+		return;
+	}
+	snprintf(payload, sizeof(payload), "%lld", (long long)id);
+	db = db_pool_get(a->pool);
+	rc = cluster_publish(a->cluster, db, ACCOUNT_STREAMS_CHANNEL, payload, &e);
+	db_pool_put(a->pool, db);
+	if (rc < 0) {
+		log_warn("streams: cannot notify the end of account %lld's streams: %s", (long long)id, e.msg_en);
+		stream_end_account(a->stream, id);
+	}
+}
+
 int app_start_background(struct app *a, struct err *e)
 {
 	if (!(a->cluster = cluster_new(a->db_url)))
@@ -179,6 +219,7 @@ int app_start_background(struct app *a, struct err *e)
 	cluster_subscribe(a->cluster, STREAM_CHANNEL, stream_on_notify, a->stream);
 	/* a wall display revoked or paired anew on any instance: its streams end */
 	cluster_subscribe(a->cluster, DISPLAY_CHANNEL, on_display_ended, a);
+	cluster_subscribe(a->cluster, ACCOUNT_STREAMS_CHANNEL, on_account_changed, a);
 	cluster_add_job(a->cluster, "leader_heartbeat", 2000, leader_heartbeat, a);
 	cluster_add_job(a->cluster, "event_clocks", a->clock_ms ? a->clock_ms : 15000, event_clocks, a);
 	if (writer_start(a, &a->writer, e) < 0)

@@ -54,5 +54,9 @@ int app_start_background(struct app *a, struct err *e);
  * new pairing's tag): end its other live streams on every instance
  * (DISPLAY_CHANNEL; call after the change committed). */
 void app_end_display_streams(struct app *a, struct db *db, int64_t id, const char *keep_tag);
+/* Account `id` logged out, lost a session or token, changed password, was
+ * disabled or had its grants changed: end its live streams on every
+ * instance (ACCOUNT_STREAMS_CHANNEL; call after the change committed). */
+void app_end_account_streams(struct app *a, int64_t id);
 
 #endif

@@ -803,20 +803,21 @@ void stream_on_notify(void *ctx, const char *channel, const char *payload)
 	stream_kick(ctx, id);
 }
 
-int stream_end_display(struct stream_hub *h, int64_t display_id, const char *keep_tag)
+/* End the streams whose owner matches: each gets the frame `bye` (event:
+ * revoked) and then ends. Returns how many. */
+static int end_streams(struct stream_hub *h, int (*match)(const struct stream_owner *, const void *),
+                       const void *ctx, const char *bye, size_t bye_len)
 {
-	static const char bye[] = "event: revoked\ndata: {\"reason\":\"display_ended\"}\n\n";
 	struct frame *f;
 	int nwake = 0, n = 0;
 
-	if (!h || display_id <= 0 || !(f = frame_new(bye, sizeof(bye) - 1)))
+	if (!h || !(f = frame_new(bye, bye_len)))
 		return 0;
 	pthread_mutex_lock(&h->clients_mu);
 	if (wakes_reserve(h) < 0)          /* out of memory: those not woken end at the next ping */
-		log_warn("stream: out of memory, some ended displays are woken late");
+		log_warn("stream: out of memory, some ended streams are woken late");
 	for (struct stream_client *c = h->clients; c; c = c->next) {
-		if (c->owner.display_id != display_id ||
-		    (keep_tag && *keep_tag && !strcmp(c->owner.display_tag, keep_tag)))
+		if (!match(&c->owner, ctx))
 			continue;
 		pthread_mutex_lock(&c->mu);
 		if (!c->ending && !c->dead) {
@@ -835,6 +836,43 @@ int stream_end_display(struct stream_hub *h, int64_t display_id, const char *kee
 	frame_unref(f);
 	wake_all(h, nwake);
 	return n;
+}
+
+struct display_match {
+	int64_t id;
+	const char *keep_tag;
+};
+
+static int is_display(const struct stream_owner *o, const void *ctx)
+{
+	const struct display_match *m = ctx;
+
+	return o->display_id == m->id &&
+	       !(m->keep_tag && *m->keep_tag && !strcmp(o->display_tag, m->keep_tag));
+}
+
+int stream_end_display(struct stream_hub *h, int64_t display_id, const char *keep_tag)
+{
+	static const char bye[] = "event: revoked\ndata: {\"reason\":\"display_ended\"}\n\n";
+	struct display_match m = {display_id, keep_tag};
+
+	if (display_id <= 0)
+		return 0;
+	return end_streams(h, is_display, &m, bye, sizeof(bye) - 1);
+}
+
+static int is_account(const struct stream_owner *o, const void *ctx)
+{
+	return o->account_id == *(const int64_t *)ctx;
+}
+
+int stream_end_account(struct stream_hub *h, int64_t account_id)
+{
+	static const char bye[] = "event: revoked\ndata: {\"reason\":\"session_ended\"}\n\n";
+
+	if (account_id <= 0)
+		return 0;
+	return end_streams(h, is_account, &account_id, bye, sizeof(bye) - 1);
 }
 
 int stream_hub_metrics(struct stream_hub *h, struct buf *b)

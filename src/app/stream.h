@@ -82,6 +82,11 @@ void stream_on_notify(void *ctx, const char *channel, const char *payload);
  * keep_tag. Each gets a last frame `event: revoked` and then ends. Returns
  * how many. Any thread. NULL hub is fine. */
 int stream_end_display(struct stream_hub *h, int64_t display_id, const char *keep_tag);
+/* End the streams of account `account_id`: its sessions, tokens, password,
+ * grants or the account itself changed. Each gets `event: revoked` (reason
+ * session_ended) and ends; a client whose credentials still hold reconnects
+ * and is authorised anew, with its scope as it is now. Returns how many. */
+int stream_end_account(struct stream_hub *h, int64_t account_id);
 
 /* Prometheus lines (open streams, frames, drops) appended to b. */
 int stream_hub_metrics(struct stream_hub *h, struct buf *b);

@@ -418,3 +418,58 @@ test('two instances: a row committed on one reaches the clients of the other (NO
     assert.equal(await b.stop(), 0);
   }
 });
+
+test('an account that logs out, is disabled or loses a grant has its streams ended; others go on', async () => {
+  const until = async (pred, ms, what) => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+      await sleep(20);
+    }
+  };
+  const other = await openStream(srv.url, '/api/v1/stream', auth('gridworker'));
+  await other.waitFor((f) => f.event === 'hello');
+  const mk = async (username) => {
+    const r = await srv.post('/api/v1/users', {
+      username, display_name: '流测试', password: 'Stream-Test-2026x', must_change_password: false,
+      grants: [{ role: 'command', scope: '440111002' }],
+    }, { headers: auth('admin') });
+    assert.equal(r.status, 201, r.text);
+    const t = (await srv.post('/api/v1/auth/login', { username, password: 'Stream-Test-2026x', kind: 'app' })).json.token;
+    return { id: r.json.user.id, grant: r.json.user.grants[0].id, h: { authorization: `Bearer ${t}` } };
+  };
+  const ended = async (s, what) => {
+    const f = await s.waitFor((x) => x.event === 'revoked', 3000, `event: revoked (${what})`);
+    assert.equal(JSON.parse(f.data).reason, 'session_ended');
+    await until(() => s.ended, 3000, `the stream to end (${what})`);
+  };
+
+  // logging out ends the stream of that session
+  const u1 = await mk(`stream_out_${process.pid}`);
+  let s = await openStream(srv.url, '/api/v1/stream', u1.h);
+  await s.waitFor((f) => f.event === 'hello');
+  assert.equal((await srv.post('/api/v1/auth/logout', {}, { headers: u1.h })).status, 200);
+  await ended(s, 'logout');
+  assert.equal((await openStream(srv.url, '/api/v1/stream', u1.h)).status, 401, 'and it cannot come back');
+
+  // an administrator disables the account
+  const u2 = await mk(`stream_off_${process.pid}`);
+  s = await openStream(srv.url, '/api/v1/stream', u2.h);
+  await s.waitFor((f) => f.event === 'hello');
+  assert.equal((await srv.post(`/api/v1/users/${u2.id}/disable`, {}, { headers: auth('admin') })).status, 200);
+  await ended(s, 'disabled');
+  assert.equal((await openStream(srv.url, '/api/v1/stream', u2.h)).status, 401);
+
+  // a grant taken away: the stream ends; the account reconnects with what it has left
+  const u3 = await mk(`stream_grant_${process.pid}`);
+  assert.equal((await srv.post(`/api/v1/users/${u3.id}/grants`, { role: 'leader', scope: '440111010' },
+                               { headers: auth('admin') })).status, 201);
+  s = await openStream(srv.url, '/api/v1/stream', u3.h);
+  await s.waitFor((f) => f.event === 'hello');
+  const r = await srv.request('DELETE', `/api/v1/users/${u3.id}/grants/${u3.grant}`, { headers: auth('admin') });
+  assert.equal(r.status, 200, r.text);
+  await ended(s, 'grant removed');
+
+  assert.ok(!other.ended, "another account's stream goes on");
+  other.close();
+});
