@@ -45,14 +45,16 @@ int api_metrics_get(struct http_req *req)
 		return http_reply_error(req, 500, "metrics.render", "无法生成指标", "cannot render metrics");
 	}
 	if (a->writer) {
-		uint64_t batches, jobs;
+		uint64_t batches, jobs, reruns;
 
-		writer_stats(a->writer, &batches, &jobs);
+		writer_stats(a->writer, &batches, &jobs, &reruns);
 		buf_printf(&b, "# HELP wangge_writer_batches_total Transactions of the event writer (group commit).\n"
 		           "# TYPE wangge_writer_batches_total counter\nwangge_writer_batches_total %llu\n"
 		           "# HELP wangge_writer_jobs_total Event writes committed or failed through the writer.\n"
-		           "# TYPE wangge_writer_jobs_total counter\nwangge_writer_jobs_total %llu\n",
-		           (unsigned long long)batches, (unsigned long long)jobs);
+		           "# TYPE wangge_writer_jobs_total counter\nwangge_writer_jobs_total %llu\n"
+		           "# HELP wangge_writer_reruns_total Batches run again with a savepoint per job after a job failed.\n"
+		           "# TYPE wangge_writer_reruns_total counter\nwangge_writer_reruns_total %llu\n",
+		           (unsigned long long)batches, (unsigned long long)jobs, (unsigned long long)reruns);
 	}
 	char *s = buf_detach(&b, &n);
 	return http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8", s, n);

@@ -471,6 +471,9 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	char hash[65], target[40], detail[160];
 	const char *role, *scope;
 
+	j->ev.id = 0;                     /* a job may run twice (writer.h) */
+	j->replayed = 0;
+
 	if (n->idem_key) {
 		int64_t prior;
 		int found;
@@ -1202,6 +1205,8 @@ struct clock_job {
 static int clock_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 {
 	struct clock_job *j = arg;
+
+	j->changed = 0;                   /* a job may run twice (writer.h) */
 
 	for (int i = 0; i < j->n; i++) {
 		struct event_rec ev, before;

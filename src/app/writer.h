@@ -6,13 +6,17 @@
  * and waits. The writer takes whatever jobs are queued (up to
  * WRITER_BATCH_MAX), opens one transaction, takes the event write lock
  * (so that, across instances sharing a PostgreSQL database, event_log ids
- * are handed out in commit order), runs each job inside a savepoint of its
- * own — a failing job rolls back alone and gets its error — and commits
- * once: one fsync for the whole batch (SQLite synchronous=FULL). Only then
- * are the jobs' callers woken, so an acknowledged write is a durable one.
+ * are handed out in commit order), runs the jobs and commits once: one
+ * fsync for the whole batch (SQLite synchronous=FULL). Only then are the
+ * jobs' callers woken, so an acknowledged write is a durable one. A failing
+ * job rolls back alone and gets its error: the batch runs first without
+ * savepoints and, when a job fails, is rolled back and run again with a
+ * savepoint per job. So a job may run twice, and must start from its
+ * argument and the database alone (reset whatever it writes into its
+ * argument).
  *
  *   job returns 0   its changes commit with the batch
- *   job returns -1  its savepoint is rolled back; e says why
+ *   job returns -1  its changes are rolled back; e says why
  *   commit fails    every job of the batch fails with the commit's error
  *
  * After a commit that appended event_log rows, the writer tells the live
@@ -45,6 +49,7 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
 void writer_stop(struct writer *w);
 
 /* Batches and jobs so far (for /metrics and the benchmark). */
-void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs);
+/* Batches, jobs, and batches run a second time with savepoints. */
+void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t *reruns);
 
 #endif
