@@ -3,8 +3,9 @@
  *
  *   POST /api/v1/photos        body: the image's bytes (any Content-Type:
  *                              the type is read from the bytes) ->
- *                              201 {sha256, mime, bytes, url}, 200 when the
- *                              same bytes were stored before
+ *                              201 {sha256, mime, bytes, url} of the photo
+ *                              without its metadata (GPS, device, names:
+ *                              app/photos.h), 200 when stored before
  *   GET  /api/v1/photos/:sha   the bytes, cacheable for good (immutable)
  *
  * Both are for any logged-in user (residents report events with photos

@@ -1,6 +1,7 @@
 /*
  * photos.c - photos of grid events: recognising JPEG/PNG/WebP by content,
- * storing them content-addressed under the photo directory with a row in
+ * removing their owners' metadata (lib/imgmeta.c), storing the cleaned
+ * bytes content-addressed under the photo directory with a row in
  * the `photo` table, reading them back, and checking the hashes clients
  * reference (see photos.h for the layout and the crash guarantees).
  *
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "app/photos.h"
+#include "lib/imgmeta.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/banned.h"
@@ -282,12 +284,26 @@ out:
 
 /* ----------------------------------------------------- storing, reading */
 
+/* The cleaner's name for a type photos_sniff() recognised. */
+static enum imgmeta_format format_of(const char *mime)
+{
+	if (!strcmp(mime, "image/png"))
+		return IMGMETA_PNG;
+	if (!strcmp(mime, "image/webp"))
+		return IMGMETA_WEBP;
+	return IMGMETA_JPEG;
+}
+
 int photos_store(struct db *db, const char *dir, const void *data, size_t n,
                  int64_t account_id, struct photo_rec *out, int *created, struct err *e)
 {
 	unsigned char hash[crypto_hash_sha256_BYTES];
+	struct imgmeta_stats ms;
 	struct photo_rec r;
+	unsigned char *clean = NULL;
+	size_t len = 0;
 	const char *mime;
+	int ret = -1;
 
 	if (n == 0 || !data)
 		return err_set(e, 400, "photo.empty", "照片为空", "the photo is empty");
@@ -297,19 +313,32 @@ int photos_store(struct db *db, const char *dir, const void *data, size_t n,
 	if (!(mime = photos_sniff(data, n)))
 		return err_set(e, 415, "photo.bad_type", "只能上传 JPEG、PNG 或 WebP 照片",
 		               "only JPEG, PNG and WebP photos are accepted");
+	/* the owner's metadata (GPS, device, names, times) goes before the
+	 * bytes are named or written: only cleaned bytes ever reach the disk */
+	if (!(clean = malloc(n)))
+		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
+	if (imgmeta_strip(format_of(mime), data, n, clean, &len, &ms, e) < 0)
+		goto out;
 	memset(&r, 0, sizeof(r));
-	crypto_hash_sha256(hash, data, n);
+	crypto_hash_sha256(hash, clean, len);
 	sodium_bin2hex(r.sha256, sizeof(r.sha256), hash, sizeof(hash));   /* lower case */
 	str_copy(r.mime, sizeof(r.mime), mime);
-	r.bytes = (int64_t)n;
+	r.bytes = (int64_t)len;
 	r.account_id = account_id;
 	r.created_at = (int64_t)time(NULL);
+	if (ms.removed)
+		log_info("photo %s: %u metadata block%s removed (%zu of %zu bytes), orientation %d",
+		         r.sha256, ms.removed, ms.removed == 1 ? "" : "s", n - len, n,
+		         ms.orientation ? ms.orientation : 1);
 	/* file first, then the row: a row never names a missing file */
-	if (write_photo_file(dir, r.sha256, data, n, e) < 0 ||
+	if (write_photo_file(dir, r.sha256, clean, len, e) < 0 ||
 	    store_photo_insert(db, &r, created, e) < 0)
-		return -1;
+		goto out;
 	*out = r;
-	return 0;
+	ret = 0;
+out:
+	free(clean);
+	return ret;
 }
 
 int photos_exists(struct db *db, const char *sha, struct err *e)

@@ -3,8 +3,10 @@
  * outside the database.
  *
  * A photo is a JPEG, PNG or WebP, recognised by its bytes (never by a file
- * name or a Content-Type), at most PHOTO_BYTES_MAX. It is named by the
- * SHA-256 of its bytes, in lower-case hex, and kept as the file
+ * name or a Content-Type), at most PHOTO_BYTES_MAX. Its owner's metadata
+ * (Exif with GPS and device, XMP, IPTC, comments, text chunks, thumbnails)
+ * is removed first, keeping the orientation (lib/imgmeta.h); the cleaned
+ * bytes are named by their SHA-256, in lower-case hex, and kept as the file
  *
  *     <photo_dir>/<first two hex digits>/<sha256>
  *
@@ -80,12 +82,17 @@ int photos_path(const char *dir, const char *sha, char *out, size_t n);
 
 /* ------------------------------------------------------- storing, reading */
 
-/* Store the n bytes at data as a photo sent by account_id (0: unknown).
+/* Store the n bytes at data as a photo sent by account_id (0: unknown),
+ * without its metadata (imgmeta_strip: what is stored, hashed and counted
+ * in out->bytes is the cleaned image, never longer than what was sent).
  * Fills out (sha256, mime, bytes, account_id, created_at) and sets
- * *created to 1 when the photo is new, 0 when it was stored before.
+ * *created to 1 when the photo is new, 0 when it was stored before (the
+ * same picture with other metadata is the same photo).
  * Fails with 400 photo.empty, 413 photo.too_large (over PHOTO_BYTES_MAX),
- * 415 photo.bad_type (not JPEG/PNG/WebP by content), 500 photo.io (the
- * file could not be written; logged with the reason) or a database error. */
+ * 415 photo.bad_type (not JPEG/PNG/WebP by content), 400 photo.bad_image
+ * (its segments or chunks cannot be walked safely: nothing is written),
+ * 500 photo.io (the file could not be written; logged with the reason),
+ * 500 app.oom or a database error. */
 int photos_store(struct db *db, const char *dir, const void *data, size_t n,
                  int64_t account_id, struct photo_rec *out, int *created, struct err *e);
 

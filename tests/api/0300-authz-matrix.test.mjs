@@ -165,8 +165,9 @@ const unitAnswer = (ok = 200) => (ctx) => UNIT_STATUS[ctx.params.code] || [ok];
 let point;                                       // [lon, lat] inside 三元里社区第1网格, found at start
 let seq = 0;                                     // for unique user names
 let photoSha;                                    // a photo uploaded at start, for photo.get
-// the start of a JPEG (SOI, a complete JFIF APP0 segment): enough for the content check
-const JPEG_HEAD = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
+// the start of a JPEG (SOI, a complete JFIF APP0 segment, a scan header): enough for the
+// content check and the metadata walk, which copies everything from the scan on as it is
+const JPEG_HEAD = Buffer.from('ffd8ffe000104a46494600010100000100010000ffda0008010100003f00', 'hex');
 /** The user routes' answer: `ok` in scope, 404 user.not_found out of it. */
 const userAnswer = (ok) => (c) => (c.scope === 'in' ? [ok] : [404, 'user.not_found']);
 

@@ -8,7 +8,12 @@
 // anonymous caller), the type check (a name or Content-Type is no proof),
 // malformed and unknown hashes, anonymous callers, cookie sessions without
 // CSRF, a photo whose file went missing, and a photo directory that cannot
-// be used at start-up. Runs on SQLite and, with WANGGE_TEST_PG, PostgreSQL.
+// be used at start-up. Photos lose their owner's metadata on the way in: a
+// phone JPEG with Exif GPS, make, model and XMP (both byte orders) is served
+// with nothing but its orientation, a PNG without its text chunks, a WebP
+// without EXIF/XMP; the hash names the cleaned bytes; a JPEG that cannot be
+// walked is 400 photo.bad_image and leaves no file. Runs on SQLite and, with
+// WANGGE_TEST_PG, PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -183,7 +188,8 @@ test('not an image by content: 415 photo.bad_type, whatever the name or Content-
 });
 
 test('bytes with NULs and every byte value arrive intact', async () => {
-  const img = Buffer.concat([JPEG.subarray(0, 20), Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 256)), Buffer.alloc(100)]);
+  // (after the scan starts: what comes before it is walked segment by segment)
+  const img = Buffer.concat([JPEG, Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 256)), Buffer.alloc(100)]);
   const r = await upload(img);
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.sha256, sha256(img));
@@ -319,4 +325,154 @@ test('default photo directory: beside a SQLite database file', { skip: PG ? 'SQL
   } finally {
     assert.equal(await s.stop(), 0);
   }
+});
+
+// ------------------------------------------------------------ metadata
+
+/** Big- or little-endian writers for TIFF numbers. */
+const u16 = (v, le) => { const b = Buffer.alloc(2); le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); return b; };
+const u32 = (v, le) => { const b = Buffer.alloc(4); le ? b.writeUInt32LE(v) : b.writeUInt32BE(v); return b; };
+const MAKE = 'HUAWEI\0', MODEL = 'ELS-AN00\0';
+/** An Exif TIFF block as a phone writes it: Make, Model, Orientation, a GPS IFD
+ *  with latitude 23° 10' 34.56" N and longitude 113° 16' 12.34" E. */
+function phoneTiff(le, orientation) {
+  const entry = (tag, type, count, value) => Buffer.concat([u16(tag, le), u16(type, le), u32(count, le),
+    Buffer.isBuffer(value) ? value : u32(value, le)]);
+  const ifd0End = 8 + 2 + 4 * 12 + 4;
+  const make = ifd0End, model = make + MAKE.length, gps = model + MODEL.length;
+  const rationals = gps + 2 + 4 * 12 + 4;
+  const rat = (...v) => Buffer.concat(v.flatMap(([a, b]) => [u32(a, le), u32(b, le)]));
+  return Buffer.concat([
+    Buffer.from(le ? 'II' : 'MM'), u16(42, le), u32(8, le), u16(4, le),
+    entry(0x010f, 2, MAKE.length, make), entry(0x0110, 2, MODEL.length, model),
+    entry(0x0112, 3, 1, Buffer.concat([u16(orientation, le), Buffer.alloc(2)])),
+    entry(0x8825, 4, 1, gps), u32(0, le),
+    Buffer.from(MAKE, 'latin1'), Buffer.from(MODEL, 'latin1'),
+    u16(4, le), entry(0x0001, 2, 2, Buffer.from('N\0\0\0', 'latin1')), entry(0x0002, 5, 3, rationals),
+    entry(0x0003, 2, 2, Buffer.from('E\0\0\0', 'latin1')), entry(0x0004, 5, 3, rationals + 24), u32(0, le),
+    rat([23, 1], [10, 1], [3456, 100]), rat([113, 1], [16, 1], [1234, 100]),
+  ]);
+}
+const segment = (marker, payload) => Buffer.concat([Buffer.from([0xff, marker]), u16(payload.length + 2, false), payload]);
+const XMP = Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><exif:GPSLatitude>23,10.576N</exif:GPSLatitude></x:xmpmeta>', 'latin1');
+const ICC = Buffer.from('ICC_PROFILE\0\x01\x01display p3', 'latin1');
+/** The sample JPEG as a phone sends it: Exif, XMP, ICC and a comment after its JFIF segment. */
+function phoneJpeg(le, orientation) {
+  return Buffer.concat([JPEG.subarray(0, 20), segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), phoneTiff(le, orientation)])),
+                        segment(0xe1, XMP), segment(0xe2, ICC), segment(0xfe, Buffer.from('张三的手机')), JPEG.subarray(20)]);
+}
+/** The APPn and COM segments of a JPEG, up to its scan: [{ marker, payload }]. */
+function segments(b) {
+  const out = [];
+  assert.equal(b.readUInt16BE(0), 0xffd8);
+  for (let i = 2; ;) {
+    assert.equal(b[i], 0xff, `a marker at ${i}`);
+    const marker = b[i + 1], len = b.readUInt16BE(i + 2);
+    if (marker === 0xda) return out;
+    if (marker >= 0xe0) out.push({ marker, payload: b.subarray(i + 4, i + 2 + len) });
+    i += 2 + len;
+  }
+}
+/** CRC-32 of a PNG chunk's type and data. */
+function crc32(buf) {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+const has = (buf, s) => buf.includes(typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+
+test('a phone JPEG is stored without its Exif GPS, make, model, XMP and comment; its orientation stays (both byte orders)', async () => {
+  for (const le of [false, true]) {
+    const img = phoneJpeg(le, 6);
+    assert.ok(has(img, 'HUAWEI') && has(img, u32(3456, le)));
+    const r = await upload(img);
+    assert.equal(r.status, 201, r.text);
+    assert.notEqual(r.json.sha256, sha256(img), 'the hash is not of the bytes as sent');
+    const g = await srv.get(r.json.url, { headers: bearer() });
+    assert.equal(g.status, 200);
+    const served = g.buf;
+    assert.equal(r.json.sha256, sha256(served), 'the hash names what is served');
+    assert.equal(r.json.bytes, served.length);
+    assert.ok(readFileSync(join(photos, r.json.sha256.slice(0, 2), r.json.sha256)).equals(served), 'and what is on disk');
+    for (const s of ['HUAWEI', 'ELS-AN00', 'xmpmeta', 'GPSLatitude', Buffer.from('张三'), u32(3456, le), u32(1234, le)])
+      assert.ok(!has(served, s), `${le ? 'II' : 'MM'}: ${s} is gone`);
+    // SOI, JFIF, one Exif with IFD0 = {Orientation: 6} alone, the ICC profile, then the image as it was
+    const segs = segments(served);
+    assert.deepEqual(segs.map((s) => s.marker), [0xe0, 0xe1, 0xe2]);
+    const exif = segs[1].payload;
+    assert.equal(exif.length, 32);
+    assert.equal(exif.subarray(0, 6).toString('latin1'), 'Exif\0\0');
+    const t = exif.subarray(6);
+    assert.equal(t.subarray(0, 2).toString('latin1'), le ? 'II' : 'MM');
+    const r16 = (o) => (le ? t.readUInt16LE(o) : t.readUInt16BE(o));
+    const r32 = (o) => (le ? t.readUInt32LE(o) : t.readUInt32BE(o));
+    assert.equal(r16(2), 42);
+    assert.equal(r32(4), 8);
+    assert.equal(r16(8), 1, 'one entry');
+    assert.deepEqual([r16(10), r16(12), r32(14), r16(18)], [0x0112, 3, 1, 6]);
+    assert.equal(r32(22), 0, 'no next IFD (no GPS, no thumbnail)');
+    assert.ok(segs[2].payload.equals(ICC));
+    assert.ok(served.subarray(served.length - (JPEG.length - 20)).equals(JPEG.subarray(20)), 'tables and scan untouched');
+    // the same phone photo again is the photo stored before; so are the cleaned bytes
+    const again = await upload(img);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.sha256, r.json.sha256);
+    assert.equal((await upload(served)).json.sha256, r.json.sha256);
+  }
+  assert.match(srv.stderr, /3 metadata blocks removed \(\d+ of \d+ bytes\), orientation 6/);
+});
+
+test('upright (orientation 1) or no valid orientation: no Exif is left at all', async () => {
+  const first = await upload(phoneJpeg(true, 1));
+  assert.equal(first.status, 201, first.text);
+  const g = await srv.get(first.json.url, { headers: bearer() });
+  assert.deepEqual(segments(g.buf).map((s) => s.marker), [0xe0, 0xe2]);
+  assert.ok(!has(g.buf, 'Exif'));
+  // orientation 0 (invalid) cleans to the very same bytes: the photo stored before
+  const second = await upload(phoneJpeg(false, 0));
+  assert.equal(second.status, 200, second.text);
+  assert.equal(second.json.sha256, first.json.sha256);
+});
+
+test('PNG text chunks and WebP EXIF/XMP chunks are removed', async () => {
+  const chunk = (type, data) => {
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    return Buffer.concat([u32(data.length, false), td, u32(crc32(td), false)]);
+  };
+  const png = Buffer.concat([PNG.subarray(0, 33), chunk('tEXt', Buffer.from('Author\0Zhang San', 'latin1')),
+                             chunk('eXIf', phoneTiff(false, 1)), chunk('tIME', Buffer.from([7, 234, 1, 2, 3, 4, 5])),
+                             PNG.subarray(33)]);
+  let r = await upload(png);
+  assert.ok([200, 201].includes(r.status), r.text);       // the plain PNG may have been sent above
+  let g = await srv.get(r.json.url, { headers: bearer() });
+  assert.ok(g.buf.equals(PNG), 'back to the plain PNG');
+  assert.equal(r.json.sha256, sha256(PNG));
+
+  // the extended sample with EXIF and XMP chunks and their flags set
+  const riff = (fourcc, data) => Buffer.concat([Buffer.from(fourcc, 'latin1'), u32(data.length, true), data,
+                                                Buffer.alloc(data.length % 2)]);
+  const body = Buffer.concat([WEBP_EXTENDED.subarray(12), riff('EXIF', phoneTiff(true, 6)), riff('XMP ', XMP.subarray(29))]);
+  body[8] |= 0x08 | 0x04;
+  const webp = Buffer.concat([Buffer.from('RIFF', 'latin1'), u32(body.length + 4, true), Buffer.from('WEBP', 'latin1'), body]);
+  r = await upload(webp);
+  assert.ok([200, 201].includes(r.status), r.text);
+  assert.equal(r.json.sha256, sha256(WEBP_EXTENDED));
+  g = await srv.get(r.json.url, { headers: bearer() });
+  assert.ok(g.buf.equals(WEBP_EXTENDED), 'back to the sample: chunks, flags and RIFF size');
+});
+
+test('a JPEG that cannot be walked before its scan: 400 photo.bad_image, nothing stored', async () => {
+  const before = readdirSync(photos).flatMap((d) => readdirSync(join(photos, d))).length;
+  for (const body of [Buffer.concat([JPEG.subarray(0, 20), Buffer.from('not a segment')]),
+                      Buffer.concat([JPEG.subarray(0, 20), Buffer.from([0xff, 0xe1, 0x7f, 0xff]), Buffer.from('Exif\0\0MM')]),
+                      Buffer.concat([JPEG.subarray(0, 20), Buffer.from([0xff, 0xd9])]),
+                      phoneJpeg(false, 6).subarray(0, 60)]) {
+    const r = await upload(body);
+    assertError(assert, r, 400, 'photo.bad_image');
+    assert.match(r.json.error.message_en, /damaged.*\(byte \d+\)/);
+  }
+  assert.equal(readdirSync(photos).flatMap((d) => readdirSync(join(photos, d))).length, before);
 });

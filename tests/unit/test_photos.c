@@ -5,7 +5,10 @@
  * directory and the file layout, storing (the same bytes twice make one
  * file and one row, nothing is left behind by a refused photo, a file
  * without its row and a damaged file are repaired by the next upload),
+ * metadata removed before the bytes are named (the hash is of the cleaned
+ * bytes; a JPEG that cannot be walked is refused and leaves nothing),
  * reading back, and the check of the hashes a client references.
+ * The cleaning itself is tested in test_imgmeta.c.
  *
  * The database tests get a fresh database from testutil.h: a temporary
  * SQLite file, or a new PostgreSQL database when WANGGE_TEST_PG is set.
@@ -43,6 +46,20 @@ static const unsigned char JPEG[] = {
 	0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x3f, 0xff, 0xd9,
 };
 #define JPEG_HEADER 20                  /* SOI + the whole APP0 segment */
+
+/* The same JPEG as a phone sends it: an Exif APP1 first, with the camera
+ * maker ("Wg1") and Orientation 6 (big-endian TIFF). */
+static const unsigned char EXIF_APP1[] = {
+	0xff, 0xe1, 0x00, 0x2e, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0x00, 0x2a, 0, 0, 0, 8, 0, 2,
+	0x01, 0x0f, 0x00, 0x02, 0, 0, 0, 4, 'W', 'g', '1', 0,
+	0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0, 6, 0, 0,
+	0, 0, 0, 0,
+};
+/* ... and what is kept of it: the orientation alone */
+static const unsigned char MIN_APP1[] = {
+	0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0x00, 0x2a, 0, 0, 0, 8, 0, 1,
+	0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0,
+};
 
 /* A 1x1 RGB PNG: signature, IHDR, IDAT, IEND. */
 static const unsigned char PNG[] = {
@@ -391,12 +408,20 @@ static void test_store_refused_leaves_nothing(void **state)
 		{"plain text", 10, 415, "photo.bad_type"},
 		{PNG, PNG_HEADER - 1, 415, "photo.bad_type"},
 		{NULL, PHOTO_BYTES_MAX + 1, 413, "photo.too_large"},
+		{NULL, 0, 400, "photo.bad_image"},                /* JPEG header, then text */
 	};
 
 	tmp_dir(dir, sizeof(dir));
 	assert_non_null(big = calloc(1, PHOTO_BYTES_MAX + 1));
 	memcpy(big, JPEG, sizeof(JPEG));
 	cases[4].p = big;
+	{
+		static unsigned char garbled[JPEG_HEADER + 12];
+		memcpy(garbled, JPEG, JPEG_HEADER);
+		memcpy(garbled + JPEG_HEADER, "matrix photo", 12);
+		cases[5].p = garbled;
+		cases[5].n = sizeof(garbled);
+	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct err e = ERR_INIT;
 		assert_int_equal(photos_store(f->db, dir, cases[i].p, cases[i].n, 1, &r, &created, &e), -1);
@@ -408,6 +433,50 @@ static void test_store_refused_leaves_nothing(void **state)
 	OK(photos_store(f->db, dir, big, PHOTO_BYTES_MAX, 1, &r, &created, &e_));
 	assert_int_equal(r.bytes, PHOTO_BYTES_MAX);
 	free(big);
+	rm_tree(dir);
+}
+
+/* What is stored is the photo without its metadata: the hash names the
+ * cleaned bytes, the row has their size, the file holds them. The same
+ * photo sent again, or sent already cleaned, is the photo stored before. */
+static void test_store_strips_metadata(void **state)
+{
+	struct test_db *f = *state;
+	unsigned char phone[sizeof(EXIF_APP1) + sizeof(JPEG)], clean[sizeof(MIN_APP1) + sizeof(JPEG)];
+	unsigned char h[crypto_hash_sha256_BYTES], buf[512];
+	char hex[65], dir[128], path[PHOTO_PATH_MAX];
+	struct photo_rec r, r2;
+	size_t n;
+	int created;
+
+	memcpy(phone, JPEG, 2);
+	memcpy(phone + 2, EXIF_APP1, sizeof(EXIF_APP1));
+	memcpy(phone + 2 + sizeof(EXIF_APP1), JPEG + 2, sizeof(JPEG) - 2);
+	memcpy(clean, JPEG, 2);
+	memcpy(clean + 2, MIN_APP1, sizeof(MIN_APP1));
+	memcpy(clean + 2 + sizeof(MIN_APP1), JPEG + 2, sizeof(JPEG) - 2);
+	crypto_hash_sha256(h, clean, sizeof(clean));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+
+	tmp_dir(dir, sizeof(dir));
+	OK(photos_store(f->db, dir, phone, sizeof(phone), 3, &r, &created, &e_));
+	assert_int_equal(created, 1);
+	assert_string_equal(r.sha256, hex);
+	assert_int_equal(r.bytes, sizeof(clean));
+	assert_int_equal(photos_path(dir, r.sha256, path, sizeof(path)), 0);
+	read_file(path, buf, sizeof(buf), &n);
+	assert_int_equal(n, sizeof(clean));
+	assert_memory_equal(buf, clean, sizeof(clean));
+	assert_null(memmem(buf, n, "Wg1", 3));
+	OK(store_photo_get(f->db, hex, &r2, &e_));
+	assert_int_equal(r2.bytes, sizeof(clean));
+
+	OK(photos_store(f->db, dir, phone, sizeof(phone), 4, &r2, &created, &e_));
+	assert_int_equal(created, 0);
+	assert_string_equal(r2.sha256, hex);
+	OK(photos_store(f->db, dir, clean, sizeof(clean), 5, &r2, &created, &e_));
+	assert_int_equal(created, 0);
+	assert_string_equal(r2.sha256, hex);
 	rm_tree(dir);
 }
 
@@ -575,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_dir_prepare),
 		cmocka_unit_test_setup_teardown(test_store_twice_one_file, test_db_setup, test_db_teardown),
 		cmocka_unit_test_setup_teardown(test_store_refused_leaves_nothing, test_db_setup, test_db_teardown),
+		cmocka_unit_test_setup_teardown(test_store_strips_metadata, test_db_setup, test_db_teardown),
 		cmocka_unit_test_setup_teardown(test_store_repairs, test_db_setup, test_db_teardown),
 		cmocka_unit_test_setup_teardown(test_check_list, test_db_setup, test_db_teardown),
 		cmocka_unit_test_setup_teardown(test_check_json, test_db_setup, test_db_teardown),
