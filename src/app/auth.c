@@ -20,7 +20,7 @@
 #define AUTH_MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
 
 #define THROTTLE_WINDOW 900            /* seconds a failure counts */
-#define THROTTLE_LOCK_KEY 72480004     /* db_lock_xact key serialising the throttle */
+#define THROTTLE_LOCK_KEY 72480005     /* db_lock_xact key serialising the throttle (not the writer's 72480004) */
 #define LOCK_MAX 900                   /* no lock lasts longer */
 
 static const struct { const char *kind; int64_t idle, absolute; } lifetimes[] = {

@@ -85,7 +85,10 @@ int db_in_tx(const struct db *db);
  * for it: serialises writers that read-then-write the same rows (the audit
  * chain). Call inside db_begin(); 500 db.no_tx otherwise. PostgreSQL:
  * pg_advisory_xact_lock(key). SQLite: nothing, BEGIN IMMEDIATE already holds
- * the database's only write lock. */
+ * the database's only write lock. The keys in use, each its own: 72480001
+ * migrations (db_pg.c), 72480002 the leader (cluster.h), 72480003 the audit
+ * chain (store_audit.h), 72480004 the event writer (writer.h), 72480005 the
+ * log-in throttle (auth.c). */
 int db_lock_xact(struct db *db, int64_t key, struct err *e);
 
 /* Bring the schema to the newest version, each migration in its own
