@@ -254,23 +254,11 @@ unsigned events_caps(const struct principal *p, const struct event_rec *ev)
 	return caps;
 }
 
-static const char SQL_HAS_GRANT[] =
-	"SELECT 1 FROM account_role WHERE account_id = ? AND role = ? AND scope_code = ?";
-
 static int has_grant(struct db *db, int64_t account, const char *role, const char *scope)
 {
-	struct db_stmt *st;
 	struct err e = ERR_INIT;
-	enum db_step r;
 
-	if (!account || db_prepare_cached(db, SQL_HAS_GRANT, &st, &e) < 0)
-		return 0;
-	db_bind_int64(st, 1, account);
-	db_bind_text(st, 2, role);
-	db_bind_text(st, 3, scope);
-	r = db_step(st, &e);
-	db_finalize(st);
-	return r == DB_ROW;
+	return account && store_account_has_grant(db, account, role, scope, &e) == 1;
 }
 
 void events_facts(struct db *db, const struct event_rec *ev, struct ev_facts *f)
@@ -1295,31 +1283,22 @@ int events_check_clocks(struct app *a, struct db *db, int64_t now, int *changed,
 
 /* ------------------------------------------------------- forces' load */
 
-static const char SQL_PERSON_LOAD[] =
-	"SELECT COUNT(*) FROM event e JOIN account a ON a.id = e.assignee_id "
-	"WHERE a.person_id = ? AND e.status IN ('handling', 'dispatched')";
-
 /* Load of a force: the open events assigned to the accounts of a person.
  * Emergency units and volunteers have no accounts: 0. */
 static int force_load(void *ctx, const char *kind, int64_t ref_id)
 {
 	struct app *a = ctx;
 	struct db *db;
-	struct db_stmt *st;
 	struct err e = ERR_INIT;
-	int n = 0;
+	int64_t n = 0;
 
 	if (strcmp(kind, "emergency_unit") == 0 || strcmp(kind, "volunteer") == 0)
 		return 0;
 	db = db_pool_get(a->pool);
-	if (db_prepare_cached(db, SQL_PERSON_LOAD, &st, &e) == 0) {
-		db_bind_int64(st, 1, ref_id);
-		if (db_step(st, &e) == DB_ROW)
-			n = (int)db_col_int64(st, 0);
-		db_finalize(st);
-	}
+	if (store_event_person_load(db, ref_id, &n, &e) < 0)
+		n = 0;
 	db_pool_put(a->pool, db);
-	return n;
+	return (int)n;
 }
 
 void events_install_force_load(struct app *a)

@@ -495,3 +495,22 @@ int store_throttle_clear(struct db *db, const char *key, struct err *e)
 	db_bind_text(st, 1, key);
 	return run_done(st, e);
 }
+
+static const char SQL_HAS_GRANT[] =
+	"SELECT 1 FROM account_role WHERE account_id = ? AND role = ? AND scope_code = ?";
+
+int store_account_has_grant(struct db *db, int64_t account_id, const char *role, const char *scope,
+                            struct err *e)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (db_prepare_cached(db, SQL_HAS_GRANT, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, account_id);
+	db_bind_text(st, 2, role);
+	db_bind_text(st, 3, scope);
+	r = db_step(st, e);
+	db_finalize(st);
+	return r == DB_ERROR ? -1 : r == DB_ROW;
+}

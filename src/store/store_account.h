@@ -96,4 +96,8 @@ int store_throttle_set(struct db *db, const char *key, int64_t failures, const c
                        const char *locked, struct err *e);
 int store_throttle_clear(struct db *db, const char *key, struct err *e);
 
+/* Whether account_id holds exactly (role, scope): 1 yes, 0 no, -1 error. */
+int store_account_has_grant(struct db *db, int64_t account_id, const char *role, const char *scope,
+                            struct err *e);
+
 #endif

@@ -1520,3 +1520,22 @@ int store_event_dept_records(struct db *db, const char *district, const char *ca
 	db_finalize(st);
 	return ret;
 }
+
+static const char SQL_PERSON_LOAD[] =
+	"SELECT COUNT(*) FROM event e JOIN account a ON a.id = e.assignee_id "
+	"WHERE a.person_id = ? AND e.status IN ('handling', 'dispatched')";
+
+int store_event_person_load(struct db *db, int64_t person_id, int64_t *n, struct err *e)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	*n = 0;
+	if (db_prepare_cached(db, SQL_PERSON_LOAD, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, person_id);
+	if ((r = db_step(st, e)) == DB_ROW)
+		*n = db_col_int64(st, 0);
+	db_finalize(st);
+	return r == DB_ERROR ? -1 : 0;
+}

@@ -259,4 +259,8 @@ int store_event_dept_records(struct db *db, const char *district, const char *ca
                              const char *town, int64_t since, dept_record_cb cb, void *ctx,
                              struct err *e);
 
+/* Open events (handling, dispatched) assigned to the accounts of person
+ * person_id: a force's load. */
+int store_event_person_load(struct db *db, int64_t person_id, int64_t *n, struct err *e);
+
 #endif
