@@ -131,6 +131,18 @@ static const struct cli_command commands[] = {
 	 "and nothing is imported (each error is printed with its line). Orders\n"
 	 "already imported are skipped, so a file may be imported again. Recorded in\n"
 	 "the audit log as cli:<login>. Exit 1 on a usage error, 2 when refused.\n"},
+	{"display", cmd_display, "大屏终端：列出、停用 / list or revoke wall displays",
+	 "usage: wangge display list [--db URL]\n"
+	 "       wangge display revoke ID [--db URL]\n"
+	 "\n"
+	 "The wall displays of the command big screen (docs/api.md, 'Wall displays'),\n"
+	 "for when /displays cannot be reached. list prints tab-separated lines: id,\n"
+	 "unit, name, status (pending unpaired active expired revoked), last seen,\n"
+	 "expiry. revoke stops the display's token and any pairing code at once; its\n"
+	 "open live streams end at once on PostgreSQL (every instance), on SQLite at\n"
+	 "the screen's next request (within 30 s). Recorded in the audit log as\n"
+	 "cli:<login>. Exit 1 on a usage error, 2 when refused (no such display,\n"
+	 "already revoked).\n"},
 	{"kpi", cmd_kpi, "重算事件指标计数 / rebuild the KPI counters",
 	 "usage: wangge kpi rebuild [--db URL]\n"
 	 "\n"

@@ -44,6 +44,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_display(int argc, char **argv);
 int cmd_kpi(int argc, char **argv);
 
 #endif

@@ -14,7 +14,7 @@
 // code's), and the audit rows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, demoDb, assertError, backend, PG, tmpDir } from './lib/harness.mjs';
+import { startServer, demoDb, assertError, backend, PG, tmpDir, wangge } from './lib/harness.mjs';
 import { actors, addUser, dbExec, dbNumber, gridPoint, GRID, TOWN, until } from './lib/events.mjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -545,4 +545,27 @@ test('guessing codes is throttled per address: 429 with Retry-After, audited', a
   // log-ins are not locked by it
   const l = await srv.post('/api/v1/auth/login', { username: 'leader', password: 'Wangge@2026', kind: 'app' });
   assert.equal(l.status, 200, l.text);
+});
+
+test('from the server shell: `wangge display list` and `revoke ID`, audited as cli:<login>', async () => {
+  const d = await paired('admin', DISTRICT);
+  assert.equal((await srv.get('/api/v1/displays/me', { headers: bearer(d.token) })).status, 200);
+  const list = wangge(['display', 'list', '--db', srv.db]);
+  assert.equal(list.status, 0, list.stderr);
+  const row = list.stdout.split('\n').find((l) => l.startsWith(`${d.id}\t`));
+  assert.ok(row, list.stdout);
+  assert.equal(row.split('\t')[1], DISTRICT);
+  assert.equal(row.split('\t')[3], 'active');
+
+  const r = wangge(['display', 'revoke', String(d.id), '--db', srv.db]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`display ${d.id} .*revoked`));
+  assertError(assert, await srv.get('/api/v1/displays/me', { headers: bearer(d.token) }), 401, 'display.revoked');
+  assert.equal(dbNumber(srv.db, `SELECT COUNT(*) FROM audit WHERE action = 'display.revoke' AND target = 'display:${d.id}' AND actor LIKE 'cli:%'`), 1);
+
+  const again = wangge(['display', 'revoke', String(d.id), '--db', srv.db]);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /display\.revoked/);
+  assert.equal(wangge(['display', 'revoke', 'x', '--db', srv.db]).status, 1, 'a usage error');
+  assert.equal(wangge(['display', 'revoke', '999999', '--db', srv.db]).status, 2, 'no such display');
 });
