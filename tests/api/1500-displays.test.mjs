@@ -528,25 +528,6 @@ test('on PostgreSQL: revoking on one instance ends the display\'s stream on anot
 });
 
 // last: it locks pairing from this address for a while
-test('guessing codes is throttled per address: 429 with Retry-After, audited', async () => {
-  const c = await create('admin', DISTRICT);
-  let locked = null;
-  for (let i = 0; i < 20 && !locked; i++) {
-    const r = await pair(`ZZZZ-ZZZZ-${String(i).padStart(4, '0')}`);
-    if (r.status === 429) locked = r;
-    else assertError(assert, r, 404, 'display.code_not_found');
-  }
-  assert.ok(locked, 'locked after at most 20 wrong codes');
-  assertError(assert, locked, 429, 'auth.locked');
-  assert.ok(Number(locked.headers.get('retry-after')) > 0);
-  // while locked, even the right code waits: guessing cannot go on
-  assertError(assert, await pair(c.pairing.code), 429, 'auth.locked');
-  assert.ok((await audits('display.pair_failed')).some((x) => x.detail === 'auth.locked'));
-  // log-ins are not locked by it
-  const l = await srv.post('/api/v1/auth/login', { username: 'leader', password: 'Wangge@2026', kind: 'app' });
-  assert.equal(l.status, 200, l.text);
-});
-
 test('from the server shell: `wangge display list` and `revoke ID`, audited as cli:<login>', async () => {
   const d = await paired('admin', DISTRICT);
   assert.equal((await srv.get('/api/v1/displays/me', { headers: bearer(d.token) })).status, 200);
@@ -568,4 +549,24 @@ test('from the server shell: `wangge display list` and `revoke ID`, audited as c
   assert.match(again.stderr, /display\.revoked/);
   assert.equal(wangge(['display', 'revoke', 'x', '--db', srv.db]).status, 1, 'a usage error');
   assert.equal(wangge(['display', 'revoke', '999999', '--db', srv.db]).status, 2, 'no such display');
+});
+
+
+test('guessing codes is throttled per address: 429 with Retry-After, audited', async () => {
+  const c = await create('admin', DISTRICT);
+  let locked = null;
+  for (let i = 0; i < 20 && !locked; i++) {
+    const r = await pair(`ZZZZ-ZZZZ-${String(i).padStart(4, '0')}`);
+    if (r.status === 429) locked = r;
+    else assertError(assert, r, 404, 'display.code_not_found');
+  }
+  assert.ok(locked, 'locked after at most 20 wrong codes');
+  assertError(assert, locked, 429, 'auth.locked');
+  assert.ok(Number(locked.headers.get('retry-after')) > 0);
+  // while locked, even the right code waits: guessing cannot go on
+  assertError(assert, await pair(c.pairing.code), 429, 'auth.locked');
+  assert.ok((await audits('display.pair_failed')).some((x) => x.detail === 'auth.locked'));
+  // log-ins are not locked by it
+  const l = await srv.post('/api/v1/auth/login', { username: 'leader', password: 'Wangge@2026', kind: 'app' });
+  assert.equal(l.status, 200, l.text);
 });
