@@ -396,18 +396,17 @@ fail:
 	return -1;
 }
 
-int auth_session(struct db *db, const char *token, struct principal *p, struct err *e)
+/* The reads of auth_session; *touch: the session's id when its idle timer
+ * is due a refresh (at most once a minute), else 0. */
+static int session_read(struct db *db, const char *token, time_t t, struct principal *p,
+                        int64_t *touch, struct err *e)
 {
 	struct session_rec s;
 	struct account_rec a;
 	struct err nf = ERR_INIT;
-	char hash[AUTH_HASH_MAX], now[TIME_ISO_MAX];
-	time_t t = time(NULL);
+	char hash[AUTH_HASH_MAX];
 
-	if (!token || strlen(token) < 20 || strlen(token) >= AUTH_TOKEN_MAX)
-		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
-	if (str_starts_with(token, DISPLAY_TOKEN_PREFIX))      /* a wall display (app/displays.h) */
-		return displays_session(db, token, p, e);
+	*touch = 0;
 	auth_token_hash(token, hash);
 	if (store_session_by_hash(db, hash, &s, &nf) < 0) {
 		if (nf.status != 404)
@@ -426,9 +425,31 @@ int auth_session(struct db *db, const char *token, struct principal *p, struct e
 	principal_from(p, &a, &s);
 	if (auth_load_grants(db, p, (unsigned)s.roles, e) < 0)
 		return -1;
+	if (t - iso_parse(s.last_seen_at) >= 60)
+		*touch = s.id;
+	return 0;
+}
+
+int auth_session(struct db *db, const char *token, struct principal *p, struct err *e)
+{
+	char now[TIME_ISO_MAX];
+	time_t t = time(NULL);
+	int64_t touch;
+	int rd, rc;
+
+	if (!token || strlen(token) < 20 || strlen(token) >= AUTH_TOKEN_MAX)
+		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
+	if (str_starts_with(token, DISPLAY_TOKEN_PREFIX))      /* a wall display (app/displays.h) */
+		return displays_session(db, token, p, e);
+	/* session, account and grants on one snapshot (on SQLite one WAL
+	 * snapshot instead of one a statement); the refresh after it */
+	rd = db_read_begin(db);
+	rc = session_read(db, token, t, p, &touch, e);
+	db_read_end(db, rd);
+	if (rc < 0)
+		return -1;
 	/* refresh the idle timer (API tokens: their last use), at most once a minute */
-	if (t - iso_parse(s.last_seen_at) >= 60 &&
-	    store_session_touch(db, s.id, time_iso(t, now), e) < 0)
+	if (touch && store_session_touch(db, touch, time_iso(t, now), e) < 0)
 		return -1;
 	return 0;
 }
