@@ -31,7 +31,6 @@ struct app {
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
 	unsigned clock_ms;               /* event clock job interval, default 15 s */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
-	int writer_sync_each;            /* [db] fsync = commit: each commit syncs itself */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */
 	struct stream_opts stream_opts;  /* [stream] limits and intervals (0 = defaults) */

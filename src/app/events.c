@@ -420,6 +420,7 @@ struct report_job {
 	const struct principal *p;
 	const struct event_new *n;
 	struct event_rec ev;          /* prepared; id set on success */
+	struct event_rec ev0;         /* as prepared: each run starts from it */
 	struct category_rec cat;
 	char photos[EV_PHOTOS_MAX * 66];
 	int replayed;
@@ -459,7 +460,7 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	char hash[65], target[40], detail[160];
 	const char *role, *scope;
 
-	j->ev.id = 0;                     /* a job may run twice (writer.h) */
+	j->ev = j->ev0;                   /* a job may run twice (writer.h) */
 	j->replayed = 0;
 
 	if (n->idem_key) {
@@ -691,6 +692,7 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 	}
 	ancestor_code(j->ev.grid, j->ev.level, j->ev.holder, sizeof(j->ev.holder));
 	join_photos(n->photos, n->nphotos, j->photos, sizeof(j->photos));
+	j->ev0 = j->ev;
 
 	if (exec_write(a, report_run, j, e) < 0)
 		goto out;

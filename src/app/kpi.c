@@ -270,11 +270,13 @@ void kpi_batch_clear(struct kpi_batch *b)
 
 int kpi_batch_merge(struct kpi_batch *into, const struct kpi_batch *from, struct err *e)
 {
+	/* room for all of it first: a merge stops before it starts or not at
+	 * all, so a failed job leaves none of its deltas behind */
+	if (from->n && reserve(into, from->n, e) < 0)
+		return -1;
 	for (size_t i = 0; i < from->n; i++) {
 		const struct store_kpi_row *r = &from->rows[i];
 
-		if (reserve(into, 1, e) < 0)
-			return -1;
 		add_row(into, r->grain, r->period, r->unit, r->category, r->source,
 		        (const struct kpi_counts *)r->n, 1);
 	}

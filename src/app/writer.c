@@ -1,13 +1,11 @@
 /*
  * writer.c - group commit of event writes (see writer.h).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "app/writer.h"
 #include "app/app.h"
 #include "app/cluster.h"
@@ -16,8 +14,6 @@
 #include "lib/log.h"
 #include "store/db.h"
 #include "lib/banned.h"
-
-#define WRITER_SYNC_DEPTH 2      /* batches committed and not yet synced, at most */
 
 struct job {
 	writer_fn fn;
@@ -40,19 +36,6 @@ struct writer {
 	struct kpi_batch kpi, job_kpi;   /* the batch's KPI deltas; the running job's */
 	uint64_t batches, jobs;
 	_Atomic uint64_t reruns;     /* batches run again with savepoints */
-	/* Deferred sync (SQLite): commits do not wait for the disk; the
-	 * syncer thread fdatasyncs the WAL and only then wakes the jobs of the
-	 * batches committed before it, while the writer runs the next batch. */
-	int sync_fd;                 /* -1: every commit syncs itself */
-	pthread_t syncer;
-	pthread_cond_t sync_work;    /* committed batches to sync, or sync_stop */
-	struct job *sync_head, *sync_tail;
-	int64_t sync_last_log;       /* the newest event_log id among them */
-	int sync_pending;            /* batches committed, not yet synced */
-	int sync_queued;             /* of which waiting in sync_head (not being synced) */
-	pthread_cond_t sync_done;    /* sync_pending went down */
-	int sync_stop;
-	uint64_t syncs;
 };
 
 /* Run the jobs of a batch inside the open transaction. With savepoints, a
@@ -104,7 +87,7 @@ static int run_jobs(struct writer *w, struct job *batch, int savepoints, int64_t
  * argument and the database alone (writer.h). A batch of one job needs no
  * second pass: its failure is the batch's.
  */
-static int64_t run_batch(struct writer *w, struct job *batch)
+static void run_batch(struct writer *w, struct job *batch)
 {
 	struct err e = ERR_INIT;
 	int64_t last_log = 0;
@@ -113,8 +96,10 @@ static int64_t run_batch(struct writer *w, struct job *batch)
 	for (struct job *j = batch; j; j = j->next)
 		n++;
 again:
-	if (db_begin(w->db, &e) < 0 || db_lock_xact(w->db, WRITER_LOCK_KEY, &e) < 0)
+	if (db_begin(w->db, &e) < 0)
 		goto fail_all;
+	if (db_lock_xact(w->db, WRITER_LOCK_KEY, &e) < 0)
+		goto rollback;               /* the transaction is open: end it */
 	rc = run_jobs(w, batch, savepoints, &last_log, &e);
 	if (rc < 0)
 		goto rollback;
@@ -122,7 +107,7 @@ again:
 		db_rollback(w->db);
 		kpi_batch_clear(&w->kpi);
 		if (n == 1)
-			return 0;                    /* its error stands; nothing was written */
+			return;                      /* its error stands; nothing was written */
 		savepoints = 1;
 		atomic_fetch_add(&w->reruns, 1);
 		goto again;
@@ -139,9 +124,9 @@ again:
 	}
 	if (db_commit(w->db, &e) < 0)
 		goto rollback;
-	if (last_log && w->sync_fd < 0)
-		stream_kick(w->app->stream, last_log);   /* deferred: once synced */
-	return last_log;
+	if (last_log)
+		stream_kick(w->app->stream, last_log);
+	return;
 
 rollback:
 	db_rollback(w->db);
@@ -153,73 +138,6 @@ fail_all:
 		err_clear(j->e);
 		*j->e = e;
 	}
-	return 0;
-}
-
-/* Wake the jobs of a list (under w->mu). */
-static void wake_jobs(struct job *list)
-{
-	for (struct job *j = list, *next; j; j = next) {
-		next = j->next;      /* j lives on its waiter's stack: read next first */
-		j->done = 1;
-		pthread_cond_signal(&j->cv);
-	}
-}
-
-/* The syncer: fdatasync the WAL for every batch committed so far, then wake
- * their jobs and tell the live stream. A failed sync fails the jobs that
- * had succeeded (500 db.sync): their rows are committed but may not be on
- * disk; a client retrying with its Idempotency-Key gets the event back. */
-static void *sync_loop(void *arg)
-{
-	struct writer *w = arg;
-
-	pthread_setname_np(pthread_self(), "wg-sync");
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		struct job *list;
-		int64_t last_log;
-		int rc, err = 0, nb;
-
-		while (!w->sync_head && !w->sync_stop)
-			pthread_cond_wait(&w->sync_work, &w->mu);
-		if (!w->sync_head)
-			break;                   /* stopping, nothing left */
-		list = w->sync_head;
-		last_log = w->sync_last_log;
-		nb = w->sync_queued;
-		w->sync_head = w->sync_tail = NULL;
-		w->sync_last_log = 0;
-		w->sync_queued = 0;
-		pthread_mutex_unlock(&w->mu);
-
-		while ((rc = fdatasync(w->sync_fd)) < 0 && errno == EINTR)
-			;
-		if (rc < 0)
-			err = errno;
-
-		pthread_mutex_lock(&w->mu);
-		w->syncs++;
-		w->sync_pending -= nb;
-		pthread_cond_signal(&w->sync_done);
-		if (err) {
-			log_error("writer: fdatasync of the WAL failed: %s", strerror(err));
-			for (struct job *j = list; j; j = j->next)
-				if (j->rc == 0) {
-					j->rc = -1;
-					err_set(j->e, 500, "db.sync", "写入未能落盘，请重试",
-					        "the write may not have reached the disk; retry");
-				}
-		}
-		wake_jobs(list);
-		if (last_log && !err) {
-			pthread_mutex_unlock(&w->mu);
-			stream_kick(w->app->stream, last_log);
-			pthread_mutex_lock(&w->mu);
-		}
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
 }
 
 static void *writer_loop(void *arg)
@@ -230,7 +148,6 @@ static void *writer_loop(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct job *batch, *last;
-		int64_t last_log;
 		int n = 1;
 
 		while (!w->head && !w->stop)
@@ -247,28 +164,15 @@ static void *writer_loop(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 
-		last_log = run_batch(w, batch);
+		run_batch(w, batch);
 
 		pthread_mutex_lock(&w->mu);
 		w->batches++;
 		w->jobs += (uint64_t)n;
-		if (w->sync_fd >= 0) {       /* the syncer wakes them once on disk */
-			if (w->sync_tail)
-				w->sync_tail->next = batch;
-			else
-				w->sync_head = batch;
-			w->sync_tail = last;
-			if (last_log > w->sync_last_log)
-				w->sync_last_log = last_log;
-			w->sync_pending++;
-			w->sync_queued++;
-			pthread_cond_signal(&w->sync_work);
-			/* one batch on its way to the disk while the next runs, no
-			 * more: requests gather meanwhile, so batches stay large */
-			while (w->sync_pending >= WRITER_SYNC_DEPTH)
-				pthread_cond_wait(&w->sync_done, &w->mu);
-		} else {
-			wake_jobs(batch);
+		for (struct job *j = batch, *next; j; j = next) {
+			next = j->next;      /* j lives on its waiter's stack: read next first */
+			j->done = 1;
+			pthread_cond_signal(&j->cv);
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -289,35 +193,10 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->sync_work, NULL);
-	pthread_cond_init(&w->sync_done, NULL);
-	w->sync_fd = -1;
-	if (!a->writer_sync_each) {
-		struct err se = ERR_INIT;
-
-		if (db_deferred_sync(w->db, &w->sync_fd, &se) < 0)
-			log_warn("writer: every commit syncs itself: %s", se.msg_en);
-	}
-	if (w->sync_fd >= 0 && pthread_create(&w->syncer, NULL, sync_loop, w) != 0) {
-		close(w->sync_fd);
-		w->sync_fd = -1;
-		db_exec(w->db, "PRAGMA synchronous=FULL", e);
-		err_clear(e);
-	}
 	if (pthread_create(&w->thread, NULL, writer_loop, w) != 0) {
-		if (w->sync_fd >= 0) {
-			pthread_mutex_lock(&w->mu);
-			w->sync_stop = 1;
-			pthread_cond_broadcast(&w->sync_work);
-			pthread_mutex_unlock(&w->mu);
-			pthread_join(w->syncer, NULL);
-			close(w->sync_fd);
-		}
 		db_close(w->db);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->work);
-		pthread_cond_destroy(&w->sync_work);
-		pthread_cond_destroy(&w->sync_done);
 		free(w);
 		return err_set(e, 500, "app.thread", "无法启动线程", "cannot start the writer thread");
 	}
@@ -356,21 +235,11 @@ void writer_stop(struct writer *w)
 	pthread_cond_broadcast(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	if (w->sync_fd >= 0) {           /* the last batches get their sync */
-		pthread_mutex_lock(&w->mu);
-		w->sync_stop = 1;
-		pthread_cond_broadcast(&w->sync_work);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->syncer, NULL);
-		close(w->sync_fd);
-	}
 	db_close(w->db);
 	kpi_batch_release(&w->kpi);
 	kpi_batch_release(&w->job_kpi);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->sync_work);
-	pthread_cond_destroy(&w->sync_done);
 	free(w);
 }
 

@@ -15,16 +15,6 @@
  * argument and the database alone (reset whatever it writes into its
  * argument).
  *
- * On SQLite the fsync is taken off the writer's path ([db] fsync = batch,
- * the default): its connection commits with synchronous=NORMAL (the WAL
- * frames are written, not synced) and the syncer thread fdatasyncs the WAL
- * file, then wakes the jobs of every batch committed before; meanwhile the
- * writer runs the next batch (at most WRITER_SYNC_DEPTH batches are
- * committed and not yet on disk). No job is answered before its commit is
- * on disk, as with synchronous=FULL; other connections may read a batch a
- * few milliseconds before it is. [db] fsync = commit: every commit syncs
- * itself (synchronous=FULL). PostgreSQL: commits always sync themselves.
- *
  *   job returns 0   its changes commit with the batch
  *   job returns -1  its changes are rolled back; e says why
  *   commit fails    every job of the batch fails with the commit's error
@@ -58,8 +48,8 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
 /* Drain the queue, stop the thread, close its connection. NULL is fine. */
 void writer_stop(struct writer *w);
 
-/* Batches and jobs so far (for /metrics and the benchmark). */
-/* Batches, jobs, and batches run a second time with savepoints. */
+/* Batches, jobs, and batches run a second time with savepoints, so far
+ * (for /metrics and the benchmark). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t *reruns);
 
 #endif

@@ -32,7 +32,6 @@ struct serve_cfg {
 	char photos[1024];               /* photo directory; "" = beside the database */
 	int64_t threads;
 	int64_t db_connections;          /* [db] connections: the read pool; 0 = from cores */
-	int fsync_each;                  /* [db] fsync = commit (1) | batch (0, default) */
 	int64_t body_max;
 	int64_t timeout_s;
 	int64_t reload_ms;
@@ -64,11 +63,6 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("events", "clock_ms")) ok = parse_int64(value, 200, 3600000, &c->clock_ms) == 0;
 	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
 	else if (KEY("db", "connections")) ok = parse_int64(value, 1, 256, &c->db_connections) == 0;
-	else if (KEY("db", "fsync")) {
-		if (!strcmp(value, "batch")) c->fsync_each = 0;
-		else if (!strcmp(value, "commit")) c->fsync_each = 1;
-		else ok = 0;
-	}
 	else if (KEY("stream", "max_clients")) ok = parse_int64(value, 1, 100000, &c->stream_max_clients) == 0;
 	else if (KEY("stream", "max_per_account")) ok = parse_int64(value, 1, 100000, &c->stream_max_per_account) == 0;
 	else if (KEY("stream", "poll_ms")) ok = parse_int64(value, 10, 600000, &c->stream_poll_ms) == 0;
@@ -226,7 +220,6 @@ int cmd_serve(int argc, char **argv)
 	app.reload_ms = (unsigned)cfg.reload_ms;
 	app.clock_ms = (unsigned)cfg.clock_ms;
 	app.cookie_secure = cfg.cookie_secure;
-	app.writer_sync_each = cfg.fsync_each;
 	str_copy(app.photo_dir, sizeof(app.photo_dir), cfg.photos);
 	app.stream_opts.max_clients = (int)cfg.stream_max_clients;
 	app.stream_opts.max_per_account = (int)cfg.stream_max_per_account;

@@ -109,14 +109,6 @@ int db_begin(struct db *db, struct err *e)
 	return 0;
 }
 
-int db_deferred_sync(struct db *db, int *fd, struct err *e)
-{
-	*fd = -1;
-	if (!db->drv->deferred_sync)
-		return 1;
-	return db->drv->deferred_sync(db, fd, e) < 0 ? -1 : 0;
-}
-
 int db_read_begin(struct db *db)
 {
 	struct err ignore = ERR_INIT;

@@ -91,15 +91,6 @@ int db_in_tx(const struct db *db);
  * log-in throttle (auth.c). */
 int db_lock_xact(struct db *db, int64_t key, struct err *e);
 
-/* Commits that do not wait for the disk, and a descriptor to make them
- * durable with: this connection's commits stop syncing (SQLite WAL:
- * synchronous=NORMAL), and fdatasync(*fd) (the WAL file) makes every commit
- * this connection has returned from so far durable. The caller owns *fd.
- * Returns 0, or 1 when the driver cannot (PostgreSQL: commits stay
- * synchronous; *fd = -1), or -1 with e set. For one connection that takes
- * over the fsyncs of its commits on another thread (app/writer.c). */
-int db_deferred_sync(struct db *db, int *fd, struct err *e);
-
 /* Bring the schema to the newest version, each migration in its own
  * transaction. Called by every command that opens a database. */
 int db_migrate(struct db *db, struct err *e);

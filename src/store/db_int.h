@@ -51,8 +51,6 @@ struct db_driver {
 	/* Transaction-level lock (db_lock_xact), or NULL when the dialect's
 	 * write transaction already serialises writers. */
 	int (*lock_xact)(struct db *db, int64_t key, struct err *e);
-	/* db_deferred_sync; NULL when the dialect cannot (its commits sync). */
-	int (*deferred_sync)(struct db *db, int *fd, struct err *e);
 };
 
 struct db_cache_entry {

@@ -243,33 +243,6 @@ static int s_unlock(struct db *db, int64_t key, struct err *e)
 	return 0;
 }
 
-/* db_deferred_sync: synchronous=NORMAL on this connection (in WAL mode a
- * commit then writes its frames without fsync; SQLite still syncs the WAL
- * before each checkpoint copies it into the database, and the database
- * after), and our own descriptor on the WAL file: fdatasync on it flushes
- * the frames of every commit written so far, whichever descriptor wrote
- * them. The WAL file keeps its inode while this connection is open (a
- * restart rewrites it from the start, a checkpoint never deletes it). */
-static int s_deferred_sync(struct db *db, int *fd, struct err *e)
-{
-	struct sqlite_db *d = SDB(db);
-	const char *path = sqlite3_db_filename(d->h, "main");
-	char wal[1100];
-	int rc;
-
-	*fd = -1;
-	if (!path || !*path || snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
-		return err_set(e, 500, "db.sync", "数据库文件路径无效", "no usable database file path");
-	rc = sqlite3_exec(d->h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return fail(d->h, rc, e);
-	if ((*fd = open(wal, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		sqlite3_exec(d->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-		return err_set(e, 500, "db.sync", "无法打开预写日志", "cannot open the WAL file %s", wal);
-	}
-	return 0;
-}
-
 const struct db_driver db_sqlite_driver = {
 	.name = "sqlite",
 	.schemes = {"sqlite:"},
@@ -300,5 +273,4 @@ const struct db_driver db_sqlite_driver = {
 	.wait_notification = s_wait_notification,
 	.try_lock = s_try_lock,
 	.unlock = s_unlock,
-	.deferred_sync = s_deferred_sync,
 };
