@@ -15,6 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, demoDb, assertError, backend, PG, tmpDir, wangge } from './lib/harness.mjs';
+import { openStream } from './lib/sse.mjs';
 import { actors, addUser, dbExec, dbNumber, gridPoint, GRID, TOWN, until } from './lib/events.mjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,61 +54,6 @@ async function paired(user, unit) {
   const r = await pair(c.pairing.code);
   assert.equal(r.status, 200, r.text);
   return { id: c.display.id, token: r.json.token };
-}
-
-/**
- * Open an SSE stream: frames collects { id, event, data }; waitFor(pred)
- * waits for one; ended says whether the server closed it; close() aborts.
- */
-async function openStream(base, path, headers = {}) {
-  const ac = new AbortController();
-  const res = await fetch(base + path, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
-  const s = {
-    status: res.status, frames: [], ended: false, json: undefined,
-    close() { ac.abort(); },
-    events() { return s.frames.filter((f) => f.event === 'event').map((f) => JSON.parse(f.data)); },
-    async waitFor(pred, ms = 8000, what = 'a frame') {
-      const end = Date.now() + ms;
-      for (;;) {
-        const f = s.frames.find(pred);
-        if (f) return f;
-        if (s.ended) assert.fail(`stream ended while waiting for ${what}`);
-        if (Date.now() > end) assert.fail(`timed out waiting for ${what}; frames: ${JSON.stringify(s.frames).slice(0, 800)}`);
-        await sleep(20);
-      }
-    },
-  };
-  if (res.status !== 200) {
-    s.json = await res.json().catch(() => undefined);
-    return s;
-  }
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  s.done = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += dec.decode(value, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const f = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const c = line.indexOf(':');
-            const k = c < 0 ? line : line.slice(0, c);
-            f[k] = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
-          }
-          s.frames.push(f);
-        }
-      }
-    } catch { /* aborted */ }
-    s.ended = true;
-  })();
-  return s;
 }
 
 /** Audit rows of an action, newest first (as the admin reads them). */
