@@ -32,17 +32,6 @@ static int oom(struct err *e)
 /* ============================================================ scope */
 
 /* The district a department code belongs to: its digits before '-'. */
-static int dept_district(const char *scope, char *out, size_t n)
-{
-	size_t dash = strcspn(scope, "-");
-
-	if (!scope[dash] || dash + 1 > n)
-		return -1;
-	memcpy(out, scope, dash);
-	out[dash] = '\0';
-	return unit_code_level(out) == LEVEL_DISTRICT ? 0 : -1;
-}
-
 int duty_can_read(const struct principal *p, const char *code, int ancestors)
 {
 	char district[16];
@@ -59,7 +48,7 @@ int duty_can_read(const struct principal *p, const char *code, int ancestors)
 		if (!(g->role & ROLE_STAFF))
 			continue;
 		if (!g->level) {
-			if (dept_district(g->scope, district, sizeof(district)) == 0 &&
+			if (unit_code_dept_district(g->scope, district, sizeof(district)) == 0 &&
 			    unit_code_under(code, district))
 				return 1;
 			continue;

@@ -583,7 +583,6 @@ static int ancestor_at(const char *code, enum unit_level level, char *out, size_
 int ev_intake_root(unsigned role, const char *scope, char *out, size_t n)
 {
 	char district[32];
-	size_t dash;
 
 	if (!scope || !role_level_ok(role, (int)unit_code_level(scope)))
 		return -1;
@@ -601,12 +600,7 @@ int ev_intake_root(unsigned role, const char *scope, char *out, size_t n)
 		return ancestor_at(scope, LEVEL_DISTRICT, out, n);
 	case ROLE_DEPARTMENT:
 		/* "440111-cg": the district before the dash */
-		dash = strcspn(scope, "-");
-		if (!scope[dash] || dash >= sizeof(district))
-			return -1;
-		memcpy(district, scope, dash);
-		district[dash] = '\0';
-		if (unit_code_level(district) != LEVEL_DISTRICT)
+		if (unit_code_dept_district(scope, district, sizeof(district)) < 0)
 			return -1;
 		return ancestor_at(district, LEVEL_DISTRICT, out, n);
 	default:

@@ -87,6 +87,26 @@ int unit_code_under(const char *code, const char *root)
 	       str_starts_with(code, root);
 }
 
+int unit_code_dept_district(const char *dept, char *out, size_t n)
+{
+	size_t dash;
+
+	if (!dept || !n)
+		return -1;
+	dash = strcspn(dept, "-");
+	if (!dept[dash] || dash + 1 > n) {
+		out[0] = '\0';
+		return -1;
+	}
+	memcpy(out, dept, dash);
+	out[dash] = '\0';
+	if (unit_code_level(out) != LEVEL_DISTRICT) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 const char *unit_level_name(enum unit_level l)
 {
 	return (l >= LEVEL_DISTRICT && l <= LEVEL_GRID) ? levels[l].name : "";

@@ -38,6 +38,10 @@ int unit_code_child(const char *parent, int serial, char *out, size_t n);
 /* True when code lies in the subtree rooted at root (itself included);
  * false when either is not a valid code. */
 int unit_code_under(const char *code, const char *root);
+/* The district of a department code ("440111-cg" -> "440111") into out:
+ * 0, or -1 when dept has no dash, what precedes it is not a district's
+ * code, or out is too small. */
+int unit_code_dept_district(const char *dept, char *out, size_t n);
 
 /* "district" … "grid" and back; LEVEL_NONE for unknown names. */
 const char *unit_level_name(enum unit_level l);

@@ -208,6 +208,25 @@ static void test_kinds(void **state)
 	assert_false(unit_kind_valid(LEVEL_DISTRICT, "区 "));
 }
 
+static void test_dept_district(void **state)
+{
+	char out[16], tiny[4];
+
+	(void)state;
+	assert_int_equal(unit_code_dept_district("440111-cg", out, sizeof(out)), 0);
+	assert_string_equal(out, "440111");
+	assert_int_equal(unit_code_dept_district("440111-", out, sizeof(out)), 0);
+	assert_string_equal(out, "440111");
+	/* no dash, not a district before it, a town, too small a buffer */
+	assert_int_equal(unit_code_dept_district("440111", out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(unit_code_dept_district("44011x-cg", out, sizeof(out)), -1);
+	assert_int_equal(unit_code_dept_district("440111002-cg", out, sizeof(out)), -1);
+	assert_int_equal(unit_code_dept_district("-cg", out, sizeof(out)), -1);
+	assert_int_equal(unit_code_dept_district("440111-cg", tiny, sizeof(tiny)), -1);
+	assert_int_equal(unit_code_dept_district(NULL, out, sizeof(out)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_child),
 		cmocka_unit_test(test_child_parent_round_trip),
 		cmocka_unit_test(test_under),
+		cmocka_unit_test(test_dept_district),
 		cmocka_unit_test(test_level_names),
 		cmocka_unit_test(test_kinds),
 	};
