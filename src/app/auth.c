@@ -53,16 +53,6 @@ static char *iso_in(time_t seconds, char *buf)
 	return time_iso(time(NULL) + seconds, buf);
 }
 
-/* Parse our own ISO timestamps back to time_t (UTC). */
-static time_t iso_parse(const char *s)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return 0;
-	return timegm(&tm);
-}
-
 int auth_hash_password(const char *password, char out[PWHASH_MAX], struct err *e)
 {
 	if (crypto_pwhash_str(out, password, strlen(password), AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0)
@@ -137,8 +127,8 @@ static int64_t throttle_wait(struct db *db, const char *user, const char *ip, st
 		throttle_key(&rules[i], user, ip, key, sizeof(key));
 		if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
 			return -1;
-		if (locked[0] && iso_parse(locked) > now && iso_parse(locked) - now > wait)
-			wait = iso_parse(locked) - now;
+		if (locked[0] && time_iso_parse(locked) > now && time_iso_parse(locked) - now > wait)
+			wait = time_iso_parse(locked) - now;
 	}
 	return wait;
 }
@@ -155,7 +145,7 @@ static int throttle_count(struct db *db, const char *key, int64_t free, int64_t 
 	locked_out[0] = '\0';
 	if (store_throttle_get(db, key, &failures, first, locked, e) < 0)
 		return -1;
-	if (!first[0] || now - iso_parse(first) > THROTTLE_WINDOW) {
+	if (!first[0] || now - time_iso_parse(first) > THROTTLE_WINDOW) {
 		failures = 0;
 		time_iso(now, first);
 	}
@@ -252,8 +242,8 @@ int64_t auth_throttle_reserve(struct db *db, const char *key, int64_t free, int6
 	if (db_lock_xact(db, THROTTLE_LOCK_KEY, e) < 0 ||
 	    store_throttle_get(db, key, &failures, first, locked, e) < 0)
 		goto fail;
-	if (locked[0] && iso_parse(locked) > now)
-		wait = iso_parse(locked) - now;
+	if (locked[0] && time_iso_parse(locked) > now)
+		wait = time_iso_parse(locked) - now;
 	else if (throttle_count(db, key, free, base, now, set, e) < 0)
 		goto fail;
 	if (db_commit(db, e) < 0)
@@ -415,8 +405,8 @@ static int session_read(struct db *db, const char *token, time_t t, struct princ
 	}
 	if (s.revoked_at[0])
 		return err_set(e, 401, "auth.invalid", "登录凭证已失效，请重新登录", "credentials revoked, log in again");
-	if (iso_parse(s.expires_at) <= t ||
-	    (s.idle_seconds > 0 && iso_parse(s.last_seen_at) + s.idle_seconds <= t))
+	if (time_iso_parse(s.expires_at) <= t ||
+	    (s.idle_seconds > 0 && time_iso_parse(s.last_seen_at) + s.idle_seconds <= t))
 		return err_set(e, 401, "auth.expired", "登录已过期，请重新登录", "session expired, log in again");
 	if (store_account_get(db, s.account_id, &a, e) < 0)
 		return -1;
@@ -425,7 +415,7 @@ static int session_read(struct db *db, const char *token, time_t t, struct princ
 	principal_from(p, &a, &s);
 	if (auth_load_grants(db, p, (unsigned)s.roles, e) < 0)
 		return -1;
-	if (t - iso_parse(s.last_seen_at) >= 60)
+	if (t - time_iso_parse(s.last_seen_at) >= 60)
 		*touch = s.id;
 	return 0;
 }

@@ -20,24 +20,14 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static time_t iso_parse(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return 0;
-	return timegm(&tm);
-}
-
 static struct display_facts facts(const struct display_rec *d)
 {
 	struct display_facts f = {
 		.revoked = d->revoked_at[0] != '\0',
 		.paired = d->paired,
-		.pair_expires = d->pair_pending ? iso_parse(d->pair_expires_at) : 0,
-		.expires = iso_parse(d->expires_at),
-		.last_seen = iso_parse(d->last_seen_at),
+		.pair_expires = d->pair_pending ? time_iso_parse(d->pair_expires_at) : 0,
+		.expires = time_iso_parse(d->expires_at),
+		.last_seen = time_iso_parse(d->last_seen_at),
 	};
 	return f;
 }
@@ -476,7 +466,7 @@ json_t *displays_json(const struct display_rec *d, const struct org_model *m, ti
 
 json_t *displays_self_json(const struct display_rec *d, const struct org_model *m)
 {
-	time_t idle_end = iso_parse(d->last_seen_at) + (time_t)DISPLAY_IDLE_DAYS * 86400;
+	time_t idle_end = time_iso_parse(d->last_seen_at) + (time_t)DISPLAY_IDLE_DAYS * 86400;
 	char buf[TIME_ISO_MAX];
 
 	return json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:i}", "id", (json_int_t)d->id, "name", d->name,

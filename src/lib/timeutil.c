@@ -2,6 +2,7 @@
  * timeutil.c - time helpers (see timeutil.h).
  */
 #include <stdio.h>
+#include <string.h>
 #include "lib/timeutil.h"
 #include "lib/banned.h"
 
@@ -11,6 +12,16 @@ char *time_iso(time_t t, char *buf)
 	gmtime_r(&t, &tm);
 	strftime(buf, TIME_ISO_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
+}
+
+time_t time_iso_parse(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !*s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return 0;
+	return timegm(&tm);
 }
 
 char *time_iso_now(char *buf)

@@ -15,6 +15,9 @@
 char *time_iso_now(char *buf);
 /* t as ISO text into buf. Returns buf. */
 char *time_iso(time_t t, char *buf);
+/* Our own "YYYY-MM-DDTHH:MM:SSZ" back to time_t (UTC); 0 for NULL, "" or
+ * anything else. */
+time_t time_iso_parse(const char *s);
 /* Today's date (local time zone of the deployment: Asia/Shanghai, UTC+8) as "YYYY-MM-DD". */
 char *time_date_today(char *buf);
 /* Monotonic clock in microseconds. */
