@@ -158,6 +158,11 @@ void app_end_display_streams(struct app *a, struct db *db, int64_t id, const cha
 
 	displays_end_payload(id, keep_tag, payload);
 	if (!a->cluster) {
+		/* a command-line tool, no listener of its own: tell the servers
+		 * (PostgreSQL NOTIFY; nothing on SQLite, whose server refuses the
+		 * display at its next request) */
+		if (db_notify(db, DISPLAY_CHANNEL, payload, &e) < 0)
+			log_warn("displays: cannot notify the end of display %lld: %s", (long long)id, e.msg_en);
 		stream_end_display(a->stream, id, keep_tag);
 		return;
 	}
@@ -185,6 +190,14 @@ static void on_account_changed(void *ctx, const char *channel, const char *paylo
 	stream_end_account(a->stream, id);
 }
 
+int app_notify_account_streams(struct db *db, int64_t id, struct err *e)
+{
+	char payload[24];
+
+	snprintf(payload, sizeof(payload), "%lld", (long long)id);
+	return db_notify(db, ACCOUNT_STREAMS_CHANNEL, payload, e);
+}
+
 void app_end_account_streams(struct app *a, int64_t id)
 {
 	char payload[24];
@@ -192,16 +205,22 @@ void app_end_account_streams(struct app *a, int64_t id)
 	struct db *db;
 	int rc;
 
-	if (!a->stream || id <= 0)
+	if (id <= 0)
 		return;
+	snprintf(payload, sizeof(payload), "%lld", (long long)id);
+	db = db_pool_get(a->pool);
+	/* without a listener of its own (a command-line tool) straight to the
+	 * servers: PostgreSQL NOTIFY, nothing on SQLite (its server asks for the
+	 * session again at the stream's next reconnect) */
+	rc = a->cluster ? cluster_publish(a->cluster, db, ACCOUNT_STREAMS_CHANNEL, payload, &e)
+	                : app_notify_account_streams(db, id, &e);
+	db_pool_put(a->pool, db);
 	if (!a->cluster) {
+		if (rc < 0)
+			log_warn("streams: cannot notify the end of account %lld's streams: %s", (long long)id, e.msg_en);
 		stream_end_account(a->stream, id);
 		return;
 	}
-	snprintf(payload, sizeof(payload), "%lld", (long long)id);
-	db = db_pool_get(a->pool);
-	rc = cluster_publish(a->cluster, db, ACCOUNT_STREAMS_CHANNEL, payload, &e);
-	db_pool_put(a->pool, db);
 	if (rc < 0) {
 		log_warn("streams: cannot notify the end of account %lld's streams: %s", (long long)id, e.msg_en);
 		stream_end_account(a->stream, id);

@@ -58,5 +58,8 @@ void app_end_display_streams(struct app *a, struct db *db, int64_t id, const cha
  * disabled or had its grants changed: end its live streams on every
  * instance (ACCOUNT_STREAMS_CHANNEL; call after the change committed). */
 void app_end_account_streams(struct app *a, int64_t id);
+/* The same from a command-line tool's bare connection: a notification to the
+ * servers (PostgreSQL NOTIFY; nothing on SQLite). */
+int app_notify_account_streams(struct db *db, int64_t id, struct err *e);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include "app/users.h"
 #include "cli/cli.h"
+#include "app/app.h"
 #include "domain/password.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -280,6 +281,17 @@ static int need_username(const struct user_opts *o, const char *sub)
 	return cli_fail("user", "%s needs --username", sub), 1;
 }
 
+/* The account's open live streams end on the servers (PostgreSQL; a server
+ * on SQLite keeps them until they reconnect). */
+static void end_streams(struct db *db, int64_t id)
+{
+	struct err e = ERR_INIT;
+
+	if (app_notify_account_streams(db, id, &e) < 0)
+		fprintf(stderr, "wangge user: the servers were not told to end the user's live streams: %s\n",
+		        e.msg_en);
+}
+
 static int user_set_disabled(struct db *db, const struct user_opts *o, int disabled)
 {
 	struct users_actor a;
@@ -290,6 +302,8 @@ static int user_set_disabled(struct db *db, const struct user_opts *o, int disab
 	if (users_get_by_name(db, &a, o->username, &acc, &e) < 0 ||
 	    users_set_disabled(db, &a, acc.id, disabled, &e) < 0)
 		return refused(&e);
+	if (disabled)
+		end_streams(db, acc.id);
 	printf(disabled ? "user %s disabled; its sessions and API tokens have ended\n"
 	                : "user %s enabled\n", acc.username);
 	return 0;
@@ -310,6 +324,7 @@ static int user_reset_password(struct db *db, const struct user_opts *o)
 		return 2;
 	if (users_set_password(db, &a, acc.id, pw, !o->no_must, &e) < 0)
 		return refused(&e);
+	end_streams(db, acc.id);
 	printf("password of %s reset; its sessions have ended\n", acc.username);
 	if (generated)
 		printf("new password: %s\n(shown once%s)\n", pw,
@@ -347,6 +362,7 @@ static int user_revoke(struct db *db, const struct user_opts *o)
 	if (users_get_by_name(db, &a, o->username, &acc, &e) < 0 ||
 	    users_revoke(db, &a, acc.id, o->grant, &e) < 0)
 		return refused(&e);
+	end_streams(db, acc.id);
 	printf("revoked grant %lld of %s\n", (long long)o->grant, acc.username);
 	return 0;
 }

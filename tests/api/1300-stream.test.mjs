@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, demoDb, tmpDir, assertError, PG, psql } from './lib/harness.mjs';
+import { startServer, demoDb, tmpDir, assertError, PG, psql, wangge } from './lib/harness.mjs';
 import { openStream } from './lib/sse.mjs';
 
 const PASSWORD = 'Wangge@2026';             // the demo log-ins' password
@@ -415,4 +415,21 @@ test('an account that logs out, is disabled or loses a grant has its streams end
 
   assert.ok(!other.ended, "another account's stream goes on");
   other.close();
+});
+
+test('from the shell too: `wangge user disable` ends the account\'s streams on the server (PostgreSQL NOTIFY)',
+     { skip: !PG && 'PostgreSQL only: on SQLite a command-line tool cannot reach the server' }, async () => {
+  const username = `stream_cli_${process.pid}`;
+  const r = await srv.post('/api/v1/users', {
+    username, display_name: '流测试', password: 'Stream-Test-2026x', must_change_password: false,
+    grants: [{ role: 'command', scope: '440111002' }],
+  }, { headers: auth('admin') });
+  assert.equal(r.status, 201, r.text);
+  const t = (await srv.post('/api/v1/auth/login', { username, password: 'Stream-Test-2026x', kind: 'app' })).json.token;
+  const s = await openStream(srv.url, '/api/v1/stream', { authorization: `Bearer ${t}` });
+  await s.waitFor((f) => f.event === 'hello');
+  const cli = wangge(['user', 'disable', '--username', username, '--db', srv.db]);
+  assert.equal(cli.status, 0, cli.stderr);
+  const f = await s.waitFor((x) => x.event === 'revoked', 5000, 'event: revoked');
+  assert.equal(JSON.parse(f.data).reason, 'session_ended');
 });

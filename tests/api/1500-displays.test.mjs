@@ -484,8 +484,12 @@ test('from the server shell: `wangge display list` and `revoke ID`, audited as c
   assert.equal(row.split('\t')[1], DISTRICT);
   assert.equal(row.split('\t')[3], 'active');
 
+  // on PostgreSQL the server hears of it at once: the display's open stream ends
+  const s = PG ? await openStream(srv.url, '/api/v1/screen/stream', { cookie: `wg_display=${d.token}` }) : null;
+  if (s) await s.waitFor((f) => f.event === 'hello');
   const r = wangge(['display', 'revoke', String(d.id), '--db', srv.db]);
   assert.equal(r.status, 0, r.stderr);
+  if (s) await s.waitFor((f) => f.event === 'revoked', 5000, 'event: revoked');
   assert.match(r.stdout, new RegExp(`display ${d.id} .*revoked`));
   assertError(assert, await srv.get('/api/v1/displays/me', { headers: bearer(d.token) }), 401, 'display.revoked');
   assert.equal(dbNumber(srv.db, `SELECT COUNT(*) FROM audit WHERE action = 'display.revoke' AND target = 'display:${d.id}' AND actor LIKE 'cli:%'`), 1);
