@@ -19,13 +19,17 @@ async function ipsSeen(trusted) {
   const sent = [undefined, '203.0.113.7', '198.51.100.1, 203.0.113.7', '203.0.113.7, 127.0.0.1',
                 'not-an-address', '203.0.113.9, garbage'];
   try {
-    for (const xff of sent)
-      await srv.get('/healthz', { headers: xff ? { 'X-Forwarded-For': xff } : {} });
+    /* one path per request: the log is written when a response ends, so two
+     * quick requests on different server threads may log in either order */
+    for (const [i, xff] of sent.entries())
+      await srv.get(`/healthz-${i}`, { headers: xff ? { 'X-Forwarded-For': xff } : {} });
   } finally {
     await srv.stop();
   }
   await sleep(100);
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).ip);
+  const ip = new Map(readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    .map((e) => [e.path, e.ip]));
+  return sent.map((_, i) => ip.get(`/healthz-${i}`));
 }
 
 test('X-Forwarded-For from a trusted proxy names the client', async () => {
