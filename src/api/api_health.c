@@ -55,6 +55,12 @@ int api_metrics_get(struct http_req *req)
 		           "# HELP wangge_writer_reruns_total Batches run again with a savepoint per job after a job failed.\n"
 		           "# TYPE wangge_writer_reruns_total counter\nwangge_writer_reruns_total %llu\n",
 		           (unsigned long long)batches, (unsigned long long)jobs, (unsigned long long)reruns);
+		writer_kpi_stats(a->writer, &batches, &reruns);
+		buf_printf(&b, "# HELP wangge_kpi_flushes_total Writes of the KPI deltas the writer held (SQLite).\n"
+		           "# TYPE wangge_kpi_flushes_total counter\nwangge_kpi_flushes_total %llu\n"
+		           "# HELP wangge_kpi_repairs_total KPI flushes that recomputed days from the events instead.\n"
+		           "# TYPE wangge_kpi_repairs_total counter\nwangge_kpi_repairs_total %llu\n",
+		           (unsigned long long)batches, (unsigned long long)reruns);
 	}
 	char *s = buf_detach(&b, &n);
 	return http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8", s, n);

@@ -21,6 +21,7 @@
 #include "app/auth.h"
 #include "app/export.h"
 #include "app/kpi.h"
+#include "app/writer.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
 #include "lib/str.h"
@@ -188,6 +189,10 @@ static int call_run_or_reply(struct http_req *req, struct kpi_call *c, struct kp
 		              c->q.category);
 		rc = -1;
 	}
+	/* the writer may hold the latest deltas in memory (SQLite): write them
+	 * first, so that a report or step already answered is counted */
+	if (rc == 0)
+		rc = writer_kpi_sync(api_app(req)->writer, &e);
 	if (rc == 0)
 		rc = kpi_query(db, &c->q, r, &e);
 	db_pool_put(api_app(req)->pool, db);

@@ -30,6 +30,7 @@ struct app {
 	struct cluster *cluster;         /* other instances, leader jobs */
 	int cookie_secure;               /* session cookie carries Secure (behind HTTPS) */
 	unsigned clock_ms;               /* event clock job interval, default 15 s */
+	unsigned kpi_flush_ms;           /* SQLite: deferred KPI deltas (app/kpi.h); 0 = in each batch */
 	struct writer *writer;           /* group commit of event writes (app/writer.h) */
 	struct stream_hub *stream;       /* live stream fan-out (app/stream.h); NULL outside serve */
 	char photo_dir[1024];            /* event photos, content-addressed (app/photos.h) */

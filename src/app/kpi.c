@@ -12,11 +12,13 @@
  * days (kpi_split_period), each summed from its grain's rows of the unit
  * (or of its children) in SQL, the groups folded here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "app/kpi.h"
 #include "domain/unit_code.h"
 #include "lib/str.h"
+#include "store/store_meta.h"
 #include "store/store_unit.h"
 #include "lib/banned.h"
 
@@ -297,6 +299,156 @@ int kpi_event_changed(struct db *db, const struct event_rec *before, const struc
 	return ret;
 }
 
+/* ======================================================= repair a day */
+
+struct repair_ctx {
+	struct kpi_batch *b;
+	struct err *e;
+};
+
+/* Take a stored day row off its day and month: what the events of the day
+ * give is added back next. */
+static int repair_old_row(void *p, const struct store_kpi_row *r)
+{
+	struct repair_ctx *c = p;
+	char month[11];
+	int32_t day;
+
+	if (kpi_day_parse(r->period, &day) < 0)
+		return err_set(c->e, 500, "kpi.bad_row", "指标行的日期无效：%s", "a kpi row has a bad day: %s",
+		               r->period);
+	kpi_day_format(kpi_day_month_start(day), month);
+	if (reserve(c->b, 2, c->e) < 0)
+		return -1;
+	add_row(c->b, 'd', r->period, r->unit, r->category, r->source, (const struct kpi_counts *)r->n, -1);
+	add_row(c->b, 'm', month, r->unit, r->category, r->source, (const struct kpi_counts *)r->n, -1);
+	return 0;
+}
+
+static int repair_event(void *p, const struct event_rec *ev)
+{
+	struct repair_ctx *c = p;
+
+	return kpi_batch_add(c->b, NULL, ev, c->e) < 0 ? -1 : 0;
+}
+
+int kpi_repair_day(struct db *db, const char *day, struct err *e)
+{
+	struct kpi_batch b;
+	struct repair_ctx c = {&b, e};
+	int32_t d;
+	int64_t t0;
+	int ret = -1;
+
+	if (kpi_day_parse(day, &d) < 0)
+		return err_set(e, 400, "kpi.bad_day", "日期无效：%s", "not a day: %s", day);
+	/* 00:00 China Standard Time of the day; a day either side in case an
+	 * event's clock and its `day` disagree at midnight */
+	t0 = (int64_t)d * 86400 - 8 * 3600;
+	kpi_batch_init(&b);
+	/* a month row is the sum of its day rows (add_cohort adds the same
+	 * contribution to both grains): the day's difference moves both */
+	if (store_kpi_day_rows(db, day, repair_old_row, &c, e) == 0 &&
+	    store_kpi_event_day(db, day, t0 - 86400, t0 + 2 * 86400, repair_event, &c, e) == 0 &&
+	    kpi_batch_flush(&b, db, e) == 0)
+		ret = 0;
+	kpi_batch_release(&b);
+	return ret;
+}
+
+struct days {
+	char (*d)[11];
+	size_t n, cap;
+	struct err *e;
+};
+
+static int collect_day(void *p, const char *day)
+{
+	struct days *ds = p;
+
+	if (ds->n == ds->cap) {
+		size_t cap = ds->cap ? 2 * ds->cap : 16;
+		char (*d)[11] = realloc(ds->d, cap * sizeof(*d));
+		if (!d)
+			return err_set(ds->e, 500, "internal.oom", "内存不足", "out of memory");
+		ds->d = d;
+		ds->cap = cap;
+	}
+	str_copy(ds->d[ds->n++], 11, day);
+	return 0;
+}
+
+int kpi_repair_dirty(struct db *db, int *ndays, struct err *e)
+{
+	struct days ds = {NULL, 0, 0, e};
+	int ret = -1;
+
+	if (store_kpi_dirty_list(db, collect_day, &ds, e) != 0)
+		goto out;
+	for (size_t i = 0; i < ds.n; i++)
+		if (kpi_repair_day(db, ds.d[i], e) < 0)
+			goto out;
+	if (ds.n && store_kpi_dirty_clear(db, e) < 0)
+		goto out;
+	if (ndays)
+		*ndays = (int)ds.n;
+	ret = 0;
+out:
+	free(ds.d);
+	return ret;
+}
+
+int kpi_mark_dirty(struct db *db, const struct kpi_batch *b, char (*known)[11], size_t nknown,
+                   struct err *e)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const char *day = b->rows[i].period;
+		size_t k = 0;
+
+		if (b->rows[i].grain != 'd')
+			continue;
+		while (k < nknown && strcmp(known[k], day) != 0)
+			k++;
+		if (k < nknown)
+			continue;
+		/* several rows of a batch share a day: mark it once */
+		for (k = 0; k < i; k++)
+			if (b->rows[k].grain == 'd' && !strcmp(b->rows[k].period, day))
+				break;
+		if (k < i)
+			continue;
+		if (store_kpi_dirty_mark(db, day, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int kpi_epoch(struct db *db, char out[KPI_EPOCH_MAX], struct err *e)
+{
+	if (store_meta_get(db, "kpi_epoch", out, KPI_EPOCH_MAX, e) == 0)
+		return 0;
+	if (e->status != 404)
+		return -1;
+	err_clear(e);
+	out[0] = '\0';
+	return 0;
+}
+
+/* A new epoch: servers holding deltas counted before it must repair their
+ * days instead of adding them (app/writer.c). */
+static int bump_epoch(struct db *db, struct err *e)
+{
+	char now[KPI_EPOCH_MAX];
+	int64_t v = 0;
+
+	if (kpi_epoch(db, now, e) < 0)
+		return -1;
+	if (now[0])
+		v = strtoll(now, NULL, 10);
+	snprintf(now, sizeof(now), "%lld", (long long)(v + 1));
+	return store_meta_set(db, "kpi_epoch", now, e);
+}
+
 /* ============================================================= rebuild */
 
 #define REBUILD_PAGE 5000
@@ -325,7 +477,7 @@ int kpi_rebuild(struct db *db, int64_t *events, struct err *e)
 	kpi_batch_init(&c.b);
 	if (own_tx && db_begin(db, e) < 0)
 		goto out;
-	if (store_kpi_clear(db, e) < 0)
+	if (store_kpi_clear(db, e) < 0 || bump_epoch(db, e) < 0)
 		goto out;
 	do {
 		before = last;

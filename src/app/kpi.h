@@ -84,6 +84,30 @@ void kpi_capture(struct kpi_batch *b);
  * (may be NULL) gets the number of events read. */
 int kpi_rebuild(struct db *db, int64_t *events, struct err *e);
 
+/* ======================================================== deferred
+ * Deferred counters (SQLite, app/writer.c): the group-commit writer keeps
+ * the deltas of committed events in memory and writes them about once a
+ * second (one upsert per row per second instead of per batch). Each batch
+ * marks the days its deltas touch in kpi_dirty, in its own transaction; the
+ * flush clears them. After a crash, or when a `kpi rebuild` ran meanwhile
+ * (kpi_epoch moved), the marked days are recomputed from the events
+ * instead: kpi_repair_dirty. docs/kpi.md, "Deferred counters". */
+
+/* Mark in kpi_dirty the days of b's day rows that are not in known[]. */
+int kpi_mark_dirty(struct db *db, const struct kpi_batch *b, char (*known)[11], size_t nknown,
+                   struct err *e);
+/* Recompute the counters of one day (its day rows, and its month's rows by
+ * the difference) from the events reported that day, inside the caller's
+ * transaction. */
+int kpi_repair_day(struct db *db, const char *day, struct err *e);
+/* Repair every day marked in kpi_dirty and clear the marks, inside the
+ * caller's transaction; *ndays (may be NULL) = days repaired. */
+int kpi_repair_dirty(struct db *db, int *ndays, struct err *e);
+/* The counters' epoch (meta kpi_epoch, "" before the first rebuild):
+ * kpi_rebuild moves it. */
+#define KPI_EPOCH_MAX 24
+int kpi_epoch(struct db *db, char out[KPI_EPOCH_MAX], struct err *e);
+
 /* ================================================================ reading */
 
 enum kpi_by { KPI_BY_NONE = 0, KPI_BY_CATEGORY, KPI_BY_UNIT };

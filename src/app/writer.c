@@ -6,21 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "app/writer.h"
 #include "app/app.h"
 #include "app/cluster.h"
 #include "app/kpi.h"
 #include "app/stream.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "store/db.h"
+#include "store/store_kpi.h"
 #include "lib/banned.h"
 
 struct job {
-	writer_fn fn;
+	writer_fn fn;                /* NULL: nothing to run (writer_kpi_sync) */
 	void *arg;
 	struct err *e;
 	int rc;
 	int done;
+	int flush;                   /* write the deferred KPI deltas after this batch */
 	pthread_cond_t cv;           /* its waiter sleeps here: one wake-up per job */
 	struct job *next;
 };
@@ -36,7 +40,29 @@ struct writer {
 	struct kpi_batch kpi, job_kpi;   /* the batch's KPI deltas; the running job's */
 	uint64_t batches, jobs;
 	_Atomic uint64_t reruns;     /* batches run again with savepoints */
+
+	/* Deferred counters (SQLite; app/kpi.h): the deltas of committed
+	 * batches, written every flush_ms. Only the writer thread touches
+	 * these. */
+	int defer;
+	int64_t flush_ms;            /* [events] kpi_flush_ms */
+	struct kpi_batch pending;
+	int64_t pending_since;       /* ms (monotonic) when pending got its first delta */
+	char days[KPI_DAYS_KNOWN][11];   /* days marked in kpi_dirty since the last flush */
+	size_t ndays;
+	char epoch[KPI_EPOCH_MAX];   /* kpi_epoch when the marks began */
+	int repair;                  /* pending is unusable: repair the marked days */
+	int flush_req;
+	_Atomic uint64_t kpi_flushes, kpi_repairs;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Run the jobs of a batch inside the open transaction. With savepoints, a
  * failing job rolls back alone; without (the optimistic pass), the first
@@ -58,7 +84,9 @@ static int run_jobs(struct writer *w, struct job *batch, int savepoints, int64_t
 		kpi_batch_clear(&w->job_kpi);
 		kpi_capture(&w->job_kpi);
 		err_clear(j->e);
-		j->rc = j->fn(w->db, j->arg, &log_id, j->e);
+		if (j->flush)
+			w->flush_req = 1;
+		j->rc = j->fn ? j->fn(w->db, j->arg, &log_id, j->e) : 0;
 		kpi_capture(NULL);
 		if (j->rc == 0 && kpi_batch_merge(&w->kpi, &w->job_kpi, j->e) < 0)
 			j->rc = -1;
@@ -76,6 +104,88 @@ static int run_jobs(struct writer *w, struct job *batch, int savepoints, int64_t
 			return -1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------ deferred KPI */
+
+/* Remember the days a committed batch marked, and keep its deltas. */
+static void defer_committed(struct writer *w)
+{
+	struct err e = ERR_INIT;
+
+	for (size_t i = 0; i < w->kpi.n && w->ndays < KPI_DAYS_KNOWN; i++) {
+		const char *day = w->kpi.rows[i].period;
+		size_t k = 0;
+
+		if (w->kpi.rows[i].grain != 'd')
+			continue;
+		while (k < w->ndays && strcmp(w->days[k], day) != 0)
+			k++;
+		if (k == w->ndays)
+			str_copy(w->days[w->ndays++], sizeof(w->days[0]), day);
+	}
+	if (w->kpi.n && !w->pending.n)
+		w->pending_since = mono_ms();
+	/* the batch is durable and its days are marked: if its deltas cannot
+	 * be kept, the marked days are recomputed at the next flush */
+	if (!w->repair && kpi_batch_merge(&w->pending, &w->kpi, &e) < 0) {
+		log_error("writer: kpi deltas not kept (%s): repairing the days", e.msg_en);
+		w->repair = 1;
+	}
+	kpi_batch_clear(&w->kpi);
+	if (w->ndays >= KPI_DAYS_KNOWN || w->pending.n >= KPI_PENDING_MAX)
+		w->flush_req = 1;
+}
+
+/* Write the deferred deltas in a transaction of their own and clear the
+ * marks; or, when the deltas cannot be trusted (a rebuild ran meanwhile, a
+ * merge or an earlier flush failed), recompute the marked days from the
+ * events. On failure everything stays as it was, to be tried again. */
+static void defer_flush(struct writer *w)
+{
+	struct err e = ERR_INIT;
+	char epoch[KPI_EPOCH_MAX];
+	int repair = w->repair, ndays = 0;
+
+	w->flush_req = 0;
+	if (!w->pending.n && !repair && !w->ndays)
+		return;
+	if (db_begin(w->db, &e) < 0)
+		goto fail;
+	if (kpi_epoch(w->db, epoch, &e) < 0)
+		goto rollback;
+	if (strcmp(epoch, w->epoch) != 0)
+		repair = 1;
+	if (repair) {
+		if (kpi_repair_dirty(w->db, &ndays, &e) < 0)
+			goto rollback;
+	} else if (kpi_batch_flush(&w->pending, w->db, &e) < 0 || store_kpi_dirty_clear(w->db, &e) < 0) {
+		goto rollback;
+	}
+	if (db_commit(w->db, &e) < 0)
+		goto rollback;
+	if (repair) {
+		log_info("kpi: %d day(s) recomputed from the events", ndays);
+		atomic_fetch_add(&w->kpi_repairs, 1);
+	}
+	atomic_fetch_add(&w->kpi_flushes, 1);
+	kpi_batch_clear(&w->pending);
+	w->ndays = 0;
+	w->repair = 0;
+	str_copy(w->epoch, sizeof(w->epoch), epoch);
+	return;
+rollback:
+	db_rollback(w->db);
+fail:
+	/* kpi_batch_flush may have emptied pending before the failure */
+	w->repair = 1;
+	log_error("writer: kpi flush failed: %s", e.msg_en);
+}
+
+static int defer_due(const struct writer *w)
+{
+	return w->flush_req || w->repair ||
+	       (w->pending.n && mono_ms() - w->pending_since >= w->flush_ms);
 }
 
 /*
@@ -112,7 +222,8 @@ again:
 		atomic_fetch_add(&w->reruns, 1);
 		goto again;
 	}
-	if (kpi_batch_flush(&w->kpi, w->db, &e) < 0)
+	if (w->defer ? kpi_mark_dirty(w->db, &w->kpi, w->days, w->ndays, &e) < 0
+	             : kpi_batch_flush(&w->kpi, w->db, &e) < 0)
 		goto rollback;
 	if (last_log && w->app->cluster) {
 		char payload[32];
@@ -124,6 +235,8 @@ again:
 	}
 	if (db_commit(w->db, &e) < 0)
 		goto rollback;
+	if (w->defer)
+		defer_committed(w);
 	if (last_log)
 		stream_kick(w->app->stream, last_log);
 	return;
@@ -150,8 +263,31 @@ static void *writer_loop(void *arg)
 		struct job *batch, *last;
 		int n = 1;
 
-		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->work, &w->mu);
+		while (!w->head && !w->stop) {
+			if (w->defer && (w->pending.n || w->repair)) {
+				int64_t left = w->pending_since + w->flush_ms - mono_ms();
+				struct timespec until;
+
+				if (left <= 0) {
+					pthread_mutex_unlock(&w->mu);
+					defer_flush(w);
+					pthread_mutex_lock(&w->mu);
+					if (w->repair)       /* failed: try again in a while */
+						w->pending_since = mono_ms();
+					continue;
+				}
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_sec += left / 1000;
+				until.tv_nsec += (left % 1000) * 1000000;
+				if (until.tv_nsec >= 1000000000) {
+					until.tv_sec++;
+					until.tv_nsec -= 1000000000;
+				}
+				pthread_cond_timedwait(&w->work, &w->mu, &until);
+			} else {
+				pthread_cond_wait(&w->work, &w->mu);
+			}
+		}
 		if (!w->head && w->stop)
 			break;
 		/* take up to WRITER_BATCH_MAX jobs off the queue */
@@ -165,6 +301,8 @@ static void *writer_loop(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		run_batch(w, batch);
+		if (w->defer && defer_due(w))
+			defer_flush(w);
 
 		pthread_mutex_lock(&w->mu);
 		w->batches++;
@@ -176,7 +314,25 @@ static void *writer_loop(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
+	if (w->defer)
+		defer_flush(w);
 	return NULL;
+}
+
+static int writer_recover(struct writer *w, struct err *e)
+{
+	int ndays = 0;
+
+	if (db_begin(w->db, e) < 0)
+		return -1;
+	if (kpi_epoch(w->db, w->epoch, e) < 0 || kpi_repair_dirty(w->db, &ndays, e) < 0 ||
+	    db_commit(w->db, e) < 0) {
+		db_rollback(w->db);
+		return -1;
+	}
+	if (ndays)
+		log_info("kpi: %d day(s) left by an unclean stop recomputed from the events", ndays);
+	return 0;
 }
 
 int writer_start(struct app *a, struct writer **out, struct err *e)
@@ -188,6 +344,17 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	w->app = a;
 	if (db_open(a->db_url, &w->db, e) < 0) {
+		free(w);
+		return -1;
+	}
+	/* Deferred counters need one writer per database: SQLite's server holds
+	 * the file alone; PostgreSQL instances share theirs and write the
+	 * counters in each batch. What a crash left unwritten is repaired
+	 * before the first batch. */
+	w->defer = a->kpi_flush_ms > 0 && strcmp(db_driver_name(w->db), "sqlite") == 0;
+	w->flush_ms = a->kpi_flush_ms;
+	if (w->defer && writer_recover(w, e) < 0) {
+		db_close(w->db);
 		free(w);
 		return -1;
 	}
@@ -206,7 +373,7 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 {
-	struct job j = {fn, arg, e, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
+	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
 
 	pthread_mutex_lock(&w->mu);
 	if (w->stop) {
@@ -226,6 +393,30 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 	return j.rc;
 }
 
+int writer_kpi_sync(struct writer *w, struct err *e)
+{
+	struct job j = {NULL, NULL, e, 0, 0, 1, PTHREAD_COND_INITIALIZER, NULL};
+
+	if (!w || !w->defer)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = &j;
+	else
+		w->head = &j;
+	w->tail = &j;
+	pthread_cond_signal(&w->work);
+	while (!j.done)
+		pthread_cond_wait(&j.cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&j.cv);
+	return 0;
+}
+
 void writer_stop(struct writer *w)
 {
 	if (!w)
@@ -238,6 +429,7 @@ void writer_stop(struct writer *w)
 	db_close(w->db);
 	kpi_batch_release(&w->kpi);
 	kpi_batch_release(&w->job_kpi);
+	kpi_batch_release(&w->pending);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	free(w);
@@ -253,4 +445,10 @@ void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t 
 	*jobs = w->jobs;
 	pthread_mutex_unlock(&w->mu);
 	*reruns = atomic_load(&w->reruns);
+}
+
+void writer_kpi_stats(struct writer *w, uint64_t *flushes, uint64_t *repairs)
+{
+	*flushes = w ? atomic_load(&w->kpi_flushes) : 0;
+	*repairs = w ? atomic_load(&w->kpi_repairs) : 0;
 }

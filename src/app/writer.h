@@ -19,6 +19,10 @@
  *   job returns -1  its changes are rolled back; e says why
  *   commit fails    every job of the batch fails with the commit's error
  *
+ * KPI deltas: on PostgreSQL written in the batch's transaction; on SQLite
+ * kept in memory and written about once a second (app/kpi.h, "Deferred
+ * counters"), with the days they touch marked in the batch's transaction.
+ *
  * After a commit that appended event_log rows, the writer tells the live
  * stream (stream_kick) and, on PostgreSQL, the other instances (cluster
  * channel WRITER_CHANNEL, published inside the transaction).
@@ -34,6 +38,11 @@ struct db;
 struct writer;
 
 #define WRITER_BATCH_MAX 256
+/* Deferred KPI counters (SQLite; app/kpi.h): written every [events]
+ * kpi_flush_ms (app->kpi_flush_ms, 0: in each batch), and sooner past these
+ * many distinct rows or remembered days. */
+#define KPI_PENDING_MAX 200000
+#define KPI_DAYS_KNOWN 64
 #define WRITER_LOCK_KEY 72480004          /* db_lock_xact key of event writes */
 #define WRITER_CHANNEL "wg_events"
 
@@ -45,11 +54,18 @@ int writer_start(struct app *a, struct writer **out, struct err *e);
 /* Run fn(db, arg) in the next batch and wait until it committed (0) or
  * failed (-1, e filled). Safe from any thread. */
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
-/* Drain the queue, stop the thread, close its connection. NULL is fine. */
+/* Make every KPI delta committed so far visible in kpi_agg (on SQLite the
+ * writer defers them, app/kpi.h): waits for the writer to write them. A
+ * no-op on PostgreSQL and for NULL. */
+int writer_kpi_sync(struct writer *w, struct err *e);
+/* Drain the queue (writing the deferred counters), stop the thread, close
+ * its connection. NULL is fine. */
 void writer_stop(struct writer *w);
 
 /* Batches, jobs, and batches run a second time with savepoints, so far
  * (for /metrics and the benchmark). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t *reruns);
+/* Deferred KPI flushes, and those that recomputed days instead. */
+void writer_kpi_stats(struct writer *w, uint64_t *flushes, uint64_t *repairs);
 
 #endif

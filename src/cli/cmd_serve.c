@@ -36,6 +36,7 @@ struct serve_cfg {
 	int64_t timeout_s;
 	int64_t reload_ms;
 	int64_t clock_ms;                /* [events] clock_ms: warning/supervision job interval */
+	int64_t kpi_flush_ms;            /* [events] kpi_flush_ms: deferred KPI deltas (SQLite) */
 	int cookie_secure;               /* [auth] cookie_secure: Secure on the session cookie */
 	int64_t stream_max_clients;      /* [stream] max_clients */
 	int64_t stream_max_per_account;  /* [stream] max_per_account */
@@ -61,6 +62,7 @@ static int serve_ini_entry(void *user, const char *section, const char *name, co
 	else if (KEY("server", "timeout")) ok = parse_int64(value, 1, 3600, &c->timeout_s) == 0;
 	else if (KEY("server", "reload_ms")) ok = parse_int64(value, 100, 600000, &c->reload_ms) == 0;
 	else if (KEY("events", "clock_ms")) ok = parse_int64(value, 200, 3600000, &c->clock_ms) == 0;
+	else if (KEY("events", "kpi_flush_ms")) ok = parse_int64(value, 0, 60000, &c->kpi_flush_ms) == 0;
 	else if (KEY("db", "url")) str_copy(c->db, sizeof(c->db), value);
 	else if (KEY("db", "connections")) ok = parse_int64(value, 1, 256, &c->db_connections) == 0;
 	else if (KEY("stream", "max_clients")) ok = parse_int64(value, 1, 100000, &c->stream_max_clients) == 0;
@@ -147,6 +149,7 @@ int cmd_serve(int argc, char **argv)
 	cfg.timeout_s = 30;
 	cfg.reload_ms = 2000;
 	cfg.clock_ms = 15000;
+	cfg.kpi_flush_ms = 1000;
 	cfg.stream_max_clients = 2000;
 	cfg.stream_max_per_account = 20;
 	cfg.stream_poll_ms = 2000;
@@ -219,6 +222,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	app.reload_ms = (unsigned)cfg.reload_ms;
 	app.clock_ms = (unsigned)cfg.clock_ms;
+	app.kpi_flush_ms = (unsigned)cfg.kpi_flush_ms;
 	app.cookie_secure = cfg.cookie_secure;
 	str_copy(app.photo_dir, sizeof(app.photo_dir), cfg.photos);
 	app.stream_opts.max_clients = (int)cfg.stream_max_clients;

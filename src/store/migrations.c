@@ -508,6 +508,17 @@ static const char m7_displays[] =
 	"  revoked_by BIGINT REFERENCES account(id));"
 	"CREATE INDEX display_unit ON display (unit_code, id);";
 
+/* Report intake, continued (docs/performance.md, "Report intake"):
+ * - kpi_dirty: the days whose counters a server still holds in memory
+ *   (app/kpi.h, "Deferred counters"), repaired from the events after a crash;
+ * - event_closed holds closed events only: a report no longer inserts a
+ *   NULL closing time into it (every reader asks for a closed_at range,
+ *   which implies the condition on both backends). */
+static const char m8_kpi_defer[] =
+	"CREATE TABLE kpi_dirty (day TEXT PRIMARY KEY)@NOROWID@;"
+	"DROP INDEX event_closed;"
+	"CREATE INDEX event_closed ON event (closed_at, grid_code, status) WHERE closed_at IS NOT NULL;";
+
 const struct db_migration db_migrations[] = {
 	{1, "org units, people and posts", m1_org},
 	{2, "departments, accounts, roles, sessions, throttling, audit", m2_accounts},
@@ -516,5 +527,6 @@ const struct db_migration db_migrations[] = {
 	{5, "covering indexes of the big screen: events by report and by closing time", m5_screen},
 	{6, "report intake: near-duplicates among open events, clustered KPI and idempotency tables", m6_intake},
 	{7, "wall displays (大屏): named read-only credentials of the big screen", m7_displays},
+	{8, "deferred KPI counters (days to repair after a crash); closed events only in event_closed", m8_kpi_defer},
 };
 const int db_nmigrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -152,7 +152,7 @@ const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "depa
                                          "account_role", "session", "login_throttle", "audit",
                                          "event_category", "event", "event_log", "photo",
                                          "event_photo", "event_supervision", "event_idem",
-                                         "kpi_agg", "duty_pattern", "duty_exception", "duty_swap",
+                                         "kpi_agg", "kpi_dirty", "duty_pattern", "duty_exception", "duty_swap",
                                          "duty_log", "equipment", "emergency_unit", "volunteer",
                                          "force_status", "display", NULL};
 

@@ -187,10 +187,13 @@ int store_kpi_count(struct db *db, int64_t *n, struct err *e)
 
 /* ============================================================ events */
 
+#define EVENT_KPI_COLS "id, source, category_code, grid_code, status, loop, escalated, overdue, " \
+	"rework_count, rating, day, accepted_at, closed_at, due_at"
 static const char SQL_EVENT_PAGE[] =
-	"SELECT id, source, category_code, grid_code, status, loop, escalated, overdue, "
-	"rework_count, rating, day, accepted_at, closed_at, due_at FROM event "
-	"WHERE id > ? ORDER BY id LIMIT ?";
+	"SELECT " EVENT_KPI_COLS " FROM event WHERE id > ? ORDER BY id LIMIT ?";
+/* created_at first: the range seeks event_created; day checks each row */
+static const char SQL_EVENT_DAY[] =
+	"SELECT " EVENT_KPI_COLS " FROM event WHERE created_at >= ? AND created_at < ? AND day = ?";
 
 static void copy_col(struct db_stmt *st, int i, char *dst, size_t n)
 {
@@ -199,11 +202,11 @@ static void copy_col(struct db_stmt *st, int i, char *dst, size_t n)
 	str_copy(dst, n, s ? s : "");
 }
 
-int store_kpi_event_page(struct db *db, int64_t after_id, int limit, event_cb cb, void *ctx,
-                         int64_t *last, struct err *e)
+/* Step st, passing each row as an event to cb; *last = the last id. */
+static int each_kpi_event(struct db_stmt *st, event_cb cb, void *ctx, int64_t *last,
+                          struct err *e)
 {
 	struct event_rec *ev = calloc(1, sizeof(*ev));
-	struct db_stmt *st = NULL;
 	enum db_step r;
 	int ret = -1;
 
@@ -211,10 +214,6 @@ int store_kpi_event_page(struct db *db, int64_t after_id, int limit, event_cb cb
 		err_set(e, 500, "internal.oom", "内存不足", "out of memory");
 		goto out;
 	}
-	if (db_prepare_cached(db, SQL_EVENT_PAGE, &st, e) < 0)
-		goto out;
-	db_bind_int64(st, 1, after_id);
-	db_bind_int64(st, 2, limit);
 	while ((r = db_step(st, e)) == DB_ROW) {
 		int rc;
 		ev->id = db_col_int64(st, 0);
@@ -235,16 +234,120 @@ int store_kpi_event_page(struct db *db, int64_t after_id, int limit, event_cb cb
 			ret = rc;
 			goto out;
 		}
-		*last = ev->id;
+		if (last)
+			*last = ev->id;
 	}
-	if (r == DB_ERROR)
-		goto out;
-	ret = 0;
+	if (r != DB_ERROR)
+		ret = 0;
 out:
-	if (st)
-		db_finalize(st);
 	free(ev);
 	return ret;
+}
+
+int store_kpi_event_page(struct db *db, int64_t after_id, int limit, event_cb cb, void *ctx,
+                         int64_t *last, struct err *e)
+{
+	struct db_stmt *st;
+	int ret;
+
+	if (db_prepare_cached(db, SQL_EVENT_PAGE, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 2, limit);
+	ret = each_kpi_event(st, cb, ctx, last, e);
+	db_finalize(st);
+	return ret;
+}
+
+int store_kpi_event_day(struct db *db, const char *day, int64_t t0, int64_t t1, event_cb cb,
+                        void *ctx, struct err *e)
+{
+	struct db_stmt *st;
+	int ret;
+
+	if (db_prepare_cached(db, SQL_EVENT_DAY, &st, e) < 0)
+		return -1;
+	db_bind_int64(st, 1, t0);
+	db_bind_int64(st, 2, t1);
+	db_bind_text(st, 3, day);
+	ret = each_kpi_event(st, cb, ctx, NULL, e);
+	db_finalize(st);
+	return ret;
+}
+
+/* ========================================================= dirty days */
+
+static const char SQL_DIRTY_MARK[] = "INSERT INTO kpi_dirty (day) VALUES (?) ON CONFLICT (day) DO NOTHING";
+static const char SQL_DIRTY_LIST[] = "SELECT day FROM kpi_dirty ORDER BY day";
+static const char SQL_DIRTY_CLEAR[] = "DELETE FROM kpi_dirty";
+static const char SQL_DAY_ROWS[] =
+	"SELECT unit_code, category_code, source, " COUNTER_COLS " FROM kpi_agg "
+	"WHERE grain = 'd' AND period = ?";
+
+int store_kpi_dirty_mark(struct db *db, const char *day, struct err *e)
+{
+	struct db_stmt *st;
+	enum db_step r;
+
+	if (db_prepare_cached(db, SQL_DIRTY_MARK, &st, e) < 0)
+		return -1;
+	db_bind_text(st, 1, day);
+	r = db_step(st, e);
+	db_finalize(st);
+	return r == DB_ERROR ? -1 : 0;
+}
+
+int store_kpi_dirty_list(struct db *db, store_kpi_day_cb cb, void *ctx, struct err *e)
+{
+	struct db_stmt *st;
+	enum db_step r;
+	int rc = 0;
+
+	if (db_prepare_cached(db, SQL_DIRTY_LIST, &st, e) < 0)
+		return -1;
+	while ((r = db_step(st, e)) == DB_ROW) {
+		const char *d = db_col_text(st, 0);
+		if ((rc = cb(ctx, d ? d : "")) != 0)
+			break;
+	}
+	db_finalize(st);
+	return rc ? rc : r == DB_ERROR ? -1 : 0;
+}
+
+int store_kpi_dirty_clear(struct db *db, struct err *e)
+{
+	return db_exec(db, SQL_DIRTY_CLEAR, e);
+}
+
+int store_kpi_day_rows(struct db *db, const char *day, store_kpi_row_cb cb, void *ctx,
+                       struct err *e)
+{
+	struct store_kpi_row *row = calloc(1, sizeof(*row));
+	struct db_stmt *st = NULL;
+	enum db_step r;
+	int rc = 0;
+
+	if (!row)
+		return err_set(e, 500, "internal.oom", "内存不足", "out of memory");
+	if (db_prepare_cached(db, SQL_DAY_ROWS, &st, e) < 0) {
+		free(row);
+		return -1;
+	}
+	db_bind_text(st, 1, day);
+	row->grain = 'd';
+	str_copy(row->period, sizeof(row->period), day);
+	while ((r = db_step(st, e)) == DB_ROW) {
+		copy_col(st, 0, row->unit, sizeof(row->unit));
+		copy_col(st, 1, row->category, sizeof(row->category));
+		copy_col(st, 2, row->source, sizeof(row->source));
+		for (int i = 0; i < STORE_KPI_NCOUNTERS; i++)
+			row->n[i] = db_col_int64(st, 3 + i);
+		if ((rc = cb(ctx, row)) != 0)
+			break;
+	}
+	db_finalize(st);
+	free(row);
+	return rc ? rc : r == DB_ERROR ? -1 : 0;
 }
 
 /* ================================================================ sums */

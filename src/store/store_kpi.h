@@ -43,6 +43,23 @@ int store_kpi_analyze(struct db *db, struct err *e);
 /* Rows in kpi_agg (tests and the benchmark). */
 int store_kpi_count(struct db *db, int64_t *n, struct err *e);
 
+/* Days (YYYY-MM-DD) whose counters may miss deltas held in a server's
+ * memory (app/kpi.h, "Deferred counters"): marked in the transaction that
+ * commits the events, cleared with the flush that writes the deltas. */
+int store_kpi_dirty_mark(struct db *db, const char *day, struct err *e);
+typedef int (*store_kpi_day_cb)(void *ctx, const char *day);
+int store_kpi_dirty_list(struct db *db, store_kpi_day_cb cb, void *ctx, struct err *e);
+int store_kpi_dirty_clear(struct db *db, struct err *e);
+/* The day rows (grain 'd') of one day, every unit, category and source. */
+typedef int (*store_kpi_row_cb)(void *ctx, const struct store_kpi_row *r);
+int store_kpi_day_rows(struct db *db, const char *day, store_kpi_row_cb cb, void *ctx,
+                       struct err *e);
+/* The events reported on a day (their `day`), with the columns of
+ * store_kpi_event_page; from created_at in [t0, t1), which must contain
+ * the day. */
+int store_kpi_event_day(struct db *db, const char *day, int64_t t0, int64_t t1, event_cb cb,
+                        void *ctx, struct err *e);
+
 /* Events with id > after_id in id order, at most limit, with only the
  * columns the counters need (id, source, category, grid, status, loop,
  * escalated, overdue, rework_count, rating, day, accepted_at, closed_at,

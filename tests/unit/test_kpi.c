@@ -316,6 +316,94 @@ static void test_rebuild_matches(void **state)
 	kpi_result_release(&reb);
 }
 
+/* Deferred counters (app/kpi.h): a day whose deltas were lost or added
+ * twice is recomputed from its events, its month rows moved by the
+ * difference, other days and months untouched. */
+struct snap {
+	struct kpi_result r[4];
+};
+
+static void snapshot(struct db *db, struct snap *s)
+{
+	s->r[0] = query(db, D, "2026-03-01", "2026-05-01", KPI_BY_UNIT, NULL);      /* month rows */
+	s->r[1] = query(db, D, "2026-03-05", "2026-03-07", KPI_BY_CATEGORY, NULL);  /* day rows */
+	s->r[2] = query(db, T1, "2026-03-06", "2026-03-07", KPI_BY_UNIT, NULL);
+	s->r[3] = query(db, G3, "2026-04-02", "2026-04-03", KPI_BY_CATEGORY, NULL);
+}
+
+static void snap_equal(struct snap *a, struct snap *b)
+{
+	for (int k = 0; k < 4; k++) {
+		assert_memory_equal(&a->r[k].total, &b->r[k].total, sizeof(a->r[k].total));
+		assert_int_equal(a->r[k].nrows, b->r[k].nrows);
+		for (size_t i = 0; i < a->r[k].nrows; i++) {
+			assert_string_equal(a->r[k].rows[i].key, b->r[k].rows[i].key);
+			assert_memory_equal(&a->r[k].rows[i].c, &b->r[k].rows[i].c, sizeof(a->r[k].rows[i].c));
+		}
+		kpi_result_release(&a->r[k]);
+		kpi_result_release(&b->r[k]);
+	}
+}
+
+static void test_repair_days(void **state)
+{
+	struct test_db *f = *state;
+	static const char *const days[] = {"2026-03-05", "2026-03-05", "2026-03-05", "2026-03-06",
+	                                   "2026-03-06", "2026-04-02", "2026-03-20"};
+	struct snap broken, repaired, rebuilt;
+	char epoch[KPI_EPOCH_MAX], epoch2[KPI_EPOCH_MAX];
+	int ndays = -1;
+
+	org(f->db);
+	OK(db_begin(f->db, &e_));
+	for (int i = 0; i < 7; i++) {
+		struct event_rec *ev = event(days[i], i % 2 ? G1 : i == 4 ? G3 : G2, i % 3 ? "ka.x" : "kb.z",
+		                             "patrol");
+		int32_t d;
+		assert_int_equal(kpi_day_parse(days[i], &d), 0);
+		ev->created_at = (int64_t)d * 86400 - 8 * 3600 + 12 * 3600;     /* noon, China time */
+		if (i == 3) {
+			snprintf(ev->status, sizeof(ev->status), "closed");
+			ev->accepted_at = ev->created_at + 60;
+			ev->closed_at = ev->created_at + 600;
+			ev->due_at = ev->created_at + 3600;
+		}
+		OK(store_event_insert(f->db, ev, &ev->id, &e_));
+		if (i != 1)                                   /* 03-05: a delta lost */
+			OK(kpi_event_changed(f->db, NULL, ev, &e_));
+		if (i == 3)                                   /* 03-06: one counted twice */
+			OK(kpi_event_changed(f->db, NULL, ev, &e_));
+		free(ev);
+	}
+	OK(db_commit(f->db, &e_));
+	snapshot(f->db, &broken);
+	assert_int_equal(broken.r[0].total.n[KPI_REPORTED], 7);          /* 7 − 1 + 1 */
+	for (int k = 0; k < 4; k++)
+		kpi_result_release(&broken.r[k]);
+
+	OK(kpi_epoch(f->db, epoch, &e_));
+	OK(db_begin(f->db, &e_));
+	OK(store_kpi_dirty_mark(f->db, "2026-03-05", &e_));
+	OK(store_kpi_dirty_mark(f->db, "2026-03-06", &e_));
+	OK(store_kpi_dirty_mark(f->db, "2026-03-06", &e_));             /* once */
+	OK(kpi_repair_dirty(f->db, &ndays, &e_));
+	OK(db_commit(f->db, &e_));
+	assert_int_equal(ndays, 2);
+	snapshot(f->db, &repaired);
+	assert_int_equal(repaired.r[0].total.n[KPI_REPORTED], 7);
+	assert_int_equal(repaired.r[2].total.n[KPI_CLOSED], 1);
+	OK(kpi_rebuild(f->db, NULL, &e_));
+	snapshot(f->db, &rebuilt);
+	snap_equal(&repaired, &rebuilt);
+	/* the marks are gone; a rebuild moved the epoch */
+	OK(db_begin(f->db, &e_));
+	OK(kpi_repair_dirty(f->db, &ndays, &e_));
+	OK(db_commit(f->db, &e_));
+	assert_int_equal(ndays, 0);
+	OK(kpi_epoch(f->db, epoch2, &e_));
+	assert_string_not_equal(epoch, epoch2);
+}
+
 static void test_bad_events(void **state)
 {
 	struct kpi_batch b;
@@ -353,6 +441,7 @@ int main(void)
 		T(test_life_of_an_event),
 		T(test_queries),
 		T(test_rebuild_matches),
+		T(test_repair_days),
 		cmocka_unit_test(test_bad_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
