@@ -555,7 +555,8 @@ static const char *default_source(const struct principal *p)
 }
 
 int events_report(struct app *a, const struct principal *p, const struct event_new *n,
-                  struct event_rec *out, int *replayed, struct err *e)
+                  struct event_rec *out, struct category_rec *cat, int *replayed,
+                  struct err *e)
 {
 	struct report_job *j = calloc(1, sizeof(*j));
 	struct org_model *m = NULL;
@@ -697,6 +698,8 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 	if (exec_write(a, report_run, j, e) < 0)
 		goto out;
 	*out = j->ev;
+	if (cat)
+		*cat = j->cat;
 	*replayed = j->replayed;
 	rc = 0;
 out:

@@ -67,7 +67,9 @@ struct event_step_in {
 int events_ensure_taxonomy(struct db *db, struct err *e);
 
 /* Take a report. *replayed = 1 when the idempotency key was seen with the
- * same body (out is the event it made then). Errors: 400 for bad fields,
+ * same body (out is the event it made then). cat (may be NULL) receives the
+ * category record the checks read, so that the caller need not read it
+ * again for the reply. Errors: 400 for bad fields,
  * 403 event.source_forbidden (the caller's roles may not use the source),
  * 403 event.out_of_scope (the grid lies outside the caller's reach:
  * events_place_check; nothing is written), 422 event.outside (no grid at
@@ -75,7 +77,8 @@ int events_ensure_taxonomy(struct db *db, struct err *e);
  * 409 event.duplicate_external (a hotline order already taken: e->param
  * holds its id). */
 int events_report(struct app *a, const struct principal *p, const struct event_new *n,
-                  struct event_rec *out, int *replayed, struct err *e);
+                  struct event_rec *out, struct category_rec *cat, int *replayed,
+                  struct err *e);
 
 /* 上报范围: may p report with this source into this grid (a grid code)?
  * One of p's grants must admit the source and reach the grid

@@ -52,6 +52,7 @@ test('intake: a patrol report by the grid worker lands in the grid, held by the 
   assert.equal(ev.source, 'patrol');
   assert.equal(ev.urgency, 'normal');
   assert.equal(ev.title, '市容环境', 'the title defaults to the category name');
+  assert.equal(ev.category_name, '市容环境', 'the reply names the category');
   assert.equal(ev.reporter_id, await as.id('gridworker'));
   assert.equal(r.headers.get('location'), `/api/v1/events/${ev.id}`);
   assert.ok(ev.deadline_at && ev.due_at && ev.phase_started_at, 'clocks are set');
@@ -126,6 +127,7 @@ test('intake: a resident report is always source resident, and the resident sees
   const r = await as.report('resident', report({ description: unique('居民'), source: 'patrol', reporter_phone: '13800138000' }));
   assert.equal(r.json.source, 'resident');
   assert.equal(r.json.status, 'reported');
+  assert.equal(r.json.category_name, '市容环境', 'the resident\'s reply names the category too');
   for (const k of ['reporter_phone', 'reporter_id', 'holder', 'loop', 'similar', 'handler_id'])
     assert.ok(!(k in r.json), `the resident's view has no ${k}`);
   const staff = await as.event('station', r.json.id);
@@ -176,6 +178,8 @@ test('intake: Idempotency-Key replays the first answer, refuses a different body
   const b = await as.report('gridworker', body, { status: 200, headers: { 'idempotency-key': key } });
   assert.equal(b.headers.get('idempotent-replayed'), 'true');
   assert.equal(b.json.id, a.json.id);
+  assert.equal(b.json.category_name, a.json.category_name, 'a replay names the category as the first answer did');
+  assert.ok(a.json.category_name);
   assert.deepEqual(counts(srv.db), before, 'a replay writes nothing');
   const c = await as.report('gridworker', { ...body, description: '另一件事' }, { status: 0, headers: { 'idempotency-key': key } });
   assertError(assert, c, 409, 'event.idempotency_mismatch');
