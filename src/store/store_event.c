@@ -375,7 +375,10 @@ static const char SQL_EVENT_BY_EXT[] =
 static const char SQL_EVENT_NEAR[] =
 	"SELECT id, lon, lat FROM event WHERE category_code = ? AND cell = ? "
 	"AND deadline_at IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?";
-static const char SQL_EVENT_BRIEF[] = "SELECT title, status FROM event WHERE id = ?";
+/* the kept near-duplicates' titles, all in one statement: as many ?s as
+ * STORE_EVENT_BRIEFS_MAX, the unused ones bound to NULL, which matches no
+ * row on either backend (`id IN (…, NULL)` is never true for them) */
+static const char SQL_EVENT_BRIEFS[] = "SELECT id, title, status FROM event WHERE id IN (?, ?, ?, ?, ?)";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
 static const char SQL_EVENT_DUE[] =
@@ -529,22 +532,33 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 	return ret;
 }
 
-int store_event_brief(struct db *db, int64_t id, char *title, size_t tn, char *status, size_t sn,
-                      struct err *e)
+int store_event_briefs(struct db *db, const int64_t *ids, int n, event_brief_cb cb, void *ctx,
+                       struct err *e)
 {
 	struct db_stmt *st;
 	enum db_step r;
 
-	title[0] = status[0] = '\0';
-	if (db_prepare_cached(db, SQL_EVENT_BRIEF, &st, e) < 0)
+	if (n < 0 || n > STORE_EVENT_BRIEFS_MAX)
+		return err_set(e, 500, "store.too_many", "一次最多读取 %d 个事件", "at most %d events at a time",
+		               STORE_EVENT_BRIEFS_MAX);
+	if (n == 0)
+		return 0;
+	if (db_prepare_cached(db, SQL_EVENT_BRIEFS, &st, e) < 0)
 		return -1;
-	db_bind_int64(st, 1, id);
-	if ((r = db_step(st, e)) == DB_ROW) {
-		str_copy(title, tn, db_col_text(st, 0) ? db_col_text(st, 0) : "");
-		str_copy(status, sn, db_col_text(st, 1) ? db_col_text(st, 1) : "");
+	for (int i = 0; i < STORE_EVENT_BRIEFS_MAX; i++) {
+		if (i < n)
+			db_bind_int64(st, i + 1, ids[i]);
+		else
+			db_bind_null(st, i + 1);
+	}
+	while ((r = db_step(st, e)) == DB_ROW) {
+		const char *title = db_col_text(st, 1), *status = db_col_text(st, 2);
+
+		if (cb(ctx, db_col_int64(st, 0), title ? title : "", status ? status : "") != 0)
+			break;
 	}
 	db_finalize(st);
-	return r == DB_ERROR ? -1 : r == DB_ROW;
+	return r == DB_ERROR ? -1 : 0;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)

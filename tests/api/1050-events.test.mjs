@@ -227,6 +227,42 @@ test('intake: a second report of the same category within 100 m lists the first 
   assert.ok(d.similar.some((s) => s.id === a.json.id), 'the detail lists it too');
 });
 
+test('intake: with more than five near-duplicates the reply lists the five nearest, nearest first, with titles and statuses', async () => {
+  const cat = 'msfw.zczx';                     // no other test reports this category
+  // the middle of the 0.001° cell (~100 m) the grid's point lies in: every report below lies in
+  // that one cell, which is scanned newest first, so the nearest (reported first, the oldest)
+  // are found only when the scan looks past the five newest
+  const base = [(Math.floor(point[0] * 1000) + 0.5) / 1000, (Math.floor(point[1] * 1000) + 0.5) / 1000];
+  // offsets in 1e-5 degrees (about a metre), nearest first
+  const offsets = [[3, 2], [-6, 4], [0, -12], [15, 10], [-20, -15], [30, 0], [0, 38], [-35, 30]];
+  const made = [];
+  for (const [dx, dy] of offsets) {
+    const title = unique('咨询');
+    const r = await as.report('gridworker', report({ category: cat, title, description: unique('政策咨询'),
+                                                     lon: base[0] + dx * 1e-5, lat: base[1] + dy * 1e-5 }));
+    made.push({ id: r.json.id, title });
+  }
+  // the second nearest is being handled (still open, another status); one nearer than all of
+  // them is rejected, so closed, and no longer a candidate
+  await as.step('station', made[1].id, { action: 'accept', note: '受理' });
+  const rej = await as.report('gridworker', report({ category: cat, description: unique('已驳回'), lon: base[0] + 1e-5, lat: base[1] }));
+  await as.step('station', rej.json.id, { action: 'reject', note: '重复上报' });
+
+  const t = await as.report('gridleader', report({ category: cat, description: unique('又一条'), lon: base[0], lat: base[1] }));
+  const want = made.slice(0, 5).map((m, i) => ({ id: m.id, title: m.title, status: i === 1 ? 'handling' : 'reported' }));
+  const got = (list) => list.map(({ id, title, status }) => ({ id, title, status }));
+  assert.deepEqual(got(t.json.similar), want, `the five nearest, nearest first: ${JSON.stringify(t.json.similar)}`);
+  const dist = t.json.similar.map((s) => s.distance_m);
+  assert.deepEqual([...dist].sort((x, y) => x - y), dist, `nearest first: ${dist}`);
+  assert.ok(dist[0] >= 2 && dist[0] <= 6 && dist[4] >= 20 && dist[4] <= 30, `distances ${dist}`);
+  // the detail lists the same five
+  assert.deepEqual(got((await as.event('station', t.json.id)).similar), want, 'the detail lists the same');
+  // and the farthest report's own detail lists five too, none of them itself
+  const far = await as.event('station', made[7].id);
+  assert.equal(far.similar.length, 5, JSON.stringify(far.similar));
+  assert.ok(!far.similar.some((s) => s.id === made[7].id || s.id === rej.json.id), 'neither itself nor a closed one');
+});
+
 // ---------------------------------------------------------- internal loop
 
 test('internal loop: accept, complete, verify (not by the handler), close; the timeline has every step', async () => {
