@@ -417,9 +417,11 @@ int api_event_create(struct http_req *req)
 			goto fail;
 		}
 		n.idem_key = key;
+		/* the body's hash tells a replay from a reuse of the key; without
+		 * a key nothing compares it */
+		crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
+		sodium_bin2hex(n.body_hash, sizeof(n.body_hash), hash, sizeof(hash));
 	}
-	crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
-	sodium_bin2hex(n.body_hash, sizeof(n.body_hash), hash, sizeof(hash));
 	n.ip = http_client_ip(req);
 	if (!(ev = malloc(sizeof(*ev)))) {
 		err_set(&e, 500, "app.oom", "内存不足", "out of memory");

@@ -42,7 +42,7 @@ struct event_new {
 	const char *photos[EV_PHOTOS_MAX];
 	int nphotos;
 	const char *idem_key;         /* Idempotency-Key, optional */
-	char body_hash[65];           /* hex SHA-256 of the request body */
+	char body_hash[65];           /* hex SHA-256 of the request body (with idem_key only) */
 	const char *ip;
 };
 
