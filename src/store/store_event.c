@@ -368,13 +368,23 @@ int store_category_count(struct db *db, int64_t *n, struct err *e)
 static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
-/* one cell at a time, newest first straight off the partial index of open
- * events (deadline_at is set exactly while an event is open), which covers
- * the query: a hotspot cell with thousands of reports a day costs `limit`
- * index entries, not a sort of all of them nor a row read each */
+/* each cell newest first straight off the partial index of open events
+ * (deadline_at is set exactly while an event is open), which covers the
+ * query: a hotspot cell with thousands of reports a day costs `limit` index
+ * entries, not a sort of all of them nor a row read each. The 3 × 3 cells
+ * are one statement, a UNION ALL of one such scan a cell (a subquery in
+ * FROM, as both SQLite and PostgreSQL accept ORDER BY/LIMIT there; each
+ * plans as a bounded backward scan of event_near): one execution instead
+ * of nine, on PostgreSQL one round trip instead of nine. Four parameters
+ * an arm: category, cell, since, limit. */
+#define NEAR_CELL_ARM(k)                                                                           \
+	"SELECT id, lon, lat FROM (SELECT id, lon, lat FROM event WHERE category_code = ? "           \
+	"AND cell = ? AND deadline_at IS NOT NULL AND created_at >= ? "                               \
+	"ORDER BY created_at DESC LIMIT ?) AS c" #k
 static const char SQL_EVENT_NEAR[] =
-	"SELECT id, lon, lat FROM event WHERE category_code = ? AND cell = ? "
-	"AND deadline_at IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?";
+	NEAR_CELL_ARM(0) " UNION ALL " NEAR_CELL_ARM(1) " UNION ALL " NEAR_CELL_ARM(2) " UNION ALL "
+	NEAR_CELL_ARM(3) " UNION ALL " NEAR_CELL_ARM(4) " UNION ALL " NEAR_CELL_ARM(5) " UNION ALL "
+	NEAR_CELL_ARM(6) " UNION ALL " NEAR_CELL_ARM(7) " UNION ALL " NEAR_CELL_ARM(8);
 /* the kept near-duplicates' titles, all in one statement: as many ?s as
  * STORE_EVENT_BRIEFS_MAX, the unused ones bound to NULL, which matches no
  * row on either backend (`id IN (…, NULL)` is never true for them) */
@@ -505,29 +515,28 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
                      int limit, event_near_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
-	struct event_near_rec r;
-	enum db_step rs = DB_DONE;
-	int ret = 0;
+	struct event_near_rec r = {0};
+	enum db_step rs;
+	int ret = 0, k = 0;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
-	for (int dy = -1; dy <= 1 && !ret; dy++)
-		for (int dx = -1; dx <= 1 && !ret; dx++) {
-			db_reset(st);
-			db_bind_text(st, 1, category);
-			db_bind_int64(st, 2, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
-			db_bind_int64(st, 3, since);
-			db_bind_int64(st, 4, limit);
-			while ((rs = db_step(st, e)) == DB_ROW) {
-				r.id = db_col_int64(st, 0);
-				r.lon = db_col_double(st, 1);
-				r.lat = db_col_double(st, 2);
-				if ((ret = cb(ctx, &r)) != 0)
-					break;
-			}
-			if (rs == DB_ERROR)
-				ret = -1;
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++, k++) {
+			db_bind_text(st, 4 * k + 1, category);
+			db_bind_int64(st, 4 * k + 2, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
+			db_bind_int64(st, 4 * k + 3, since);
+			db_bind_int64(st, 4 * k + 4, limit);
 		}
+	while ((rs = db_step(st, e)) == DB_ROW) {
+		r.id = db_col_int64(st, 0);
+		r.lon = db_col_double(st, 1);
+		r.lat = db_col_double(st, 2);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (rs == DB_ERROR)
+		ret = -1;
 	db_finalize(st);
 	return ret;
 }

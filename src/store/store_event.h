@@ -123,7 +123,7 @@ struct event_near_rec {
 typedef int (*event_near_cb)(void *ctx, const struct event_near_rec *r);
 /* Open events of a category reported since `since` in the 3 × 3 cells
  * around (lon, lat): cell by cell, each cell's newest first, at most limit
- * of each cell. */
+ * of each cell, from one statement. */
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
                      int limit, event_near_cb cb, void *ctx, struct err *e);
 /* Title and status of up to STORE_EVENT_BRIEFS_MAX events by id, in one
