@@ -417,26 +417,33 @@ int api_event_create(struct http_req *req)
 			goto fail;
 		}
 		n.idem_key = key;
+		/* the body's hash tells a replay from a reuse of the key; without
+		 * a key nothing compares it */
+		crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
+		sodium_bin2hex(n.body_hash, sizeof(n.body_hash), hash, sizeof(hash));
 	}
-	crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
-	sodium_bin2hex(n.body_hash, sizeof(n.body_hash), hash, sizeof(hash));
 	n.ip = http_client_ip(req);
 	if (!(ev = malloc(sizeof(*ev)))) {
 		err_set(&e, 500, "app.oom", "内存不足", "out of memory");
 		goto fail;
 	}
-	if (events_report(a, p, &n, ev, &replayed, &e) < 0)
+	if (events_report(a, p, &n, ev, &cat, &replayed, &e) < 0)
 		goto fail;
 	json_decref(body);
 	body = NULL;
 	m = org_holder_get(&a->org);
-	db = db_pool_get(a->pool);
-	rd = db_read_begin(db);
-	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? &cat : NULL, !is_resident_only(p));
-	if (!is_resident_only(p))
+	/* the category events_report read for its checks, not read again: a
+	 * replay's event has it too (same body, same category), the
+	 * comparison only makes sure */
+	j = event_json(ev, m, strcmp(cat.code, ev->category) == 0 ? &cat : NULL, !is_resident_only(p));
+	if (!is_resident_only(p)) {
+		/* residents get no near-duplicates, and so take no connection */
+		db = db_pool_get(a->pool);
+		rd = db_read_begin(db);
 		json_object_set_new(j, "similar", similar_json(db, ev));
-	db_read_end(db, rd);
-	db_pool_put(a->pool, db);
+		db_read_end(db, rd);
+		db_pool_put(a->pool, db);
+	}
 	if (m)
 		orgmodel_release(m);
 	free(ev);

@@ -555,7 +555,8 @@ static const char *default_source(const struct principal *p)
 }
 
 int events_report(struct app *a, const struct principal *p, const struct event_new *n,
-                  struct event_rec *out, int *replayed, struct err *e)
+                  struct event_rec *out, struct category_rec *cat, int *replayed,
+                  struct err *e)
 {
 	struct report_job *j = calloc(1, sizeof(*j));
 	struct org_model *m = NULL;
@@ -697,6 +698,8 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 	if (exec_write(a, report_run, j, e) < 0)
 		goto out;
 	*out = j->ev;
+	if (cat)
+		*cat = j->cat;
 	*replayed = j->replayed;
 	rc = 0;
 out:
@@ -1092,16 +1095,37 @@ int events_step(struct app *a, const struct principal *p, int64_t id,
 
 /* ---------------------------------------------------------- near-dups */
 
-#define NEAR_MAX 16
+/*
+ * Candidates read from each of the 3 × 3 cells around the event, newest
+ * first, off the covering index (store_event_near). More than the
+ * EV_SIMILAR_MAX listed, on purpose: a cell is scanned newest first, not
+ * nearest first, so with a limit of 5 a cell holding 5 newer reports a
+ * little farther away would hide an older one right next to the event —
+ * exactly in the busy spots where the list matters. With 16 the answer is
+ * the true nearest five as long as no cell holds more than 16 open reports
+ * of the category from the last day; past that it stays bounded (a hotspot
+ * costs 16 index entries a cell, not a sort of all of them). The entries
+ * are ~50 bytes of one covering index, so 16 of a cell lie on the same
+ * leaf page as 5 would: no more pages to read, a few more index steps. The
+ * costly part was reading each hit's row for its title, once per hit; that
+ * is now one statement for the five kept (store_event_briefs).
+ */
+#define NEAR_CELL_MAX 16
+
+_Static_assert(EV_SIMILAR_MAX <= STORE_EVENT_BRIEFS_MAX, "one statement reads the titles of all hits");
+_Static_assert(EV_SIMILAR_MAX <= NEAR_CELL_MAX, "a cell offers at least as many candidates as are listed");
+
+struct near_hit {
+	struct event_near_rec r;
+	char title[EV_TITLE_MAX];
+	char status[16];
+	double m;
+	int found;                    /* the title's statement returned the row */
+};
 
 struct near_ctx {
 	const struct event_rec *ev;
-	struct near_hit {
-		struct event_near_rec r;
-		char title[EV_TITLE_MAX];
-		char status[16];
-		double m;
-	} hits[NEAR_MAX];
+	struct near_hit hits[EV_SIMILAR_MAX];   /* the nearest so far, in no order */
 	int n;
 };
 
@@ -1113,6 +1137,8 @@ static double metres(double lon1, double lat1, double lon2, double lat2)
 	return sqrt(dx * dx + dy * dy);
 }
 
+/* A candidate: keep it when it lies within EV_NEAR_METRES and is nearer
+ * than the farthest kept (which it replaces once the list is full). */
 static int near_row(void *ctx, const struct event_near_rec *r)
 {
 	struct near_ctx *c = ctx;
@@ -1124,11 +1150,11 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 	m = metres(c->ev->lon, c->ev->lat, r->lon, r->lat);
 	if (m > EV_NEAR_METRES)
 		return 0;
-	if (c->n < NEAR_MAX) {
+	if (c->n < EV_SIMILAR_MAX) {
 		h = &c->hits[c->n++];
 	} else {                        /* full: this one replaces the farthest */
 		h = &c->hits[0];
-		for (int i = 1; i < NEAR_MAX; i++)
+		for (int i = 1; i < EV_SIMILAR_MAX; i++)
 			if (c->hits[i].m > h->m)
 				h = &c->hits[i];
 		if (h->m <= m)
@@ -1139,46 +1165,60 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 	return 0;
 }
 
+/* A kept hit's title and status, by id (the rows come in any order). */
+static int near_brief(void *ctx, int64_t id, const char *title, const char *status)
+{
+	struct near_ctx *c = ctx;
+
+	for (int i = 0; i < c->n; i++) {
+		struct near_hit *h = &c->hits[i];
+
+		if (h->r.id != id)
+			continue;
+		str_copy(h->title, sizeof(h->title), title);
+		str_copy(h->status, sizeof(h->status), status);
+		h->found = 1;
+		break;
+	}
+	return 0;
+}
+
 int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, void *ctx,
                 struct err *e)
 {
-	struct near_ctx *c = malloc(sizeof(*c));
-	int rc;
+	struct near_ctx c;              /* ~1.6 KB: on the stack, no allocation a report */
+	int64_t ids[EV_SIMILAR_MAX];
 
-	if (!c)
-		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
-	c->ev = ev;
-	c->n = 0;
-	/* the newest NEAR_MAX candidates of each of the 3 × 3 cells, from the
-	 * index alone; the nearest NEAR_MAX within 100 m are kept */
-	rc = store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
-	                      NEAR_MAX, near_row, c, e);
-	/* nearest first */
-	for (int i = 1; i < c->n; i++)
-		for (int k = i; k > 0 && c->hits[k].m < c->hits[k - 1].m; k--) {
-			struct near_hit t = c->hits[k];
+	c.ev = ev;
+	c.n = 0;
+	if (store_event_near(db, ev->category, ev->created_at - EV_NEAR_SECONDS, ev->lon, ev->lat,
+	                     NEAR_CELL_MAX, near_row, &c, e) < 0)
+		return -1;
+	/* nearest first (insertion sort: ties keep the order found) */
+	for (int i = 1; i < c.n; i++)
+		for (int k = i; k > 0 && c.hits[k].m < c.hits[k - 1].m; k--) {
+			struct near_hit t = c.hits[k];
 
-			c->hits[k] = c->hits[k - 1];
-			c->hits[k - 1] = t;
+			c.hits[k] = c.hits[k - 1];
+			c.hits[k - 1] = t;
 		}
-	for (int i = 0; rc >= 0 && i < c->n; i++) {
-		struct near_hit *h = &c->hits[i];
-		int found = store_event_brief(db, h->r.id, h->title, sizeof(h->title), h->status,
-		                              sizeof(h->status), e);
+	for (int i = 0; i < c.n; i++) {
+		c.hits[i].found = 0;
+		ids[i] = c.hits[i].r.id;
+	}
+	if (store_event_briefs(db, ids, c.n, near_brief, &c, e) < 0)
+		return -1;
+	for (int i = 0; i < c.n; i++) {
+		struct near_hit *h = &c.hits[i];
 
-		if (found < 0) {
-			rc = -1;
-			break;
-		}
-		if (!found)
+		if (!h->found)            /* cleared meanwhile (store_event_clear, the demo) */
 			continue;
 		h->r.title = h->title;
 		h->r.status = h->status;
 		if (cb(ctx, &h->r, h->m) != 0)
 			break;
 	}
-	free(c);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------- clocks */

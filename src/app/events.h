@@ -22,6 +22,7 @@
 #define EV_TEXT_CHARS 2000
 #define EV_NEAR_METRES 100.0
 #define EV_NEAR_SECONDS (24 * 3600)
+#define EV_SIMILAR_MAX 5          /* near-duplicates listed: a phone shows a handful */
 
 /* A new event as the client sent it (checked by events_report). */
 struct event_new {
@@ -41,7 +42,7 @@ struct event_new {
 	const char *photos[EV_PHOTOS_MAX];
 	int nphotos;
 	const char *idem_key;         /* Idempotency-Key, optional */
-	char body_hash[65];           /* hex SHA-256 of the request body */
+	char body_hash[65];           /* hex SHA-256 of the request body (with idem_key only) */
 	const char *ip;
 };
 
@@ -67,7 +68,9 @@ struct event_step_in {
 int events_ensure_taxonomy(struct db *db, struct err *e);
 
 /* Take a report. *replayed = 1 when the idempotency key was seen with the
- * same body (out is the event it made then). Errors: 400 for bad fields,
+ * same body (out is the event it made then). cat (may be NULL) receives the
+ * category record the checks read, so that the caller need not read it
+ * again for the reply. Errors: 400 for bad fields,
  * 403 event.source_forbidden (the caller's roles may not use the source),
  * 403 event.out_of_scope (the grid lies outside the caller's reach:
  * events_place_check; nothing is written), 422 event.outside (no grid at
@@ -75,7 +78,8 @@ int events_ensure_taxonomy(struct db *db, struct err *e);
  * 409 event.duplicate_external (a hotline order already taken: e->param
  * holds its id). */
 int events_report(struct app *a, const struct principal *p, const struct event_new *n,
-                  struct event_rec *out, int *replayed, struct err *e);
+                  struct event_rec *out, struct category_rec *cat, int *replayed,
+                  struct err *e);
 
 /* 上报范围: may p report with this source into this grid (a grid code)?
  * One of p's grants must admit the source and reach the grid
@@ -115,7 +119,10 @@ int events_scope_filter(const struct principal *p, const char *unit, struct even
                         char *scope_buf, size_t n, struct err *e);
 
 /* Open events of the same category within EV_NEAR_METRES and
- * EV_NEAR_SECONDS of ev (candidates for 合并), nearest first. */
+ * EV_NEAR_SECONDS of ev (candidates for 合并): the EV_SIMILAR_MAX nearest,
+ * nearest first, with their titles and statuses. cb runs for each; a
+ * nonzero return stops. Costs 9 index scans (one a cell) and one statement
+ * for the titles. */
 typedef int (*events_near_cb)(void *ctx, const struct event_near_rec *ev, double metres);
 int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, void *ctx,
                 struct err *e);

@@ -262,7 +262,7 @@ int hotline_import(struct app *a, const struct principal *p, const char *csv, si
 		n.reporter_name = r->f[C_CALLER];
 		n.reporter_phone = r->f[C_PHONE];
 		n.ip = ip;
-		if (events_report(a, p, &n, ev, &replayed, &re) < 0) {
+		if (events_report(a, p, &n, ev, NULL, &replayed, &re) < 0) {
 			if (strcmp(re.code, "event.duplicate_external") == 0) {
 				json_array_append_new(skipped, json_pack("{s:i, s:s, s:I}", "line", r->line,
 				                                         "external_id", r->f[C_EXT], "event_id",

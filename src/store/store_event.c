@@ -368,14 +368,27 @@ int store_category_count(struct db *db, int64_t *n, struct err *e)
 static const char SQL_EVENT_GET[] = "SELECT " EVENT_COLS " FROM event WHERE id = ?";
 static const char SQL_EVENT_BY_EXT[] =
 	"SELECT id FROM event WHERE source = ? AND external_id = ?";
-/* one cell at a time, newest first straight off the partial index of open
- * events (deadline_at is set exactly while an event is open), which covers
- * the query: a hotspot cell with thousands of reports a day costs `limit`
- * index entries, not a sort of all of them nor a row read each */
+/* each cell newest first straight off the partial index of open events
+ * (deadline_at is set exactly while an event is open), which covers the
+ * query: a hotspot cell with thousands of reports a day costs `limit` index
+ * entries, not a sort of all of them nor a row read each. The 3 × 3 cells
+ * are one statement, a UNION ALL of one such scan a cell (a subquery in
+ * FROM, as both SQLite and PostgreSQL accept ORDER BY/LIMIT there; each
+ * plans as a bounded backward scan of event_near): one execution instead
+ * of nine, on PostgreSQL one round trip instead of nine. Four parameters
+ * an arm: category, cell, since, limit. */
+#define NEAR_CELL_ARM(k)                                                                           \
+	"SELECT id, lon, lat FROM (SELECT id, lon, lat FROM event WHERE category_code = ? "           \
+	"AND cell = ? AND deadline_at IS NOT NULL AND created_at >= ? "                               \
+	"ORDER BY created_at DESC LIMIT ?) AS c" #k
 static const char SQL_EVENT_NEAR[] =
-	"SELECT id, lon, lat FROM event WHERE category_code = ? AND cell = ? "
-	"AND deadline_at IS NOT NULL AND created_at >= ? ORDER BY created_at DESC LIMIT ?";
-static const char SQL_EVENT_BRIEF[] = "SELECT title, status FROM event WHERE id = ?";
+	NEAR_CELL_ARM(0) " UNION ALL " NEAR_CELL_ARM(1) " UNION ALL " NEAR_CELL_ARM(2) " UNION ALL "
+	NEAR_CELL_ARM(3) " UNION ALL " NEAR_CELL_ARM(4) " UNION ALL " NEAR_CELL_ARM(5) " UNION ALL "
+	NEAR_CELL_ARM(6) " UNION ALL " NEAR_CELL_ARM(7) " UNION ALL " NEAR_CELL_ARM(8);
+/* the kept near-duplicates' titles, all in one statement: as many ?s as
+ * STORE_EVENT_BRIEFS_MAX, the unused ones bound to NULL, which matches no
+ * row on either backend (`id IN (…, NULL)` is never true for them) */
+static const char SQL_EVENT_BRIEFS[] = "SELECT id, title, status FROM event WHERE id IN (?, ?, ?, ?, ?)";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
 static const char SQL_EVENT_DUE[] =
@@ -502,49 +515,59 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
                      int limit, event_near_cb cb, void *ctx, struct err *e)
 {
 	struct db_stmt *st;
-	struct event_near_rec r;
-	enum db_step rs = DB_DONE;
-	int ret = 0;
+	struct event_near_rec r = {0};
+	enum db_step rs;
+	int ret = 0, k = 0;
 
 	if (db_prepare_cached(db, SQL_EVENT_NEAR, &st, e) < 0)
 		return -1;
-	for (int dy = -1; dy <= 1 && !ret; dy++)
-		for (int dx = -1; dx <= 1 && !ret; dx++) {
-			db_reset(st);
-			db_bind_text(st, 1, category);
-			db_bind_int64(st, 2, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
-			db_bind_int64(st, 3, since);
-			db_bind_int64(st, 4, limit);
-			while ((rs = db_step(st, e)) == DB_ROW) {
-				r.id = db_col_int64(st, 0);
-				r.lon = db_col_double(st, 1);
-				r.lat = db_col_double(st, 2);
-				if ((ret = cb(ctx, &r)) != 0)
-					break;
-			}
-			if (rs == DB_ERROR)
-				ret = -1;
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++, k++) {
+			db_bind_text(st, 4 * k + 1, category);
+			db_bind_int64(st, 4 * k + 2, store_event_cell(lon + dx * 0.001, lat + dy * 0.001));
+			db_bind_int64(st, 4 * k + 3, since);
+			db_bind_int64(st, 4 * k + 4, limit);
 		}
+	while ((rs = db_step(st, e)) == DB_ROW) {
+		r.id = db_col_int64(st, 0);
+		r.lon = db_col_double(st, 1);
+		r.lat = db_col_double(st, 2);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (rs == DB_ERROR)
+		ret = -1;
 	db_finalize(st);
 	return ret;
 }
 
-int store_event_brief(struct db *db, int64_t id, char *title, size_t tn, char *status, size_t sn,
-                      struct err *e)
+int store_event_briefs(struct db *db, const int64_t *ids, int n, event_brief_cb cb, void *ctx,
+                       struct err *e)
 {
 	struct db_stmt *st;
 	enum db_step r;
 
-	title[0] = status[0] = '\0';
-	if (db_prepare_cached(db, SQL_EVENT_BRIEF, &st, e) < 0)
+	if (n < 0 || n > STORE_EVENT_BRIEFS_MAX)
+		return err_set(e, 500, "store.too_many", "一次最多读取 %d 个事件", "at most %d events at a time",
+		               STORE_EVENT_BRIEFS_MAX);
+	if (n == 0)
+		return 0;
+	if (db_prepare_cached(db, SQL_EVENT_BRIEFS, &st, e) < 0)
 		return -1;
-	db_bind_int64(st, 1, id);
-	if ((r = db_step(st, e)) == DB_ROW) {
-		str_copy(title, tn, db_col_text(st, 0) ? db_col_text(st, 0) : "");
-		str_copy(status, sn, db_col_text(st, 1) ? db_col_text(st, 1) : "");
+	for (int i = 0; i < STORE_EVENT_BRIEFS_MAX; i++) {
+		if (i < n)
+			db_bind_int64(st, i + 1, ids[i]);
+		else
+			db_bind_null(st, i + 1);
+	}
+	while ((r = db_step(st, e)) == DB_ROW) {
+		const char *title = db_col_text(st, 1), *status = db_col_text(st, 2);
+
+		if (cb(ctx, db_col_int64(st, 0), title ? title : "", status ? status : "") != 0)
+			break;
 	}
 	db_finalize(st);
-	return r == DB_ERROR ? -1 : r == DB_ROW;
+	return r == DB_ERROR ? -1 : 0;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)

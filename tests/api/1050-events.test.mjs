@@ -52,6 +52,7 @@ test('intake: a patrol report by the grid worker lands in the grid, held by the 
   assert.equal(ev.source, 'patrol');
   assert.equal(ev.urgency, 'normal');
   assert.equal(ev.title, '市容环境', 'the title defaults to the category name');
+  assert.equal(ev.category_name, '市容环境', 'the reply names the category');
   assert.equal(ev.reporter_id, await as.id('gridworker'));
   assert.equal(r.headers.get('location'), `/api/v1/events/${ev.id}`);
   assert.ok(ev.deadline_at && ev.due_at && ev.phase_started_at, 'clocks are set');
@@ -126,6 +127,7 @@ test('intake: a resident report is always source resident, and the resident sees
   const r = await as.report('resident', report({ description: unique('居民'), source: 'patrol', reporter_phone: '13800138000' }));
   assert.equal(r.json.source, 'resident');
   assert.equal(r.json.status, 'reported');
+  assert.equal(r.json.category_name, '市容环境', 'the resident\'s reply names the category too');
   for (const k of ['reporter_phone', 'reporter_id', 'holder', 'loop', 'similar', 'handler_id'])
     assert.ok(!(k in r.json), `the resident's view has no ${k}`);
   const staff = await as.event('station', r.json.id);
@@ -176,6 +178,8 @@ test('intake: Idempotency-Key replays the first answer, refuses a different body
   const b = await as.report('gridworker', body, { status: 200, headers: { 'idempotency-key': key } });
   assert.equal(b.headers.get('idempotent-replayed'), 'true');
   assert.equal(b.json.id, a.json.id);
+  assert.equal(b.json.category_name, a.json.category_name, 'a replay names the category as the first answer did');
+  assert.ok(a.json.category_name);
   assert.deepEqual(counts(srv.db), before, 'a replay writes nothing');
   const c = await as.report('gridworker', { ...body, description: '另一件事' }, { status: 0, headers: { 'idempotency-key': key } });
   assertError(assert, c, 409, 'event.idempotency_mismatch');
@@ -221,6 +225,42 @@ test('intake: a second report of the same category within 100 m lists the first 
   if (far.status === 201) assert.ok(!far.json.similar.some((s) => s.id === a.json.id), 'more than 100 m away');
   const d = await as.event('station', b.json.id);
   assert.ok(d.similar.some((s) => s.id === a.json.id), 'the detail lists it too');
+});
+
+test('intake: with more than five near-duplicates the reply lists the five nearest, nearest first, with titles and statuses', async () => {
+  const cat = 'msfw.zczx';                     // no other test reports this category
+  // the middle of the 0.001° cell (~100 m) the grid's point lies in: every report below lies in
+  // that one cell, which is scanned newest first, so the nearest (reported first, the oldest)
+  // are found only when the scan looks past the five newest
+  const base = [(Math.floor(point[0] * 1000) + 0.5) / 1000, (Math.floor(point[1] * 1000) + 0.5) / 1000];
+  // offsets in 1e-5 degrees (about a metre), nearest first
+  const offsets = [[3, 2], [-6, 4], [0, -12], [15, 10], [-20, -15], [30, 0], [0, 38], [-35, 30]];
+  const made = [];
+  for (const [dx, dy] of offsets) {
+    const title = unique('咨询');
+    const r = await as.report('gridworker', report({ category: cat, title, description: unique('政策咨询'),
+                                                     lon: base[0] + dx * 1e-5, lat: base[1] + dy * 1e-5 }));
+    made.push({ id: r.json.id, title });
+  }
+  // the second nearest is being handled (still open, another status); one nearer than all of
+  // them is rejected, so closed, and no longer a candidate
+  await as.step('station', made[1].id, { action: 'accept', note: '受理' });
+  const rej = await as.report('gridworker', report({ category: cat, description: unique('已驳回'), lon: base[0] + 1e-5, lat: base[1] }));
+  await as.step('station', rej.json.id, { action: 'reject', note: '重复上报' });
+
+  const t = await as.report('gridleader', report({ category: cat, description: unique('又一条'), lon: base[0], lat: base[1] }));
+  const want = made.slice(0, 5).map((m, i) => ({ id: m.id, title: m.title, status: i === 1 ? 'handling' : 'reported' }));
+  const got = (list) => list.map(({ id, title, status }) => ({ id, title, status }));
+  assert.deepEqual(got(t.json.similar), want, `the five nearest, nearest first: ${JSON.stringify(t.json.similar)}`);
+  const dist = t.json.similar.map((s) => s.distance_m);
+  assert.deepEqual([...dist].sort((x, y) => x - y), dist, `nearest first: ${dist}`);
+  assert.ok(dist[0] >= 2 && dist[0] <= 6 && dist[4] >= 20 && dist[4] <= 30, `distances ${dist}`);
+  // the detail lists the same five
+  assert.deepEqual(got((await as.event('station', t.json.id)).similar), want, 'the detail lists the same');
+  // and the farthest report's own detail lists five too, none of them itself
+  const far = await as.event('station', made[7].id);
+  assert.equal(far.similar.length, 5, JSON.stringify(far.similar));
+  assert.ok(!far.similar.some((s) => s.id === made[7].id || s.id === rej.json.id), 'neither itself nor a closed one');
 });
 
 // ---------------------------------------------------------- internal loop
