@@ -27,7 +27,13 @@ struct sqlite_db {
 	int64_t lock_key[SQLITE_MAX_LOCKS];
 	int lock_fd[SQLITE_MAX_LOCKS];   /* -1 when free */
 	int nlocks;
+	sqlite3_stmt *ctl[4];            /* ctl_sql, prepared once (s_exec) */
 };
+
+/* Transaction control runs twice or more a request (a read snapshot, the
+ * session check, each writer batch): prepared once a connection instead of
+ * parsed by sqlite3_exec each time. */
+static const char *const ctl_sql[4] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
 
 struct sqlite_stmt {
 	struct db_stmt base;
@@ -117,6 +123,8 @@ static void s_close(struct db *db)
 	for (int i = 0; i < d->nlocks; i++)
 		if (d->lock_fd[i] >= 0)
 			close(d->lock_fd[i]);
+	for (int i = 0; i < 4; i++)
+		sqlite3_finalize(d->ctl[i]);
 	sqlite3_close(d->h);
 	free(db);
 }
@@ -188,8 +196,22 @@ static int s_col_is_null(struct db_stmt *st, int i) { return sqlite3_column_type
 
 static int s_exec(struct db *db, const char *sql, struct err *e)
 {
-	int rc = sqlite3_exec(SDB(db)->h, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : fail(SDB(db)->h, rc, e);
+	struct sqlite_db *d = SDB(db);
+	int rc;
+
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(sql, ctl_sql[i]) != 0)
+			continue;
+		if (!d->ctl[i] && (rc = sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		                                           &d->ctl[i], NULL)) != SQLITE_OK)
+			return fail(d->h, rc, e);
+		rc = sqlite3_step(d->ctl[i]);
+		rc = rc == SQLITE_DONE ? 0 : fail(d->h, rc, e);    /* the message before the reset */
+		sqlite3_reset(d->ctl[i]);
+		return rc;
+	}
+	rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail(d->h, rc, e);
 }
 
 /* --------------------------------------------- notifications and locks */
