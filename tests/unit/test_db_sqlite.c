@@ -4,7 +4,8 @@
  * switching it on and off, checkpoints on the thread "wg-checkpoint"
  * while one connection commits back to back beside short readers, a WAL
  * that keeps starting over instead of growing, every row there after
- * close and reopen, and the inline backstop when a reader pins the WAL.
+ * close and reopen, the inline backstop when a reader pins the WAL, and a
+ * process killed with SIGKILL in the middle of it all.
  *
  * The load tests run with small thresholds (db_sqlite_ckpt_limits), so that
  * many WAL cycles take a few seconds, and once with the server's own.
@@ -20,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "store/db.h"
@@ -389,6 +392,66 @@ static void test_backstop(void **state)
 	f->db = db;
 }
 
+/* -------------------------------------------------------------- kill */
+
+/*
+ * A child process commits with the checkpointer on (small limits: a
+ * checkpoint or a restart every few commits) and reports each commit on a
+ * pipe; it is killed with SIGKILL mid-run. Every commit it reported is in
+ * the database afterwards, at most the one in flight more, and the file is
+ * sound.
+ */
+static void test_kill(void **state)
+{
+	struct test_db *f = *state;
+	struct db *db = NULL;
+	int fds[2], acked = 0, n, status;
+	pid_t pid;
+
+	if (on_pg())
+		skip();
+	db_close(f->db);
+	f->db = NULL;
+	OK(db_open(f->url, &db, &e_));
+	fill(db);
+	db_close(db);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct err e = ERR_INIT;
+		unsigned seed = 5;
+
+		close(fds[0]);
+		db_sqlite_ckpt_limits = SMALL;
+		if (db_open(f->url, &db, &e) < 0 || db_set_background_checkpoint(db, 1, &e) < 0)
+			_exit(2);
+		for (int i = 1; i <= 20000; i++) {   /* a bound, should the parent be gone */
+			bump(db, &seed);
+			if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+				_exit(3);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	while (acked < 800 && read(fds[0], &n, sizeof(n)) == sizeof(n))
+		acked = n;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	while (read(fds[0], &n, sizeof(n)) == sizeof(n))   /* reported before it died */
+		acked = n;
+	close(fds[0]);
+	assert_true(WIFSIGNALED(status));
+	assert_true(acked >= 800);
+
+	OK(db_open(f->url, &db, &e_));
+	n = (int)query_int(db, "SELECT sum(v) FROM t") / PER_TX;
+	print_message("  %d commits reported, %d in the database\n", acked, n);
+	assert_true(n >= acked && n <= acked + 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+	f->db = db;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, test_db_teardown)
 
 int main(void)
@@ -399,6 +462,7 @@ int main(void)
 		T(test_steady_load_server_limits),
 		T(test_pauses),
 		T(test_backstop),
+		T(test_kill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
