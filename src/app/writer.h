@@ -31,6 +31,7 @@
 
 struct app;
 struct db;
+struct db_checkpoint_stats;
 struct writer;
 
 #define WRITER_BATCH_MAX 256
@@ -40,7 +41,8 @@ struct writer;
 /* A job; *log_id: set it to the last event_log id it wrote (0 = none). */
 typedef int (*writer_fn)(struct db *db, void *arg, int64_t *log_id, struct err *e);
 
-/* Start the writer thread with a connection of its own. */
+/* Start the writer thread with a connection of its own (on SQLite with a
+ * background checkpointer: db_set_background_checkpoint). */
 int writer_start(struct app *a, struct writer **out, struct err *e);
 /* Run fn(db, arg) in the next batch and wait until it committed (0) or
  * failed (-1, e filled). Safe from any thread. */
@@ -51,5 +53,7 @@ void writer_stop(struct writer *w);
 /* Batches, jobs, and batches run a second time with savepoints, so far
  * (for /metrics and the benchmark). */
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t *reruns);
+/* The WAL checkpoints of the writer's connection (all zero on PostgreSQL). */
+void writer_checkpoint_stats(struct writer *w, struct db_checkpoint_stats *out);
 
 #endif
