@@ -110,8 +110,9 @@ int db_sync_identity(struct db *db, const char *table, const char *column, struc
  * thread (join it) and go back to SQLite's autocheckpoint. db_close() stops
  * it too. For a connection that commits often and whose latency matters
  * (the event writer); the policy, and when the committing connection still
- * checkpoints a little itself, is described in db_sqlite.c. Call it from
- * the thread that uses the connection, outside a transaction. PostgreSQL,
+ * checkpoints a little itself, is described in db_sqlite.c. Call it while
+ * no other thread uses the connection (the hook runs inside its commits:
+ * before handing it to its thread, or from that thread). PostgreSQL,
  * or SQLite without a WAL file (":memory:"): nothing, 0. Returns 0, or -1
  * with 500 db.checkpoint in e when the thread or its connection cannot
  * start (the connection then keeps SQLite's autocheckpoint). */
