@@ -31,6 +31,27 @@ int api_health_get(struct http_req *req)
 	return http_reply_json(req, ok ? 200 : 503, j);
 }
 
+/* The WAL checkpoints of the event writer's SQLite connection (docs/api.md,
+ * "GET /metrics"; all zero on PostgreSQL). */
+static void render_checkpoints(struct writer *w, struct buf *b)
+{
+	struct db_checkpoint_stats c;
+
+	writer_checkpoint_stats(w, &c);
+	buf_printf(b, "# HELP wangge_checkpoints_total WAL checkpoint passes run by the background checkpointer (SQLite).\n"
+	           "# TYPE wangge_checkpoints_total counter\nwangge_checkpoints_total %llu\n"
+	           "# HELP wangge_checkpoint_catchups_total Last few WAL pages checkpointed by the event writer itself so that the WAL could start over.\n"
+	           "# TYPE wangge_checkpoint_catchups_total counter\nwangge_checkpoint_catchups_total %llu\n"
+	           "# HELP wangge_checkpoint_inline_total Checkpoints the event writer ran inline because the WAL reached its limit.\n"
+	           "# TYPE wangge_checkpoint_inline_total counter\nwangge_checkpoint_inline_total %llu\n"
+	           "# HELP wangge_wal_restarts_total Times the WAL started over from its beginning (seen by the event writer).\n"
+	           "# TYPE wangge_wal_restarts_total counter\nwangge_wal_restarts_total %llu\n"
+	           "# HELP wangge_wal_pages WAL length in pages after the event writer's last commit.\n"
+	           "# TYPE wangge_wal_pages gauge\nwangge_wal_pages %lld\n",
+	           (unsigned long long)c.background, (unsigned long long)c.catchup,
+	           (unsigned long long)c.inline_, (unsigned long long)c.restarts, (long long)c.wal_pages);
+}
+
 /* GET /metrics: Prometheus text format. */
 int api_metrics_get(struct http_req *req)
 {
@@ -61,6 +82,7 @@ int api_metrics_get(struct http_req *req)
 		           "# HELP wangge_kpi_repairs_total KPI flushes that recomputed days from the events instead.\n"
 		           "# TYPE wangge_kpi_repairs_total counter\nwangge_kpi_repairs_total %llu\n",
 		           (unsigned long long)batches, (unsigned long long)reruns);
+		render_checkpoints(a->writer, &b);
 	}
 	char *s = buf_detach(&b, &n);
 	return http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8", s, n);

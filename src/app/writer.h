@@ -35,6 +35,7 @@
 
 struct app;
 struct db;
+struct db_checkpoint_stats;
 struct writer;
 
 #define WRITER_BATCH_MAX 256
@@ -49,7 +50,8 @@ struct writer;
 /* A job; *log_id: set it to the last event_log id it wrote (0 = none). */
 typedef int (*writer_fn)(struct db *db, void *arg, int64_t *log_id, struct err *e);
 
-/* Start the writer thread with a connection of its own. */
+/* Start the writer thread with a connection of its own (on SQLite with a
+ * background checkpointer: db_set_background_checkpoint). */
 int writer_start(struct app *a, struct writer **out, struct err *e);
 /* Run fn(db, arg) in the next batch and wait until it committed (0) or
  * failed (-1, e filled). Safe from any thread. */
@@ -67,5 +69,7 @@ void writer_stop(struct writer *w);
 void writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs, uint64_t *reruns);
 /* Deferred KPI flushes, and those that recomputed days instead. */
 void writer_kpi_stats(struct writer *w, uint64_t *flushes, uint64_t *repairs);
+/* The WAL checkpoints of the writer's connection (all zero on PostgreSQL). */
+void writer_checkpoint_stats(struct writer *w, struct db_checkpoint_stats *out);
 
 #endif

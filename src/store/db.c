@@ -334,6 +334,20 @@ int db_unlock(struct db *db, int64_t key, struct err *e)
 	return db->drv->unlock(db, key, e);
 }
 
+/* ------------------------------------------------------- WAL checkpoints */
+
+int db_set_background_checkpoint(struct db *db, int on, struct err *e)
+{
+	return db->drv->background_checkpoint ? db->drv->background_checkpoint(db, on, e) : 0;
+}
+
+void db_checkpoint_stats(struct db *db, struct db_checkpoint_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db && db->drv->checkpoint_stats)
+		db->drv->checkpoint_stats(db, out);
+}
+
 /* ------------------------------------------------------------------ pool */
 
 struct db_pool {

@@ -102,6 +102,33 @@ int db_schema_version(struct db *db, int *out, struct err *e);
  * table and column are identifiers from the code, never from input. */
 int db_sync_identity(struct db *db, const char *table, const char *column, struct err *e);
 
+/* --- WAL checkpoints (SQLite) ------------------------------------------- */
+/* on = 1: this connection's WAL checkpoints run on a thread of their own
+ * ("wg-checkpoint", with its own connection to the same file) instead of
+ * inside the commits that cross SQLite's autocheckpoint size, so a commit
+ * does not wait for ~40 MB to be copied and synced; on = 0: stop the
+ * thread (join it) and go back to SQLite's autocheckpoint. db_close() stops
+ * it too. For a connection that commits often and whose latency matters
+ * (the event writer); the policy, and when the committing connection still
+ * checkpoints a little itself, is described in db_sqlite.c. Call it while
+ * no other thread uses the connection (the hook runs inside its commits:
+ * before handing it to its thread, or from that thread). PostgreSQL,
+ * or SQLite without a WAL file (":memory:"): nothing, 0. Returns 0, or -1
+ * with 500 db.checkpoint in e when the thread or its connection cannot
+ * start (the connection then keeps SQLite's autocheckpoint). */
+int db_set_background_checkpoint(struct db *db, int on, struct err *e);
+
+/* What the background checkpointer of a connection did (all zero without
+ * one). Safe to read from any thread while the connection is in use. */
+struct db_checkpoint_stats {
+	uint64_t background;         /* checkpoint passes run by the thread */
+	uint64_t catchup;            /* the last few pages copied by the connection itself so the WAL could start over */
+	uint64_t inline_;            /* backstop: the WAL reached its limit, the connection checkpointed */
+	uint64_t restarts;           /* times the WAL started over from its beginning */
+	int64_t wal_pages;           /* WAL length in pages after the connection's last commit */
+};
+void db_checkpoint_stats(struct db *db, struct db_checkpoint_stats *out);
+
 /* --- between instances -------------------------------------------------- */
 /* Cross-instance notifications (PostgreSQL LISTEN/NOTIFY). Channel names are
  * [a-z0-9_], at most 48 bytes; payloads at most 7,900 bytes. On SQLite they

@@ -51,7 +51,23 @@ struct db_driver {
 	/* Transaction-level lock (db_lock_xact), or NULL when the dialect's
 	 * write transaction already serialises writers. */
 	int (*lock_xact)(struct db *db, int64_t key, struct err *e);
+	/* db_set_background_checkpoint / db_checkpoint_stats, or NULL when
+	 * the database checkpoints by itself (PostgreSQL) */
+	int (*background_checkpoint)(struct db *db, int on, struct err *e);
+	void (*checkpoint_stats)(struct db *db, struct db_checkpoint_stats *out);
 };
+
+/* Thresholds of the SQLite background checkpointer, in WAL pages (their
+ * meaning: db_sqlite.c, "Background checkpoints"). Read when
+ * db_set_background_checkpoint() starts a checkpointer; the unit tests make
+ * them small. */
+struct db_sqlite_ckpt_limits {
+	int signal;                        /* wake the thread from this length on */
+	int step;                          /* ... when at least this many frames wait */
+	int restart;                       /* the connection copies the last few itself */
+	int hard;                          /* backstop: the connection checkpoints inline */
+};
+extern struct db_sqlite_ckpt_limits db_sqlite_ckpt_limits;
 
 struct db_cache_entry {
 	const char *key;                   /* SQL constant's address */

@@ -4,21 +4,30 @@
  * Opens the file in WAL mode with foreign keys on, a busy timeout so that
  * concurrent writers wait instead of failing, and synchronous=FULL so that an
  * acknowledged commit survives power loss. Maps SQLite result codes onto
- * the interface's errors.
+ * the interface's errors. A connection may hand its WAL checkpoints to a
+ * thread of its own (db_set_background_checkpoint, "Background
+ * checkpoints" below).
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store/db_int.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/banned.h"
 
 #define SQLITE_MAX_LOCKS 8
+/* SQLite's own checkpoint size where no background checkpointer runs (the
+ * command-line tools, the server's pool): see s_open */
+#define WAL_AUTOCHECKPOINT 10000
+
+struct sqlite_ckpt;
 
 struct sqlite_db {
 	struct db base;
@@ -28,6 +37,10 @@ struct sqlite_db {
 	int lock_fd[SQLITE_MAX_LOCKS];   /* -1 when free */
 	int nlocks;
 	sqlite3_stmt *ctl[4];            /* ctl_sql, prepared once (s_exec) */
+	struct sqlite_ckpt *ckpt;        /* background checkpointer, or NULL */
+	/* what it did, for db_checkpoint_stats() from any thread */
+	_Atomic uint64_t n_background, n_catchup, n_inline, n_restarts;
+	_Atomic int64_t wal_pages;
 };
 
 /* Transaction control runs twice or more a request (a read snapshot, the
@@ -105,7 +118,10 @@ static int s_open(const char *url, struct db **out, struct err *e)
 		 * append-only indexes, the district's KPI rows) is copied into the
 		 * database once per checkpoint, so report intake spends ~20 % less
 		 * writer CPU a report (docs/performance.md, "Report intake"). The
-		 * WAL file stays about that size; recovery after a crash reads it. */
+		 * WAL file stays about that size; recovery after a crash reads it.
+		 * The event writer's connection checkpoints on a thread instead
+		 * (db_set_background_checkpoint). Keep in step with
+		 * WAL_AUTOCHECKPOINT. */
 		"PRAGMA wal_autocheckpoint=10000;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		fail(d->h, rc, e);
@@ -117,9 +133,13 @@ static int s_open(const char *url, struct db **out, struct err *e)
 	return 0;
 }
 
+static void ckpt_stop(struct sqlite_db *d);
+
 static void s_close(struct db *db)
 {
 	struct sqlite_db *d = SDB(db);
+
+	ckpt_stop(d);
 	for (int i = 0; i < d->nlocks; i++)
 		if (d->lock_fd[i] >= 0)
 			close(d->lock_fd[i]);
@@ -265,6 +285,313 @@ static int s_unlock(struct db *db, int64_t key, struct err *e)
 	return 0;
 }
 
+/* ------------------------------------------------- Background checkpoints */
+
+/*
+ * A checkpoint copies the newest version of every page in the WAL back into
+ * the database file and, once it has reached the end of the WAL, syncs that
+ * file. SQLite runs one inside the COMMIT that leaves the WAL longer than
+ * wal_autocheckpoint pages, on the committing thread: for the event writer
+ * ~40 MB copied and synced while every request of the next batches waited,
+ * the main part of report intake's p99 (docs/performance.md).
+ *
+ * db_set_background_checkpoint() replaces that, for one connection, with a
+ * WAL hook (sqlite3_wal_hook: called after each of the connection's commits,
+ * the write lock already released, with the WAL's length in pages) and a
+ * thread, "wg-checkpoint", with a connection of its own that runs PASSIVE
+ * checkpoints (sqlite3_wal_checkpoint_v2): they copy the frames no reader
+ * still needs, never wait for a lock and never invoke the busy handler, so
+ * the writer keeps committing meanwhile.
+ *
+ * Copying is not all: the WAL file only starts over from its beginning when
+ * a writer begins a transaction while every frame is in the database (the
+ * last checkpoint reached the WAL's end) and then, at its first frame, finds
+ * no reader holding a snapshot of the WAL; otherwise the commit appends. A
+ * checkpoint running beside a writer that commits back to back never ends
+ * at the WAL's end (the writer appended while it copied), so under steady
+ * load the WAL would only grow. Hence the rule, on WAL pages (the limits in
+ * db_sqlite_ckpt_limits):
+ *
+ *   >= signal    a commit wakes the idle thread when at least `step` frames
+ *                are not yet in the database. The thread runs passes until
+ *                one reaches the WAL's end (the writer's next transaction
+ *                then starts the WAL over), one makes no progress (a reader
+ *                holds the rest), or CKPT_PASSES have run; after a pass that
+ *                stopped short it syncs the database file itself, so that
+ *                the last, complete checkpoint has little left to sync.
+ *   >= restart   the thread is idle and fewer than `step` frames are left:
+ *                the committing connection copies them itself (a catch-up:
+ *                a batch or two of pages and one small sync) so that its
+ *                next transaction starts the WAL over. Only under steady
+ *                load: with pauses between commits the thread's passes reach
+ *                the end before the WAL is this long.
+ *   >= hard      the thread cannot keep up: the committing connection waits
+ *                for the thread's pass and checkpoints inline, as SQLite's
+ *                autocheckpoint did, which also slows the writer down to
+ *                what the disk takes. A reader that holds a snapshot for
+ *                long pins the WAL whoever checkpoints.
+ *
+ * One checkpoint runs at a time (SQLite's checkpoint lock; `busy` below keeps
+ * the thread and the connection from colliding on it). Other connections
+ * (the pool, the command-line tools) keep SQLite's autocheckpoint.
+ */
+
+#define CKPT_PASSES 4                    /* passes per wake-up at most */
+
+struct db_sqlite_ckpt_limits db_sqlite_ckpt_limits = {
+	.signal = 4000,                  /* 16 MB of 4 KB pages */
+	.step = 1000,
+	.restart = 8000,
+	.hard = 50000,                   /* 200 MB */
+};
+
+struct sqlite_ckpt {
+	struct sqlite_db *d;             /* the connection whose WAL it checkpoints */
+	sqlite3 *h;                      /* the thread's own connection */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;             /* want or stop set */
+	pthread_cond_t idle;             /* busy cleared */
+	struct db_sqlite_ckpt_limits lim;
+	int want;                        /* the hook asks for passes */
+	int busy;                        /* the thread or the hook is checkpointing */
+	int stop;
+	unsigned gen;                    /* WAL restarts seen by the hook */
+	int backfilled;                  /* frames of this WAL (gen) known to be in the database */
+	int last_pages;                  /* the hook's previous WAL length */
+};
+
+/* Sync the database file through the thread's connection: SQLite syncs it
+ * only after a checkpoint that reached the WAL's end. Not with an fd of our
+ * own: closing any descriptor of the file drops the process's POSIX locks
+ * on it, SQLite's included. */
+static void ckpt_sync_db(sqlite3 *h)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(h, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK &&
+	    f && f->pMethods)
+		f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
+static void *ckpt_main(void *arg)
+{
+	struct sqlite_ckpt *c = arg;
+	int last_rc = SQLITE_OK;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->wake, &c->mu);
+		if (c->stop)
+			break;
+		c->want = 0;                 /* busy stays set until the passes end */
+		for (int pass = 0; pass < CKPT_PASSES && !c->stop; pass++) {
+			unsigned gen = c->gen;
+			int before = c->backfilled, log = -1, done = -1, rc;
+
+			pthread_mutex_unlock(&c->mu);
+			rc = sqlite3_wal_checkpoint_v2(c->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+			if (rc == SQLITE_OK && done > before && done < log)
+				ckpt_sync_db(c->h);
+			pthread_mutex_lock(&c->mu);
+			if (rc != SQLITE_OK || log < 0) {
+				/* SQLITE_BUSY: another connection is checkpointing
+				 * (a pool connection's autocheckpoint, another
+				 * process); errors are logged once each, the
+				 * backstop keeps the WAL bounded meanwhile */
+				if (rc != SQLITE_BUSY && rc != last_rc)
+					log_warn("checkpoint of '%s' failed: %s", c->d->path,
+					         rc != SQLITE_OK ? sqlite3_errstr(rc) : "not in WAL mode");
+				last_rc = rc;
+				break;
+			}
+			last_rc = rc;
+			atomic_fetch_add(&c->d->n_background, 1);
+			if (gen != c->gen)
+				break;               /* the WAL started over meanwhile */
+			c->backfilled = done;
+			if (done >= log || done <= before)
+				break;               /* at the end, or readers hold the rest */
+		}
+		c->busy = 0;
+		pthread_cond_broadcast(&c->idle);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* The WAL hook of a connection with a background checkpointer: runs on the
+ * committing thread after each commit, `pages` the WAL's length. Always
+ * SQLITE_OK: the commit has happened; a checkpoint that failed is tried
+ * again after a later commit. */
+static int ckpt_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct sqlite_db *d = arg;
+	struct sqlite_ckpt *c = d->ckpt;
+	_Atomic uint64_t *count = NULL;  /* set when this connection checkpoints */
+	int log = -1, done = -1, left, rc;
+	unsigned gen;
+
+	atomic_store(&d->wal_pages, pages);
+	pthread_mutex_lock(&c->mu);
+	if (pages < c->last_pages) {     /* the WAL started over */
+		c->gen++;
+		c->backfilled = 0;
+		atomic_fetch_add(&d->n_restarts, 1);
+	}
+	c->last_pages = pages;
+	/* an estimate from before a restart this hook did not see (another
+	 * connection restarted the WAL and wrote more than we had): start anew */
+	if (c->backfilled > pages)
+		c->backfilled = 0;
+	left = pages - c->backfilled;
+	if (pages >= c->lim.hard) {
+		while (c->busy)
+			pthread_cond_wait(&c->idle, &c->mu);
+		count = &d->n_inline;
+	} else if (pages >= c->lim.signal && !c->busy && left > 0) {
+		if (left >= c->lim.step) {
+			c->want = c->busy = 1;
+			pthread_cond_signal(&c->wake);
+		} else if (pages >= c->lim.restart) {
+			count = &d->n_catchup;
+		}
+	}
+	if (!count) {
+		pthread_mutex_unlock(&c->mu);
+		return SQLITE_OK;
+	}
+	c->busy = 1;                     /* the thread stays out meanwhile */
+	gen = c->gen;
+	pthread_mutex_unlock(&c->mu);
+
+	rc = sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	atomic_fetch_add(count, 1);
+
+	pthread_mutex_lock(&c->mu);
+	if (rc == SQLITE_OK && done >= 0 && gen == c->gen)
+		c->backfilled = done;
+	c->busy = 0;
+	pthread_cond_broadcast(&c->idle);
+	pthread_mutex_unlock(&c->mu);
+	return SQLITE_OK;
+}
+
+/* Stop the checkpointer of d, if any, and give the connection SQLite's
+ * autocheckpoint back. */
+static void ckpt_stop(struct sqlite_db *d)
+{
+	struct sqlite_ckpt *c = d->ckpt;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	/* replaces our hook: SQLite's autocheckpoint is a WAL hook too */
+	sqlite3_wal_autocheckpoint(d->h, WAL_AUTOCHECKPOINT);
+	d->ckpt = NULL;
+	sqlite3_close(c->h);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->idle);
+	free(c);
+}
+
+/* True when the connection's main database is a file in WAL mode. */
+static int in_wal_mode(sqlite3 *h)
+{
+	const char *file = sqlite3_db_filename(h, "main");
+	sqlite3_stmt *st = NULL;
+	int wal = 0;
+
+	if (!file || !*file)
+		return 0;                    /* in memory, or a temporary database */
+	if (sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode && strcmp(mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal;
+}
+
+static int ckpt_start(struct sqlite_db *d, struct err *e)
+{
+	struct sqlite_ckpt *c;
+	const char *file;
+	int rc;
+
+	if (d->ckpt || !in_wal_mode(d->h))
+		return 0;
+	if (!(c = calloc(1, sizeof(*c))))
+		return err_set(e, 500, "db.oom", "内存不足", "out of memory");
+	c->d = d;
+	c->lim = db_sqlite_ckpt_limits;
+	file = sqlite3_db_filename(d->h, "main");
+	rc = sqlite3_open_v2(file, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(c->h, 10000);
+		/* it never writes rows, so no autocheckpoint of its own; its
+		 * checkpoints sync as the writer's commits do; reading the mode
+		 * opens the WAL, which a checkpoint needs */
+		rc = sqlite3_exec(c->h, "PRAGMA synchronous=FULL;"
+		                        "PRAGMA wal_autocheckpoint=0;"
+		                        "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		err_set(e, 500, "db.checkpoint", "无法启动后台检查点：%s",
+		        "cannot start the background checkpointer: %s",
+		        c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->idle, NULL);
+	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->wake);
+		pthread_cond_destroy(&c->idle);
+		err_set(e, 500, "db.checkpoint", "无法启动后台检查点线程",
+		        "cannot start the checkpoint thread");
+		goto fail;
+	}
+	/* named here rather than by the thread itself: it has the name as
+	 * soon as this returns (top -H, the unit test) */
+	pthread_setname_np(c->thread, "wg-checkpoint");
+	d->ckpt = c;
+	/* replaces SQLite's autocheckpoint on this connection */
+	sqlite3_wal_hook(d->h, ckpt_hook, d);
+	return 0;
+fail:
+	sqlite3_close(c->h);
+	free(c);
+	return -1;
+}
+
+static int s_background_checkpoint(struct db *db, int on, struct err *e)
+{
+	if (!on) {
+		ckpt_stop(SDB(db));
+		return 0;
+	}
+	return ckpt_start(SDB(db), e);
+}
+
+static void s_checkpoint_stats(struct db *db, struct db_checkpoint_stats *out)
+{
+	struct sqlite_db *d = SDB(db);
+
+	out->background = atomic_load(&d->n_background);
+	out->catchup = atomic_load(&d->n_catchup);
+	out->inline_ = atomic_load(&d->n_inline);
+	out->restarts = atomic_load(&d->n_restarts);
+	out->wal_pages = atomic_load(&d->wal_pages);
+}
+
 const struct db_driver db_sqlite_driver = {
 	.name = "sqlite",
 	.schemes = {"sqlite:"},
@@ -295,4 +622,6 @@ const struct db_driver db_sqlite_driver = {
 	.wait_notification = s_wait_notification,
 	.try_lock = s_try_lock,
 	.unlock = s_unlock,
+	.background_checkpoint = s_background_checkpoint,
+	.checkpoint_stats = s_checkpoint_stats,
 };

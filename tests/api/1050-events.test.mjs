@@ -9,7 +9,7 @@
 // other's events only where they say so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, demoDb } from './lib/harness.mjs';
+import { startServer, assertError, demoDb, PG } from './lib/harness.mjs';
 import { actors, addUser, counts, dbExec, dbNumber, gridPoint, GRID, COMMUNITY, TOWN } from './lib/events.mjs';
 
 let srv;
@@ -581,4 +581,25 @@ test('category admin: PUT creates and edits (admins only); new limits apply to n
   assert.equal(r.status, 200, r.text);
   assertError(assert, await as.report('gridworker', report({ category: 'qt.cs' }), { status: 0 }), 400, 'event.bad_category');
   assert.ok(dbNumber(srv.db, "SELECT COUNT(*) FROM audit WHERE target = 'event_category'") >= 3);
+});
+
+// ------------------------------------------------------------- checkpoints
+
+test("metrics: the event writer's WAL checkpoints (SQLite: on their own thread)", async () => {
+  const text = (await srv.get('/metrics')).text;
+  const value = (name) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    assert.ok(m, `${name} in /metrics`);
+    return Number(m[1]);
+  };
+  for (const name of ['wangge_checkpoints_total', 'wangge_checkpoint_catchups_total',
+                      'wangge_checkpoint_inline_total', 'wangge_wal_restarts_total']) {
+    assert.match(text, new RegExp(`# TYPE ${name} counter`));
+    assert.ok(value(name) >= 0);
+  }
+  assert.match(text, /# TYPE wangge_wal_pages gauge/);
+  // the tests above committed reports through the writer: on SQLite its
+  // hook saw the WAL; far below the 50,000 pages of the inline backstop
+  if (!PG) assert.ok(value('wangge_wal_pages') > 0);
+  assert.equal(value('wangge_checkpoint_inline_total'), 0);
 });
