@@ -1106,13 +1106,15 @@ int events_step(struct app *a, const struct principal *p, int64_t id,
  * of the category from the last day; past that it stays bounded (a hotspot
  * costs 16 index entries a cell, not a sort of all of them). The entries
  * are ~50 bytes of one covering index, so 16 of a cell lie on the same
- * leaf page as 5 would: no more pages to read, a few more index steps. The
- * costly part was reading each hit's row for its title, once per hit; that
- * is now one statement for the five kept (store_event_briefs).
+ * leaf page as 5 would: no more pages to read, a few more index steps.
+ * The index also carries each event's status and title (migration 9), so
+ * the list needs no row of `event` at all: reading five rows for their
+ * titles was a sixth of a report's request-side CPU (in WAL mode every
+ * commit empties each pooled connection's page cache, so each row's pages
+ * were read afresh).
  */
 #define NEAR_CELL_MAX 16
 
-_Static_assert(EV_SIMILAR_MAX <= STORE_EVENT_BRIEFS_MAX, "one statement reads the titles of all hits");
 _Static_assert(EV_SIMILAR_MAX <= NEAR_CELL_MAX, "a cell offers at least as many candidates as are listed");
 
 struct near_hit {
@@ -1120,7 +1122,6 @@ struct near_hit {
 	char title[EV_TITLE_MAX];
 	char status[16];
 	double m;
-	int found;                    /* the title's statement returned the row */
 };
 
 struct near_ctx {
@@ -1160,26 +1161,12 @@ static int near_row(void *ctx, const struct event_near_rec *r)
 		if (h->m <= m)
 			return 0;
 	}
-	h->r = *r;
+	h->r = *r;                      /* its strings live until the next row: copy */
+	str_copy(h->title, sizeof(h->title), r->title ? r->title : "");
+	str_copy(h->status, sizeof(h->status), r->status ? r->status : "");
+	h->r.title = h->title;
+	h->r.status = h->status;
 	h->m = m;
-	return 0;
-}
-
-/* A kept hit's title and status, by id (the rows come in any order). */
-static int near_brief(void *ctx, int64_t id, const char *title, const char *status)
-{
-	struct near_ctx *c = ctx;
-
-	for (int i = 0; i < c->n; i++) {
-		struct near_hit *h = &c->hits[i];
-
-		if (h->r.id != id)
-			continue;
-		str_copy(h->title, sizeof(h->title), title);
-		str_copy(h->status, sizeof(h->status), status);
-		h->found = 1;
-		break;
-	}
 	return 0;
 }
 
@@ -1187,7 +1174,6 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
                 struct err *e)
 {
 	struct near_ctx c;              /* ~1.6 KB: on the stack, no allocation a report */
-	int64_t ids[EV_SIMILAR_MAX];
 
 	c.ev = ev;
 	c.n = 0;
@@ -1203,17 +1189,9 @@ int events_near(struct db *db, const struct event_rec *ev, events_near_cb cb, vo
 			c.hits[k - 1] = t;
 		}
 	for (int i = 0; i < c.n; i++) {
-		c.hits[i].found = 0;
-		ids[i] = c.hits[i].r.id;
-	}
-	if (store_event_briefs(db, ids, c.n, near_brief, &c, e) < 0)
-		return -1;
-	for (int i = 0; i < c.n; i++) {
 		struct near_hit *h = &c.hits[i];
 
-		if (!h->found)            /* cleared meanwhile (store_event_clear, the demo) */
-			continue;
-		h->r.title = h->title;
+		h->r.title = h->title;        /* the sort moved the hits */
 		h->r.status = h->status;
 		if (cb(ctx, &h->r, h->m) != 0)
 			break;

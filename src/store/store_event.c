@@ -378,17 +378,14 @@ static const char SQL_EVENT_BY_EXT[] =
  * of nine, on PostgreSQL one round trip instead of nine. Four parameters
  * an arm: category, cell, since, limit. */
 #define NEAR_CELL_ARM(k)                                                                           \
-	"SELECT id, lon, lat FROM (SELECT id, lon, lat FROM event WHERE category_code = ? "           \
+	"SELECT id, lon, lat, status, title FROM (SELECT id, lon, lat, status, title FROM event "    \
+	"WHERE category_code = ? "                                                                  \
 	"AND cell = ? AND deadline_at IS NOT NULL AND created_at >= ? "                               \
 	"ORDER BY created_at DESC LIMIT ?) AS c" #k
 static const char SQL_EVENT_NEAR[] =
 	NEAR_CELL_ARM(0) " UNION ALL " NEAR_CELL_ARM(1) " UNION ALL " NEAR_CELL_ARM(2) " UNION ALL "
 	NEAR_CELL_ARM(3) " UNION ALL " NEAR_CELL_ARM(4) " UNION ALL " NEAR_CELL_ARM(5) " UNION ALL "
 	NEAR_CELL_ARM(6) " UNION ALL " NEAR_CELL_ARM(7) " UNION ALL " NEAR_CELL_ARM(8);
-/* the kept near-duplicates' titles, all in one statement: as many ?s as
- * STORE_EVENT_BRIEFS_MAX, the unused ones bound to NULL, which matches no
- * row on either backend (`id IN (…, NULL)` is never true for them) */
-static const char SQL_EVENT_BRIEFS[] = "SELECT id, title, status FROM event WHERE id IN (?, ?, ?, ?, ?)";
 static const char SQL_EVENT_MERGED[] =
 	"SELECT " EVENT_COLS " FROM event WHERE master_id = ? ORDER BY id";
 static const char SQL_EVENT_DUE[] =
@@ -532,6 +529,8 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 		r.id = db_col_int64(st, 0);
 		r.lon = db_col_double(st, 1);
 		r.lat = db_col_double(st, 2);
+		r.status = db_col_text(st, 3);
+		r.title = db_col_text(st, 4);
 		if ((ret = cb(ctx, &r)) != 0)
 			break;
 	}
@@ -539,35 +538,6 @@ int store_event_near(struct db *db, const char *category, int64_t since, double 
 		ret = -1;
 	db_finalize(st);
 	return ret;
-}
-
-int store_event_briefs(struct db *db, const int64_t *ids, int n, event_brief_cb cb, void *ctx,
-                       struct err *e)
-{
-	struct db_stmt *st;
-	enum db_step r;
-
-	if (n < 0 || n > STORE_EVENT_BRIEFS_MAX)
-		return err_set(e, 500, "store.too_many", "一次最多读取 %d 个事件", "at most %d events at a time",
-		               STORE_EVENT_BRIEFS_MAX);
-	if (n == 0)
-		return 0;
-	if (db_prepare_cached(db, SQL_EVENT_BRIEFS, &st, e) < 0)
-		return -1;
-	for (int i = 0; i < STORE_EVENT_BRIEFS_MAX; i++) {
-		if (i < n)
-			db_bind_int64(st, i + 1, ids[i]);
-		else
-			db_bind_null(st, i + 1);
-	}
-	while ((r = db_step(st, e)) == DB_ROW) {
-		const char *title = db_col_text(st, 1), *status = db_col_text(st, 2);
-
-		if (cb(ctx, db_col_int64(st, 0), title ? title : "", status ? status : "") != 0)
-			break;
-	}
-	db_finalize(st);
-	return r == DB_ERROR ? -1 : 0;
 }
 
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e)

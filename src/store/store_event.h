@@ -118,7 +118,7 @@ int64_t store_event_cell(double lon, double lat);
 struct event_near_rec {
 	int64_t id;
 	double lon, lat;
-	const char *title, *status;   /* NULL from store_event_near (store_event_briefs) */
+	const char *title, *status;   /* valid until the callback returns */
 };
 typedef int (*event_near_cb)(void *ctx, const struct event_near_rec *r);
 /* Open events of a category reported since `since` in the 3 × 3 cells
@@ -126,15 +126,6 @@ typedef int (*event_near_cb)(void *ctx, const struct event_near_rec *r);
  * of each cell, from one statement. */
 int store_event_near(struct db *db, const char *category, int64_t since, double lon, double lat,
                      int limit, event_near_cb cb, void *ctx, struct err *e);
-/* Title and status of up to STORE_EVENT_BRIEFS_MAX events by id, in one
- * statement (the near-duplicates' list: one row read each, none for the
- * candidates left out). cb runs once for each id that exists, in no
- * particular order; a nonzero return stops. Returns 0, or -1 with e filled
- * (500 store.too_many when n is over the maximum). */
-#define STORE_EVENT_BRIEFS_MAX 5
-typedef int (*event_brief_cb)(void *ctx, int64_t id, const char *title, const char *status);
-int store_event_briefs(struct db *db, const int64_t *ids, int n, event_brief_cb cb, void *ctx,
-                       struct err *e);
 /* Events merged into master. */
 int store_event_merged_into(struct db *db, int64_t master, event_cb cb, void *ctx, struct err *e);
 /* Ids of open events whose next_check_at <= now, at most limit. */
