@@ -665,7 +665,8 @@ int kpi_query(struct db *db, const struct kpi_request *q, struct kpi_result *out
 	if (q->by == KPI_BY_CATEGORY) {
 		if (sum_period(db, &q->unit, 1, level, q->from, q->to, q->by, q->category, &f, e) < 0)
 			goto out;
-		qsort(f.rows, f.n, sizeof(*f.rows), kpi_row_cmp);
+		if (f.n)                 /* rows is NULL when empty: qsort wants a pointer */
+			qsort(f.rows, f.n, sizeof(*f.rows), kpi_row_cmp);
 	} else if (q->by == KPI_BY_UNIT && level < LEVEL_GRID) {
 		if (!children) {
 			if (store_unit_children(db, q->unit, 0, child_row, &cl, e) != 0) {
