@@ -340,7 +340,7 @@ static int s_unlock(struct db *db, int64_t key, struct err *e)
 
 struct db_sqlite_ckpt_limits db_sqlite_ckpt_limits = {
 	.signal = 4000,                  /* 16 MB of 4 KB pages */
-	.step = 1000,
+	.step = 250,                     /* a catch-up copies at most this: ~1 MB, ~3 ms */
 	.restart = 8000,
 	.hard = 50000,                   /* 200 MB */
 };
