@@ -375,26 +375,32 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 	return 0;
 }
 
+/* Queue j and wait until the writer ran it; j->rc, or 503 when stopping. */
+static int enqueue_wait(struct writer *w, struct job *j)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return err_set(j->e, 503, "server.stopping", "服务正在停止", "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->work);
+	while (!j->done)
+		pthread_cond_wait(&j->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&j->cv);
+	return j->rc;
+}
+
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 {
 	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
 
-	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
-	}
-	if (w->tail)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	pthread_cond_signal(&w->work);
-	while (!j.done)
-		pthread_cond_wait(&j.cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-	pthread_cond_destroy(&j.cv);
-	return j.rc;
+	return enqueue_wait(w, &j);
 }
 
 int writer_kpi_sync(struct writer *w, struct err *e)
@@ -403,22 +409,7 @@ int writer_kpi_sync(struct writer *w, struct err *e)
 
 	if (!w || !w->defer)
 		return 0;
-	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
-	}
-	if (w->tail)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	pthread_cond_signal(&w->work);
-	while (!j.done)
-		pthread_cond_wait(&j.cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-	pthread_cond_destroy(&j.cv);
-	return 0;
+	return enqueue_wait(w, &j);
 }
 
 void writer_stop(struct writer *w)
