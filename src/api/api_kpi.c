@@ -179,9 +179,15 @@ static void call_release(struct kpi_call *c)
 static int call_run_or_reply(struct http_req *req, struct kpi_call *c, struct kpi_result *r)
 {
 	struct err e = ERR_INIT;
-	struct db *db = db_pool_get(api_app(req)->pool);
+	struct db *db;
 	int rc;
 
+	/* the writer may hold the latest deltas in memory (SQLite): write them
+	 * first, so that a report or step already answered is counted; before
+	 * taking a pool connection, which nobody holds while the writer works */
+	if (writer_kpi_sync(api_app(req)->writer, &e) < 0)
+		return http_reply_err(req, &e), -1;
+	db = db_pool_get(api_app(req)->pool);
 	c->categories = json_object();
 	rc = store_category_list(db, category_row, c->categories, &e);
 	if (rc == 0 && c->q.category && !json_object_get(c->categories, c->q.category)) {
@@ -189,10 +195,6 @@ static int call_run_or_reply(struct http_req *req, struct kpi_call *c, struct kp
 		              c->q.category);
 		rc = -1;
 	}
-	/* the writer may hold the latest deltas in memory (SQLite): write them
-	 * first, so that a report or step already answered is counted */
-	if (rc == 0)
-		rc = writer_kpi_sync(api_app(req)->writer, &e);
 	if (rc == 0)
 		rc = kpi_query(db, &c->q, r, &e);
 	db_pool_put(api_app(req)->pool, db);

@@ -301,6 +301,8 @@ int kpi_event_changed(struct db *db, const struct event_rec *before, const struc
 
 /* ======================================================= repair a day */
 
+#define KPI_MARK_MAX 512                 /* distinct days remembered a batch */
+
 struct repair_ctx {
 	struct kpi_batch *b;
 	struct err *e;
@@ -342,14 +344,14 @@ int kpi_repair_day(struct db *db, const char *day, struct err *e)
 
 	if (kpi_day_parse(day, &d) < 0)
 		return err_set(e, 400, "kpi.bad_day", "日期无效：%s", "not a day: %s", day);
-	/* 00:00 China Standard Time of the day; a day either side in case an
-	 * event's clock and its `day` disagree at midnight */
+	/* 00:00 China Standard Time of the day: `day` is always
+	 * events_day(created_at), so the day's events lie in [t0, t0 + 1 day) */
 	t0 = (int64_t)d * 86400 - 8 * 3600;
 	kpi_batch_init(&b);
 	/* a month row is the sum of its day rows (add_cohort adds the same
 	 * contribution to both grains): the day's difference moves both */
 	if (store_kpi_day_rows(db, day, repair_old_row, &c, e) == 0 &&
-	    store_kpi_event_day(db, day, t0 - 86400, t0 + 2 * 86400, repair_event, &c, e) == 0 &&
+	    store_kpi_event_day(db, day, t0, t0 + 86400, repair_event, &c, e) == 0 &&
 	    kpi_batch_flush(&b, db, e) == 0)
 		ret = 0;
 	kpi_batch_release(&b);
@@ -401,23 +403,28 @@ out:
 int kpi_mark_dirty(struct db *db, const struct kpi_batch *b, char (*known)[11], size_t nknown,
                    struct err *e)
 {
+	/* a batch's rows share few days (a clock batch of old events: a few
+	 * hundred at most): each distinct day once, its string kept by the row */
+	const char *seen[KPI_MARK_MAX];
+	size_t nseen = 0;
+
 	for (size_t i = 0; i < b->n; i++) {
 		const char *day = b->rows[i].period;
-		size_t k = 0;
+		size_t k;
 
 		if (b->rows[i].grain != 'd')
 			continue;
-		while (k < nknown && strcmp(known[k], day) != 0)
-			k++;
+		for (k = 0; k < nseen && strcmp(seen[k], day) != 0; k++)
+			;
+		if (k < nseen)
+			continue;
+		if (nseen < KPI_MARK_MAX)
+			seen[nseen++] = day;
+		for (k = 0; k < nknown && strcmp(known[k], day) != 0; k++)
+			;
 		if (k < nknown)
 			continue;
-		/* several rows of a batch share a day: mark it once */
-		for (k = 0; k < i; k++)
-			if (b->rows[k].grain == 'd' && !strcmp(b->rows[k].period, day))
-				break;
-		if (k < i)
-			continue;
-		if (store_kpi_dirty_mark(db, day, e) < 0)
+		if (store_kpi_dirty_mark(db, day, e) < 0)   /* ON CONFLICT DO NOTHING: a repeat is harmless */
 			return -1;
 	}
 	return 0;

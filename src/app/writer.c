@@ -52,6 +52,7 @@ struct writer {
 	size_t ndays;
 	char epoch[KPI_EPOCH_MAX];   /* kpi_epoch when the marks began */
 	int repair;                  /* pending is unusable: repair the marked days */
+	int64_t retry_at;            /* ms (monotonic): after a failed flush, not before */
 	int flush_req;
 	_Atomic uint64_t kpi_flushes, kpi_repairs;
 };
@@ -141,7 +142,7 @@ static void defer_committed(struct writer *w)
  * marks; or, when the deltas cannot be trusted (a rebuild ran meanwhile, a
  * merge or an earlier flush failed), recompute the marked days from the
  * events. On failure everything stays as it was, to be tried again. */
-static void defer_flush(struct writer *w)
+static int defer_flush(struct writer *w, struct err *e_out)
 {
 	struct err e = ERR_INIT;
 	char epoch[KPI_EPOCH_MAX];
@@ -149,7 +150,7 @@ static void defer_flush(struct writer *w)
 
 	w->flush_req = 0;
 	if (!w->pending.n && !repair && !w->ndays)
-		return;
+		return 0;
 	if (db_begin(w->db, &e) < 0)
 		goto fail;
 	if (kpi_epoch(w->db, epoch, &e) < 0)
@@ -173,19 +174,31 @@ static void defer_flush(struct writer *w)
 	w->ndays = 0;
 	w->repair = 0;
 	str_copy(w->epoch, sizeof(w->epoch), epoch);
-	return;
+	return 0;
 rollback:
 	db_rollback(w->db);
 fail:
-	/* kpi_batch_flush may have emptied pending before the failure */
+	/* kpi_batch_flush may have emptied pending before the failure: the
+	 * marked days are recomputed instead, not before a second from now
+	 * (a lasting failure must not cost every batch a recount) */
 	w->repair = 1;
+	w->retry_at = mono_ms() + KPI_RETRY_MS;
 	log_error("writer: kpi flush failed: %s", e.msg_en);
+	if (e_out)
+		err_set(e_out, 503, "kpi.flush_failed", "指标暂时无法更新，请稍后重试",
+		        "the KPI counters cannot be written just now: %s", e.msg_en);
+	return -1;
 }
 
-static int defer_due(const struct writer *w)
+/* When the held deltas are to be written: asked for, or the oldest is
+ * flush_ms old; a repair after a failure waits for retry_at. */
+static int64_t defer_deadline(const struct writer *w)
 {
-	return w->flush_req || w->repair ||
-	       (w->pending.n && mono_ms() - w->pending_since >= w->flush_ms);
+	if (w->flush_req)
+		return 0;
+	if (w->repair)
+		return w->retry_at;
+	return w->pending.n ? w->pending_since + w->flush_ms : INT64_MAX;
 }
 
 /*
@@ -260,33 +273,33 @@ static void *writer_loop(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct job *batch, *last;
-		int n = 1;
+		struct job *batch, *last, *syncs = NULL;
+		int n = 1, frc = 0;
+		struct err fe = ERR_INIT;
 
 		while (!w->head && !w->stop) {
-			if (w->defer && (w->pending.n || w->repair)) {
-				int64_t left = w->pending_since + w->flush_ms - mono_ms();
-				struct timespec until;
+			int64_t at = w->defer ? defer_deadline(w) : INT64_MAX, left;
+			struct timespec until;
 
-				if (left <= 0) {
-					pthread_mutex_unlock(&w->mu);
-					defer_flush(w);
-					pthread_mutex_lock(&w->mu);
-					if (w->repair)       /* failed: try again in a while */
-						w->pending_since = mono_ms();
-					continue;
-				}
-				clock_gettime(CLOCK_REALTIME, &until);
-				until.tv_sec += left / 1000;
-				until.tv_nsec += (left % 1000) * 1000000;
-				if (until.tv_nsec >= 1000000000) {
-					until.tv_sec++;
-					until.tv_nsec -= 1000000000;
-				}
-				pthread_cond_timedwait(&w->work, &w->mu, &until);
-			} else {
+			if (at == INT64_MAX) {
 				pthread_cond_wait(&w->work, &w->mu);
+				continue;
 			}
+			if ((left = at - mono_ms()) <= 0) {
+				pthread_mutex_unlock(&w->mu);
+				defer_flush(w, NULL);
+				pthread_mutex_lock(&w->mu);
+				continue;
+			}
+			/* w->work waits on CLOCK_MONOTONIC (writer_start) */
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += left / 1000;
+			until.tv_nsec += (left % 1000) * 1000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&w->work, &w->mu, &until);
 		}
 		if (!w->head && w->stop)
 			break;
@@ -301,38 +314,66 @@ static void *writer_loop(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		run_batch(w, batch);
-		if (w->defer && defer_due(w))
-			defer_flush(w);
 
+		/* the batch's writers are answered first; KPI syncs wait for
+		 * the flush below and get its outcome */
 		pthread_mutex_lock(&w->mu);
 		w->batches++;
 		w->jobs += (uint64_t)n;
 		for (struct job *j = batch, *next; j; j = next) {
 			next = j->next;      /* j lives on its waiter's stack: read next first */
+			if (j->flush) {
+				j->next = syncs;
+				syncs = j;
+				continue;
+			}
+			j->done = 1;
+			pthread_cond_signal(&j->cv);
+		}
+		pthread_mutex_unlock(&w->mu);
+		if (w->defer && defer_deadline(w) <= mono_ms())
+			frc = defer_flush(w, &fe);
+		pthread_mutex_lock(&w->mu);
+		for (struct job *j = syncs, *next; j; j = next) {
+			next = j->next;
+			if (frc < 0 && j->rc == 0) {
+				j->rc = -1;
+				*j->e = fe;
+			}
 			j->done = 1;
 			pthread_cond_signal(&j->cv);
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (w->defer)
-		defer_flush(w);
+		defer_flush(w, NULL);
 	return NULL;
 }
 
-static int writer_recover(struct writer *w, struct err *e)
+/* Recompute the days a deferring server left marked (a crash, or a
+ * database copied from one) before the first batch. A failure does not stop
+ * the server: the marks stay, and a deferring writer repairs them at its
+ * first flush. */
+static void writer_recover(struct writer *w)
 {
+	struct err e = ERR_INIT;
 	int ndays = 0;
 
-	if (db_begin(w->db, e) < 0)
-		return -1;
-	if (kpi_epoch(w->db, w->epoch, e) < 0 || kpi_repair_dirty(w->db, &ndays, e) < 0 ||
-	    db_commit(w->db, e) < 0) {
-		db_rollback(w->db);
-		return -1;
+	if (db_begin(w->db, &e) < 0 ||
+	    /* PostgreSQL: after the other instances' batches, before theirs */
+	    db_lock_xact(w->db, WRITER_LOCK_KEY, &e) < 0 ||
+	    kpi_epoch(w->db, w->epoch, &e) < 0 || kpi_repair_dirty(w->db, &ndays, &e) < 0 ||
+	    db_commit(w->db, &e) < 0) {
+		if (db_in_tx(w->db))
+			db_rollback(w->db);
+		log_error("kpi: the days left marked could not be recomputed: %s", e.msg_en);
+		w->epoch[0] = '\0';
+		w->repair = 1;
+		w->retry_at = mono_ms() + KPI_RETRY_MS;
+		return;
 	}
 	if (ndays)
 		log_info("kpi: %d day(s) left by an unclean stop recomputed from the events", ndays);
-	return 0;
 }
 
 int writer_start(struct app *a, struct writer **out, struct err *e)
@@ -351,19 +392,35 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 		free(w);
 		return -1;
 	}
-	/* Deferred counters need one writer per database: SQLite's server holds
-	 * the file alone; PostgreSQL instances share theirs and write the
-	 * counters in each batch. What a crash left unwritten is repaired
-	 * before the first batch. */
-	w->defer = a->kpi_flush_ms > 0 && strcmp(db_driver_name(w->db), "sqlite") == 0;
-	w->flush_ms = a->kpi_flush_ms;
-	if (w->defer && writer_recover(w, e) < 0) {
-		db_close(w->db);
-		free(w);
-		return -1;
+	/* Deferred counters need one writer per database: PostgreSQL instances
+	 * share theirs and write the counters in each batch; on SQLite the
+	 * server that holds KPI_DEFER_LOCK_KEY defers, a second server on the
+	 * same file (docs/deploy.md) does not, nor repairs the first one's
+	 * marks. What a crash left unwritten is repaired before the first
+	 * batch, whatever kpi_flush_ms says now. */
+	if (strcmp(db_driver_name(w->db), "sqlite") == 0) {
+		int got = 0;
+		struct err le = ERR_INIT;
+
+		if (db_try_lock(w->db, KPI_DEFER_LOCK_KEY, &got, &le) < 0)
+			log_warn("kpi: %s: counters written in each batch", le.msg_en);
+		w->defer = got && a->kpi_flush_ms > 0;
+		if (got)
+			writer_recover(w);
+	} else {
+		writer_recover(w);
+		w->repair = 0;                  /* nothing deferred on PostgreSQL */
 	}
+	w->flush_ms = a->kpi_flush_ms;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->work, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (pthread_create(&w->thread, NULL, writer_loop, w) != 0) {
 		db_close(w->db);
 		pthread_mutex_destroy(&w->mu);

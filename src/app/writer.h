@@ -42,6 +42,8 @@ struct writer;
 /* Deferred KPI counters (SQLite; app/kpi.h): written every [events]
  * kpi_flush_ms (app->kpi_flush_ms, 0: in each batch), and sooner past these
  * many distinct rows or remembered days. */
+#define KPI_RETRY_MS 1000         /* a failed flush is tried again after this */
+#define KPI_DEFER_LOCK_KEY 72480006       /* db_try_lock: the SQLite server that defers */
 #define KPI_PENDING_MAX 200000
 #define KPI_DAYS_KNOWN 64
 #define WRITER_LOCK_KEY 72480004          /* db_lock_xact key of event writes */

@@ -105,6 +105,7 @@ static const struct copy_table tables[] = {
 		C_INT}, {"overdue_open", C_INT}, {"rework", C_INT}, {"escalated", C_INT}, {"handle_seconds",
 		C_INT}, {"rated", C_INT}, {"rate_good", C_INT}, {"rate_ok", C_INT}, {"rate_bad", C_INT},
 		{NULL, 0}}},
+	{"kpi_dirty", "day", NULL, {{"day", C_TEXT}, {NULL, 0}}},
 	{"duty_pattern", "id", "id", {
 		{"id", C_INT}, {"centre_code", C_TEXT}, {"weekday", C_INT}, {"shift", C_TEXT},
 		{"role", C_TEXT}, {"person_id", C_INT}, {"starts_on", C_TEXT}, {"ends_on", C_TEXT},
@@ -155,6 +156,14 @@ const char *const store_copy_tables[] = {"meta", "unit", "person", "post", "depa
                                          "kpi_agg", "kpi_dirty", "duty_pattern", "duty_exception", "duty_swap",
                                          "duty_log", "equipment", "emergency_unit", "volunteer",
                                          "force_status", "display", NULL};
+
+int store_copy_has_table(const char *name)
+{
+	for (size_t i = 0; i < NTABLES; i++)
+		if (!strcmp(tables[i].name, name))
+			return 1;
+	return 0;
+}
 
 static int ncols(const struct copy_table *t)
 {

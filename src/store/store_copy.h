@@ -32,5 +32,8 @@ int store_copy_verify(struct db *from, struct db *to, struct copy_report *rep, i
                       struct err *e);
 /* Names of the tables of the schema that store_copy knows (NULL-terminated). */
 extern const char *const store_copy_tables[];
+/* 1 when the copy reads and writes the table (store_copy_tables lists
+ * them; the unit test checks both against the schema). */
+int store_copy_has_table(const char *name);
 
 #endif

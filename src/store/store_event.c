@@ -1465,7 +1465,7 @@ void store_event_bulk_free(struct event_bulk *b)
 int store_event_clear(struct db *db, struct err *e)
 {
 	return db_exec(db, "DELETE FROM event_photo; DELETE FROM event_supervision; "
-	                   "DELETE FROM event_log; DELETE FROM event_idem; DELETE FROM kpi_agg; DELETE FROM kpi_dirty; "
+	                   "DELETE FROM event_log; DELETE FROM event_idem; DELETE FROM kpi_agg; "
 	                   "DELETE FROM event;", e);
 }
 

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, wangge, demoDb, tmpDb, tmpDir, PG, DEMO_EVENTS } from './lib/harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { startServer, wangge, demoDb, tmpDb, tmpDir, PG, psql, DEMO_EVENTS } from './lib/harness.mjs';
 
 /** The answers a user sees, from one server, for comparison. */
 async function snapshot(srv) {
@@ -74,6 +75,38 @@ test('SQLite to PostgreSQL and back', { skip: !PG && 'needs WANGGE_TEST_PG (make
     await a.stop();
     await b.stop();
     await c.stop();
+  }
+});
+
+test('KPI days left marked by a killed SQLite server travel with the copy and are recounted on PostgreSQL', { skip: !PG && 'needs WANGGE_TEST_PG (make test starts a PostgreSQL server)' }, async () => {
+  const sqliteFile = join(tmpDir(), 'killed.db');
+  const d = wangge(['demo', '--db', sqliteFile, '--seed', '1', '--events', '0'], { timeout: 300000 });
+  assert.equal(d.status, 0, d.stderr);
+  const ini = join(tmpDir(), 'wangge.ini');
+  writeFileSync(ini, '[events]\nkpi_flush_ms = 60000\n');     // held until the kill
+  const a = await startServer({ db: sqliteFile, args: ['--config', ini] });
+  const token = (await a.post('/api/v1/auth/login', { username: 'gridworker', password: 'Wangge@2026', kind: 'app' })).json.token;
+  const [lon, lat] = (await a.get('/api/v1/units/4401110020010101')).json.center;
+  for (let i = 0; i < 3; i++) {
+    const r = await a.post('/api/v1/events', { category: 'csgl.srhj', description: `迁移 ${i}`, lon, lat },
+      { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 201, r.text);
+  }
+  await a.stop('SIGKILL');
+  const pg = tmpDb();
+  let r = migrate(`sqlite:${sqliteFile}`, pg);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const q = (sql) => psql(sql, { url: pg }).trim();
+  assert.equal(q('SELECT count(*) FROM kpi_dirty'), '1', 'the mark was copied');
+  const district = "SELECT COALESCE(SUM(reported), 0) FROM kpi_agg WHERE grain = 'm' AND unit_code = '440111' AND category_code = '*' AND source = '*'";
+  assert.equal(q(district), '0', 'the held counts died with the server');
+  const b = await startServer({ db: pg });
+  try {
+    assert.equal(q('SELECT count(*) FROM kpi_dirty'), '0');
+    assert.equal(q(district), '3', 'recounted from the events at start');
+    assert.match(b.stderr, /day\(s\) left by an unclean stop recomputed/);
+  } finally {
+    await b.stop();
   }
 });
 

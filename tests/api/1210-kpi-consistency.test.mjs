@@ -131,3 +131,36 @@ test('SQLite: deltas held by the writer are counted once across a rebuild; a que
     assert.equal(await s2.stop(), 0, s2.stderr.slice(-2000));
   }
 });
+
+test('SQLite: a second server on the same file writes its counters at once and leaves the first its marks', { skip: PG ? 'one writer per instance; PostgreSQL writes the counters in each batch' : false }, async () => {
+  const ini = join(tmpDir(), 'wangge.ini');
+  writeFileSync(ini, '[events]\nkpi_flush_ms = 60000\n');
+  const db = demoDb({ events: 0 });
+  const a = await startServer({ db, args: ['--config', ini] });
+  const b = await startServer({ db, args: ['--config', ini] });
+  try {
+    const tok = async (s, u) => (await s.post('/api/v1/auth/login', { username: u, password: 'Wangge@2026', kind: 'app' })).json.token;
+    const report = async (s, t, i) => {
+      const r = await s.post('/api/v1/events', { category: 'xf.ddcd', description: `两个进程 ${i}`, lon: point[0], lat: point[1] },
+        { headers: auth(t) });
+      assert.equal(r.status, 201, r.text);
+    };
+    const ga = await tok(a, 'gridworker');
+    const gb = await tok(b, 'gridworker');
+    for (let i = 0; i < 3; i++) await report(a, ga, `a${i}`);
+    for (let i = 0; i < 2; i++) await report(b, gb, `b${i}`);
+    // the second server wrote its two at once; the first holds its three
+    const district = () => Number(sql("SELECT reported FROM kpi_agg WHERE grain = 'm' AND unit_code = '440111' AND category_code = '*' AND source = '*'", db) || 0);
+    assert.equal(district(), 2, 'only the second server\'s reports are counted yet');
+    assert.equal(sql('SELECT count(*) FROM kpi_dirty', db).trim(), '1', 'the first server marked today');
+    const k = await a.get('/api/v1/kpi?unit=440111&from=2026-01-01&to=2026-02-01', { headers: auth(await tok(a, 'leader')) });
+    assert.equal(k.status, 200, k.text);
+    assert.equal(district(), 5);
+    const kept = sql(DUMP, db);
+    assert.equal(wangge(['kpi', 'rebuild', '--db', db]).status, 0);
+    assert.equal(sql(DUMP, db), kept, 'the counters equal a rebuild');
+  } finally {
+    assert.equal(await b.stop(), 0, b.stderr.slice(-2000));
+    assert.equal(await a.stop(), 0, a.stderr.slice(-2000));
+  }
+});
