@@ -255,6 +255,32 @@ out:
 	return ret;
 }
 
+static int row_val_cmp(const void *pa, const void *pb)
+{
+	const struct store_kpi_row *a = pa, *b = pb;
+
+	return row_cmp(&a, &b);
+}
+
+int kpi_batch_take(struct kpi_batch *b, struct store_kpi_row **rows, size_t *n, struct err *e)
+{
+	size_t k = 0;
+
+	*rows = NULL;
+	*n = 0;
+	if (!b->n)
+		return 0;
+	if (!(*rows = malloc(b->n * sizeof(**rows))))
+		return err_set(e, 500, "internal.oom", "内存不足", "out of memory");
+	for (size_t i = 0; i < b->n; i++)
+		if (!kpi_counts_zero((const struct kpi_counts *)b->rows[i].n))
+			(*rows)[k++] = b->rows[i];
+	qsort(*rows, k, sizeof(**rows), row_val_cmp);
+	*n = k;
+	kpi_batch_clear(b);
+	return 0;
+}
+
 /* The batch this thread collects into instead of writing (kpi_capture). */
 static _Thread_local struct kpi_batch *captured;
 

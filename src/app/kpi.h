@@ -69,6 +69,9 @@ int kpi_batch_flush(struct kpi_batch *b, struct db *db, struct err *e);
 int kpi_event_changed(struct db *db, const struct event_rec *before, const struct event_rec *after,
                       struct err *e);
 
+/* Move b's non-zero rows into a new array sorted by key (*rows, *n; free()
+ * it) and empty b. 500 internal.oom with b unchanged. */
+int kpi_batch_take(struct kpi_batch *b, struct store_kpi_row **rows, size_t *n, struct err *e);
 /* Empty a batch, keeping its memory. */
 void kpi_batch_clear(struct kpi_batch *b);
 /* Add every row of from to into. */

@@ -47,6 +47,10 @@ struct writer {
 	int defer;
 	int64_t flush_ms;            /* [events] kpi_flush_ms */
 	struct kpi_batch pending;
+	/* the deltas being written, KPI_TRICKLE_ROWS a batch, sorted by key:
+	 * rows [tpos, tn) of trickle are still to go */
+	struct store_kpi_row *trickle;
+	size_t tn, tpos, tchunk;     /* tchunk: rows the open batch wrote */
 	int64_t pending_since;       /* ms (monotonic) when pending got its first delta */
 	char days[KPI_DAYS_KNOWN][11];   /* days marked in kpi_dirty since the last flush */
 	size_t ndays;
@@ -138,6 +142,89 @@ static void defer_committed(struct writer *w)
 		w->flush_req = 1;
 }
 
+/* ------------------------------------------------------ the trickle
+ * Writing a second's deltas at once stalled the writer 20–60 ms under
+ * load (thousands of upserts) while a batch's requests waited: they are
+ * written instead a chunk per batch, inside the batch's transaction, in
+ * key order; a batch holds the next second's deltas meanwhile. Only a
+ * KPI query, a stop, a repair or the limits above write everything at
+ * once (defer_flush). The marks stay until everything is written. */
+
+static void trickle_drop(struct writer *w)
+{
+	free(w->trickle);
+	w->trickle = NULL;
+	w->tn = w->tpos = w->tchunk = 0;
+}
+
+/* Start writing the held deltas when they are flush_ms old and the last
+ * trickle is done. */
+static void trickle_start(struct writer *w)
+{
+	struct err e = ERR_INIT;
+
+	if (w->tpos < w->tn || !w->pending.n || w->repair ||
+	    mono_ms() - w->pending_since < w->flush_ms)
+		return;
+	trickle_drop(w);
+	if (kpi_batch_take(&w->pending, &w->trickle, &w->tn, &e) < 0)
+		log_warn("writer: %s: the deltas wait for the next flush", e.msg_en);
+}
+
+/* Write up to max rows of the trickle in the open transaction (w->tchunk
+ * = how many; they count as written once it commits). The epoch is read
+ * first: after a rebuild nothing is written and the days are repaired. */
+static int trickle_write(struct writer *w, size_t max, struct err *e)
+{
+	struct store_kpi_row *ptr[KPI_TRICKLE_ROWS];
+	char epoch[KPI_EPOCH_MAX];
+	size_t k = w->tn - w->tpos < max ? w->tn - w->tpos : max;
+
+	w->tchunk = 0;
+	if (!k)
+		return 0;
+	if (kpi_epoch(w->db, epoch, e) < 0)
+		return -1;
+	if (strcmp(epoch, w->epoch) != 0) {
+		w->repair = 1;
+		return 0;
+	}
+	for (size_t done = 0; done < k;) {
+		size_t c = k - done < KPI_TRICKLE_ROWS ? k - done : KPI_TRICKLE_ROWS;
+
+		for (size_t i = 0; i < c; i++)
+			ptr[i] = &w->trickle[w->tpos + done + i];
+		if (store_kpi_add(w->db, ptr, c, e) < 0)
+			return -1;
+		done += c;
+	}
+	w->tchunk = k;
+	return 0;
+}
+
+/* A chunk of the trickle inside a batch's transaction, under a savepoint:
+ * a failure there must not fail the batch's reports (the days are
+ * repaired instead). */
+static int trickle_in_batch(struct writer *w, struct err *e)
+{
+	struct err te = ERR_INIT;
+
+	trickle_start(w);
+	if (w->repair || w->tpos == w->tn)
+		return 0;
+	if (db_exec(w->db, "SAVEPOINT k", e) < 0)
+		return -1;
+	if (trickle_write(w, KPI_TRICKLE_ROWS, &te) < 0) {
+		log_error("writer: kpi trickle failed: %s", te.msg_en);
+		w->tchunk = 0;
+		w->repair = 1;
+		w->retry_at = mono_ms() + KPI_RETRY_MS;
+		if (db_exec(w->db, "ROLLBACK TO SAVEPOINT k", e) < 0)
+			return -1;
+	}
+	return db_exec(w->db, "RELEASE SAVEPOINT k", e);
+}
+
 /* Write the deferred deltas in a transaction of their own and clear the
  * marks; or, when the deltas cannot be trusted (a rebuild ran meanwhile, a
  * merge or an earlier flush failed), recompute the marked days from the
@@ -149,7 +236,7 @@ static int defer_flush(struct writer *w, struct err *e_out)
 	int repair = w->repair, ndays = 0;
 
 	w->flush_req = 0;
-	if (!w->pending.n && !repair && !w->ndays)
+	if (!w->pending.n && !repair && !w->ndays && w->tpos == w->tn)
 		return 0;
 	if (db_begin(w->db, &e) < 0)
 		goto fail;
@@ -160,7 +247,8 @@ static int defer_flush(struct writer *w, struct err *e_out)
 	if (repair) {
 		if (kpi_repair_dirty(w->db, &ndays, &e) < 0)
 			goto rollback;
-	} else if (kpi_batch_flush(&w->pending, w->db, &e) < 0 || store_kpi_dirty_clear(w->db, &e) < 0) {
+	} else if (trickle_write(w, w->tn - w->tpos, &e) < 0 ||
+	           kpi_batch_flush(&w->pending, w->db, &e) < 0 || store_kpi_dirty_clear(w->db, &e) < 0) {
 		goto rollback;
 	}
 	if (db_commit(w->db, &e) < 0)
@@ -171,6 +259,7 @@ static int defer_flush(struct writer *w, struct err *e_out)
 	}
 	atomic_fetch_add(&w->kpi_flushes, 1);
 	kpi_batch_clear(&w->pending);
+	trickle_drop(w);
 	w->ndays = 0;
 	w->repair = 0;
 	str_copy(w->epoch, sizeof(w->epoch), epoch);
@@ -190,15 +279,50 @@ fail:
 	return -1;
 }
 
-/* When the held deltas are to be written: asked for, or the oldest is
- * flush_ms old; a repair after a failure waits for retry_at. */
-static int64_t defer_deadline(const struct writer *w)
+/* When the idle writer has deferred work to do: a retry after a failure,
+ * a KPI query's flush, the rest of a trickle, the held deltas once due, or
+ * the marks to clear once everything is written. */
+static int64_t idle_deadline(const struct writer *w)
 {
-	if (w->flush_req)
-		return 0;
+	if (!w->defer)
+		return INT64_MAX;
 	if (w->repair)
 		return w->retry_at;
-	return w->pending.n ? w->pending_since + w->flush_ms : INT64_MAX;
+	if (w->flush_req || w->tpos < w->tn)
+		return 0;
+	if (w->pending.n)
+		return w->pending_since + w->flush_ms;
+	return w->ndays ? 0 : INT64_MAX;
+}
+
+/* The writer has nothing queued: one chunk of the trickle in a transaction
+ * of its own (a report arriving meanwhile waits for one chunk, not for the
+ * whole second's deltas), or, once nothing is left to write, the full
+ * flush that clears the marks. */
+static int defer_idle_step(struct writer *w)
+{
+	struct err e = ERR_INIT;
+
+	trickle_start(w);
+	if (w->flush_req || w->repair || (w->tpos == w->tn && !w->pending.n))
+		return defer_flush(w, NULL);
+	if (w->tpos == w->tn)
+		return 0;                    /* pending, not due yet */
+	if (db_begin(w->db, &e) < 0)
+		goto fail;
+	if (trickle_write(w, KPI_TRICKLE_ROWS, &e) < 0 || db_commit(w->db, &e) < 0) {
+		db_rollback(w->db);
+		goto fail;
+	}
+	w->tpos += w->tchunk;
+	w->tchunk = 0;
+	return 0;
+fail:
+	w->tchunk = 0;
+	w->repair = 1;
+	w->retry_at = mono_ms() + KPI_RETRY_MS;
+	log_error("writer: kpi trickle failed: %s", e.msg_en);
+	return -1;
 }
 
 /*
@@ -235,7 +359,9 @@ again:
 		atomic_fetch_add(&w->reruns, 1);
 		goto again;
 	}
-	if (w->defer ? kpi_mark_dirty(w->db, &w->kpi, w->days, w->ndays, &e) < 0
+	w->tchunk = 0;
+	if (w->defer ? kpi_mark_dirty(w->db, &w->kpi, w->days, w->ndays, &e) < 0 ||
+	               trickle_in_batch(w, &e) < 0
 	             : kpi_batch_flush(&w->kpi, w->db, &e) < 0)
 		goto rollback;
 	if (last_log && w->app->cluster) {
@@ -248,8 +374,11 @@ again:
 	}
 	if (db_commit(w->db, &e) < 0)
 		goto rollback;
-	if (w->defer)
+	if (w->defer) {
+		w->tpos += w->tchunk;        /* durable now */
+		w->tchunk = 0;
 		defer_committed(w);
+	}
 	if (last_log)
 		stream_kick(w->app->stream, last_log);
 	return;
@@ -278,7 +407,7 @@ static void *writer_loop(void *arg)
 		struct err fe = ERR_INIT;
 
 		while (!w->head && !w->stop) {
-			int64_t at = w->defer ? defer_deadline(w) : INT64_MAX, left;
+			int64_t at = idle_deadline(w), left;
 			struct timespec until;
 
 			if (at == INT64_MAX) {
@@ -287,7 +416,7 @@ static void *writer_loop(void *arg)
 			}
 			if ((left = at - mono_ms()) <= 0) {
 				pthread_mutex_unlock(&w->mu);
-				defer_flush(w, NULL);
+				defer_idle_step(w);
 				pthread_mutex_lock(&w->mu);
 				continue;
 			}
@@ -331,7 +460,7 @@ static void *writer_loop(void *arg)
 			pthread_cond_signal(&j->cv);
 		}
 		pthread_mutex_unlock(&w->mu);
-		if (w->defer && defer_deadline(w) <= mono_ms())
+		if (w->defer && (w->flush_req || (w->repair && w->retry_at <= mono_ms())))
 			frc = defer_flush(w, &fe);
 		pthread_mutex_lock(&w->mu);
 		for (struct job *j = syncs, *next; j; j = next) {
@@ -482,6 +611,7 @@ void writer_stop(struct writer *w)
 	kpi_batch_release(&w->kpi);
 	kpi_batch_release(&w->job_kpi);
 	kpi_batch_release(&w->pending);
+	trickle_drop(w);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	free(w);

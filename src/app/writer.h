@@ -20,7 +20,7 @@
  *   commit fails    every job of the batch fails with the commit's error
  *
  * KPI deltas: on PostgreSQL written in the batch's transaction; on SQLite
- * kept in memory and written about once a second (app/kpi.h, "Deferred
+ * held in memory for about a second, then written a chunk a batch (app/kpi.h, "Deferred
  * counters"), with the days they touch marked in the batch's transaction.
  *
  * After a commit that appended event_log rows, the writer tells the live
@@ -42,6 +42,7 @@ struct writer;
 /* Deferred KPI counters (SQLite; app/kpi.h): written every [events]
  * kpi_flush_ms (app->kpi_flush_ms, 0: in each batch), and sooner past these
  * many distinct rows or remembered days. */
+#define KPI_TRICKLE_ROWS 256      /* held deltas written a batch (app/writer.c) */
 #define KPI_RETRY_MS 1000         /* a failed flush is tried again after this */
 #define KPI_DEFER_LOCK_KEY 72480006       /* db_try_lock: the SQLite server that defers */
 #define KPI_PENDING_MAX 200000

@@ -164,3 +164,42 @@ test('SQLite: a second server on the same file writes its counters at once and l
     assert.equal(await a.stop(), 0, a.stderr.slice(-2000));
   }
 });
+
+test('SQLite: held deltas are written a chunk a batch and when idle; the marks go once all is written', { skip: PG ? 'PostgreSQL writes the counters in each batch' : false }, async () => {
+  const ini = join(tmpDir(), 'wangge.ini');
+  writeFileSync(ini, '[events]\nkpi_flush_ms = 100\n');
+  const db = demoDb({ events: 0 });
+  const s3 = await startServer({ db, args: ['--config', ini] });
+  try {
+    const t = (await s3.post('/api/v1/auth/login', { username: 'dispatcher', password: 'Wangge@2026', kind: 'app' })).json.token;
+    // grids of the dispatcher's town, many categories: hundreds of counter
+    // rows, more than one chunk (KPI_TRICKLE_ROWS)
+    const grids = [];
+    for (const c of (await s3.get('/api/v1/units/440111002/children')).json.children.slice(0, 6))
+      for (const a of (await s3.get(`/api/v1/units/${c.code}/children`)).json.children.slice(0, 2))
+        for (const g of (await s3.get(`/api/v1/units/${a.code}/children`)).json.children.slice(0, 2))
+          grids.push(g);
+    assert.ok(grids.length >= 8, `grids: ${grids.length}`);
+    const cats = ['csgl.srhj', 'xf.ddcd', 'msfw.ssgz', 'mdjf.lljf', 'za.ldrk'];
+    for (let round = 0; round < 3; round++) {
+      const rs = await Promise.all(grids.flatMap((g, i) => cats.map((cat, k) => s3.post('/api/v1/events',
+        { category: cat, description: `分批写入 ${round}/${i}/${k}`, lon: g.center[0], lat: g.center[1], grid: g.code, grid_reason: '测试' },
+        { headers: auth(t) }))));
+      for (const r of rs) assert.equal(r.status, 201, r.text);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    // no KPI query: the writer writes them on its own, then clears the marks
+    let dirty = '1';
+    for (let i = 0; i < 100 && dirty !== '0'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      dirty = sql('SELECT count(*) FROM kpi_dirty', db).trim();
+    }
+    assert.equal(dirty, '0', 'marks cleared once everything was written');
+    assert.ok(Number(sql("SELECT count(*) FROM kpi_agg", db)) > 256, 'more rows than one chunk');
+    const kept = sql(DUMP, db);
+    assert.equal(wangge(['kpi', 'rebuild', '--db', db]).status, 0);
+    assert.equal(sql(DUMP, db), kept, 'the counters written in chunks equal a rebuild');
+  } finally {
+    assert.equal(await s3.stop(), 0, s3.stderr.slice(-2000));
+  }
+});
