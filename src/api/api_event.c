@@ -432,10 +432,16 @@ int api_event_create(struct http_req *req)
 	json_decref(body);
 	body = NULL;
 	m = org_holder_get(&a->org);
-	/* the category events_report read for its checks, not read again: a
-	 * replay's event has it too (same body, same category), the
-	 * comparison only makes sure */
-	j = event_json(ev, m, strcmp(cat.code, ev->category) == 0 ? &cat : NULL, !is_resident_only(p));
+	/* the category events_report read for its checks, not read again; a
+	 * replay answers with the stored event, whose category is the body's
+	 * (no step changes it today): should they ever differ, it is read */
+	if (strcmp(cat.code, ev->category) != 0) {
+		db = db_pool_get(a->pool);
+		if (category_of(db, ev->category, &cat) != 0)
+			memset(&cat, 0, sizeof(cat));
+		db_pool_put(a->pool, db);
+	}
+	j = event_json(ev, m, cat.code[0] ? &cat : NULL, !is_resident_only(p));
 	if (!is_resident_only(p)) {
 		/* residents get no near-duplicates, and so take no connection */
 		db = db_pool_get(a->pool);
