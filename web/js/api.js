@@ -19,6 +19,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The ApiError of a reply that is not ok: the server's code and Chinese
+ * message from its JSON body (`data`, null when it had none), else a
+ * generic one with the HTTP status; retryAfter from the Retry-After header.
+ */
+export function replyError(res, data) {
+  const e = data && data.error;
+  const err = e && e.message
+    ? new ApiError(res.status, e.code || 'error', e.message, e.param || null)
+    : new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
+  err.retryAfter = Number(res.headers.get('Retry-After')) || null;
+  return err;
+}
+
 const CACHE_MS = 5 * 60 * 1000;
 const cache = new Map();   // path -> {at, promise of JSON}
 
@@ -50,11 +64,7 @@ async function fetchJSON(path) {
   } catch {
     body = null;
   }
-  if (!res.ok) {
-    const e = body && body.error;
-    if (e && e.message) throw new ApiError(res.status, e.code || 'error', e.message, e.param || null);
-    throw new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
-  }
+  if (!res.ok) throw replyError(res, body);
   if (body === null) throw new ApiError(res.status, 'bad_reply', '服务器返回了无法识别的数据');
   return body;
 }

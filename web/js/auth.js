@@ -15,7 +15,7 @@
 //
 // Every call rejects with api.js's ApiError (Chinese message fit to show).
 
-import { ApiError } from './api.js';
+import { ApiError, replyError } from './api.js';
 
 const CSRF_KEY = 'wangge.csrf';
 const HINT_KEY = 'wangge.auth';
@@ -142,11 +142,7 @@ export async function request(method, path, body) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
   if (!res.ok) {
-    const e = data && data.error;
-    const err = e && e.message
-      ? new ApiError(res.status, e.code || 'error', e.message, e.param || null)
-      : new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
-    err.retryAfter = Number(res.headers.get('Retry-After')) || null;
+    const err = replyError(res, data);
     if (res.status === 401 && /^auth\.(required|invalid|expired)$/.test(err.code)) forget();
     throw err;
   }

@@ -14,7 +14,7 @@
 // server, for as long as the display is not revoked or expired (90 days
 // after pairing; 14 days without a request).
 
-import { ApiError } from './api.js';
+import { ApiError, replyError } from './api.js';
 
 const KEY = 'wangge.display';
 export const STREAM_PATH = '/api/v1/screen/stream';
@@ -72,14 +72,7 @@ async function call(method, path, body, token = displayToken()) {
   }
   let data = null;
   try { data = await res.json(); } catch { data = null; }
-  if (!res.ok) {
-    const e = data && data.error;
-    const err = e && e.message
-      ? new ApiError(res.status, e.code || 'error', e.message, e.param || null)
-      : new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
-    err.retryAfter = Number(res.headers.get('Retry-After')) || null;
-    throw err;
-  }
+  if (!res.ok) throw replyError(res, data);
   if (data === null) throw new ApiError(res.status, 'bad_reply', '服务器返回了无法识别的数据');
   return data;
 }

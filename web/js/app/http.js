@@ -4,7 +4,7 @@
 // HTTP status as a non-enumerable `_status`, or rejects with api.js's
 // ApiError, whose message is the server's Chinese message.
 
-import { ApiError } from '../api.js';
+import { ApiError, replyError } from '../api.js';
 import { ensureCsrf, request } from '../auth.js';
 
 export { request };
@@ -35,12 +35,7 @@ export async function send(method, path, body, extraHeaders = {}) {
   const text = await res.text().catch(() => '');
   let data = null;
   try { data = text ? JSON.parse(text) : {}; } catch { data = null; }
-  if (!res.ok) {
-    const e = data && data.error;
-    throw e && e.message
-      ? new ApiError(res.status, e.code || 'error', e.message, e.param || null)
-      : new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
-  }
+  if (!res.ok) throw replyError(res, data);
   if (data === null) throw new ApiError(res.status, 'bad_reply', '服务器返回了无法识别的数据');
   Object.defineProperty(data, '_status', { value: res.status, enumerable: false });
   return data;
