@@ -350,87 +350,57 @@ static json_t *similar_json(struct db *db, const struct event_rec *ev)
 	return c.arr;
 }
 
-int api_event_create(struct http_req *req)
+/* A report between its handler and its reply: the handler checks it and
+ * hands it to the writer (events_report_submit), the request sleeps
+ * (http_defer) and its server thread serves others; the writer's commit
+ * resumes it and create_reply answers. Lives in the request's arena; the
+ * body (whose strings n points into) and the report go with the request. */
+struct create_ctx {
+	struct http_req *req;
+	struct event_new n;
+	json_t *body;
+	struct event_report *r;
+	struct err e;                 /* the write's error */
+	int rc;
+};
+
+static void create_done(void *ctx, int rc)
 {
-	static const char *const keys[] = {"category", "title", "description", "lon", "lat", "crs",
-	                                   "address", "grid", "grid_reason", "urgency", "source",
-	                                   "external_id", "reporter_name", "reporter_phone", "photos",
-	                                   NULL};
+	struct create_ctx *c = ctx;
+
+	c->rc = rc;
+	http_resume(c->req);
+}
+
+static void create_release(void *ctx)
+{
+	struct create_ctx *c = ctx;
+
+	json_decref(c->body);
+	events_report_free(c->r);
+}
+
+static void create_reply(struct http_req *req, void *ctx)
+{
+	struct create_ctx *c = ctx;
 	struct app *a = api_app(req);
 	const struct principal *p = caller(req);
-	struct event_new n;
-	struct event_rec *ev = NULL;
+	struct event_rec *ev;
 	struct category_rec cat;
-	struct err e = ERR_INIT;
-	const char *crs = NULL, *urgency = NULL, *key;
-	int rd;
-	unsigned char hash[crypto_hash_sha256_BYTES];
 	struct org_model *m;
 	struct db *db;
-	json_t *body = NULL, *j;
-	int replayed;
+	json_t *j;
+	int rd, replayed;
 
-	memset(&n, 0, sizeof(n));
-	if (!(body = jsonx_parse_object(req->body, req->body_len, &e)) || keys_ok(body, keys, &e) < 0)
-		goto fail;
-	if (jsonx_string(body, "category", 1, 32, &n.category, &e) < 0 ||
-	    jsonx_string(body, "title", 0, EV_TITLE_MAX, &n.title, &e) < 0 ||
-	    jsonx_string(body, "description", 1, EV_TEXT_MAX, &n.description, &e) < 0 ||
-	    jsonx_number(body, "lon", 1, -180, 180, &n.lon, &e) < 0 ||
-	    jsonx_number(body, "lat", 1, -90, 90, &n.lat, &e) < 0 ||
-	    jsonx_string(body, "crs", 0, 16, &crs, &e) < 0 ||
-	    jsonx_string(body, "address", 0, EV_ADDR_MAX, &n.address, &e) < 0 ||
-	    jsonx_string(body, "grid", 0, 24, &n.grid, &e) < 0 ||
-	    jsonx_string(body, "grid_reason", 0, EV_ADDR_MAX, &n.grid_reason, &e) < 0 ||
-	    jsonx_string(body, "urgency", 0, 16, &urgency, &e) < 0 ||
-	    jsonx_string(body, "source", 0, 16, &n.source, &e) < 0 ||
-	    jsonx_string(body, "external_id", 0, EV_EXT_MAX, &n.external_id, &e) < 0 ||
-	    jsonx_string(body, "reporter_name", 0, EV_NAME_MAX, &n.reporter_name, &e) < 0 ||
-	    jsonx_string(body, "reporter_phone", 0, EV_PHONE_MAX, &n.reporter_phone, &e) < 0 ||
-	    string_array(body, "photos", n.photos, EV_PHOTOS_MAX, &n.nphotos, &e) < 0)
-		goto fail;
-	n.crs = CRS_WGS84;
-	if (crs && crs_parse(crs, &n.crs) < 0) {
-		err_set_param(&e, 400, "param.invalid", "crs", "坐标系必须是 wgs84、gcj02 或 bd09",
-		              "crs is wgs84, gcj02 or bd09");
-		goto fail;
+	if (c->rc < 0) {
+		http_reply_err(req, &c->e);
+		return;
 	}
-	if (urgency && (n.urgency = ev_urgency_parse(urgency)) < 0) {
-		err_set_param(&e, 400, "event.bad_field", "urgency", "紧急程度必须是 normal/urgent/critical",
-		              "urgency is normal, urgent or critical");
-		goto fail;
-	}
-	/* residents report as residents, whatever they send */
-	if (is_resident_only(p))
-		n.source = "resident";
-	key = http_header(req, "Idempotency-Key");
-	if (key) {
-		size_t kl = strlen(key);
-		int ok = kl >= 1 && kl <= IDEM_KEY_MAX;
-
-		for (size_t i = 0; ok && i < kl; i++)
-			ok = key[i] > 0x20 && key[i] < 0x7f;
-		if (!ok) {
-			err_set_param(&e, 400, "event.bad_idempotency_key", "Idempotency-Key",
-			              "Idempotency-Key 必须是 1 到 128 个可见 ASCII 字符",
-			              "Idempotency-Key is 1 to 128 visible ASCII characters");
-			goto fail;
-		}
-		n.idem_key = key;
-		/* the body's hash tells a replay from a reuse of the key; without
-		 * a key nothing compares it */
-		crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
-		sodium_bin2hex(n.body_hash, sizeof(n.body_hash), hash, sizeof(hash));
-	}
-	n.ip = http_client_ip(req);
 	if (!(ev = malloc(sizeof(*ev)))) {
-		err_set(&e, 500, "app.oom", "内存不足", "out of memory");
-		goto fail;
+		http_reply_error(req, 500, "app.oom", "内存不足", "out of memory");
+		return;
 	}
-	if (events_report(a, p, &n, ev, &cat, &replayed, &e) < 0)
-		goto fail;
-	json_decref(body);
-	body = NULL;
+	events_report_result(c->r, ev, &cat, &replayed);
 	m = org_holder_get(&a->org);
 	/* the category events_report read for its checks, not read again; a
 	 * replay answers with the stored event, whose category is the body's
@@ -463,9 +433,91 @@ int api_event_create(struct http_req *req)
 			http_add_header(req, "Location", loc);
 		}
 	}
-	return http_reply_json(req, replayed ? 200 : 201, j);
+	http_reply_json(req, replayed ? 200 : 201, j);
+}
+
+int api_event_create(struct http_req *req)
+{
+	static const char *const keys[] = {"category", "title", "description", "lon", "lat", "crs",
+	                                   "address", "grid", "grid_reason", "urgency", "source",
+	                                   "external_id", "reporter_name", "reporter_phone", "photos",
+	                                   NULL};
+	struct app *a = api_app(req);
+	const struct principal *p = caller(req);
+	struct create_ctx *c = arena_alloc(&req->arena, sizeof(*c));
+	struct event_new *n;
+	struct err e = ERR_INIT;
+	const char *crs = NULL, *urgency = NULL, *key;
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	json_t *body = NULL;
+
+	if (!c)
+		return http_reply_error(req, 500, "app.oom", "内存不足", "out of memory");
+	memset(c, 0, sizeof(*c));
+	c->req = req;
+	err_clear(&c->e);
+	n = &c->n;
+	if (!(body = jsonx_parse_object(req->body, req->body_len, &e)) || keys_ok(body, keys, &e) < 0)
+		goto fail;
+	if (jsonx_string(body, "category", 1, 32, &n->category, &e) < 0 ||
+	    jsonx_string(body, "title", 0, EV_TITLE_MAX, &n->title, &e) < 0 ||
+	    jsonx_string(body, "description", 1, EV_TEXT_MAX, &n->description, &e) < 0 ||
+	    jsonx_number(body, "lon", 1, -180, 180, &n->lon, &e) < 0 ||
+	    jsonx_number(body, "lat", 1, -90, 90, &n->lat, &e) < 0 ||
+	    jsonx_string(body, "crs", 0, 16, &crs, &e) < 0 ||
+	    jsonx_string(body, "address", 0, EV_ADDR_MAX, &n->address, &e) < 0 ||
+	    jsonx_string(body, "grid", 0, 24, &n->grid, &e) < 0 ||
+	    jsonx_string(body, "grid_reason", 0, EV_ADDR_MAX, &n->grid_reason, &e) < 0 ||
+	    jsonx_string(body, "urgency", 0, 16, &urgency, &e) < 0 ||
+	    jsonx_string(body, "source", 0, 16, &n->source, &e) < 0 ||
+	    jsonx_string(body, "external_id", 0, EV_EXT_MAX, &n->external_id, &e) < 0 ||
+	    jsonx_string(body, "reporter_name", 0, EV_NAME_MAX, &n->reporter_name, &e) < 0 ||
+	    jsonx_string(body, "reporter_phone", 0, EV_PHONE_MAX, &n->reporter_phone, &e) < 0 ||
+	    string_array(body, "photos", n->photos, EV_PHOTOS_MAX, &n->nphotos, &e) < 0)
+		goto fail;
+	n->crs = CRS_WGS84;
+	if (crs && crs_parse(crs, &n->crs) < 0) {
+		err_set_param(&e, 400, "param.invalid", "crs", "坐标系必须是 wgs84、gcj02 或 bd09",
+		              "crs is wgs84, gcj02 or bd09");
+		goto fail;
+	}
+	if (urgency && (n->urgency = ev_urgency_parse(urgency)) < 0) {
+		err_set_param(&e, 400, "event.bad_field", "urgency", "紧急程度必须是 normal/urgent/critical",
+		              "urgency is normal, urgent or critical");
+		goto fail;
+	}
+	/* residents report as residents, whatever they send */
+	if (is_resident_only(p))
+		n->source = "resident";
+	key = http_header(req, "Idempotency-Key");
+	if (key) {
+		size_t kl = strlen(key);
+		int ok = kl >= 1 && kl <= IDEM_KEY_MAX;
+
+		for (size_t i = 0; ok && i < kl; i++)
+			ok = key[i] > 0x20 && key[i] < 0x7f;
+		if (!ok) {
+			err_set_param(&e, 400, "event.bad_idempotency_key", "Idempotency-Key",
+			              "Idempotency-Key 必须是 1 到 128 个可见 ASCII 字符",
+			              "Idempotency-Key is 1 to 128 visible ASCII characters");
+			goto fail;
+		}
+		n->idem_key = key;
+		/* the body's hash tells a replay from a reuse of the key; without
+		 * a key nothing compares it */
+		crypto_hash_sha256(hash, (const unsigned char *)(req->body ? req->body : ""), req->body_len);
+		sodium_bin2hex(n->body_hash, sizeof(n->body_hash), hash, sizeof(hash));
+	}
+	n->ip = http_client_ip(req);
+	if (events_report_begin(a, p, n, &c->r, &e) < 0)
+		goto fail;
+	/* from here the request owns body and report (create_release) */
+	c->body = body;
+	http_defer(req, create_reply, create_release, c);
+	if (events_report_submit(a, c->r, &c->e, create_done, c) < 0)
+		return http_reply_err(req, &c->e);   /* the deferral is off */
+	return 0;
 fail:
-	free(ev);
 	json_decref(body);
 	return http_reply_err(req, &e);
 }

@@ -416,7 +416,7 @@ static void set_clock(struct event_rec *ev, const struct category_rec *cat, int6
 
 /* ------------------------------------------------------------- intake */
 
-struct report_job {
+struct event_report {
 	const struct principal *p;
 	const struct event_new *n;
 	struct event_rec ev;          /* prepared; id set on success */
@@ -453,7 +453,7 @@ static int log_add(struct db *db, const struct event_rec *ev, const char *action
 
 static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 {
-	struct report_job *j = arg;
+	struct event_report *j = arg;
 	const struct event_new *n = j->n;
 	int64_t acct = j->p ? j->p->account_id : 0;
 	int64_t now = now_s();
@@ -554,18 +554,17 @@ static const char *default_source(const struct principal *p)
 	return "resident";
 }
 
-int events_report(struct app *a, const struct principal *p, const struct event_new *n,
-                  struct event_rec *out, struct category_rec *cat, int *replayed,
-                  struct err *e)
+int events_report_begin(struct app *a, const struct principal *p, const struct event_new *n,
+                        struct event_report **out, struct err *e)
 {
-	struct report_job *j = calloc(1, sizeof(*j));
+	struct event_report *j = calloc(1, sizeof(*j));
 	struct org_model *m = NULL;
 	const struct org_unit *grid = NULL;
 	struct db *db;
 	double lon, lat;
 	int rc = -1;
 
-	*replayed = 0;
+	*out = NULL;
 	if (!j)
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
 	j->p = p;
@@ -694,18 +693,52 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
 	ancestor_code(j->ev.grid, j->ev.level, j->ev.holder, sizeof(j->ev.holder));
 	join_photos(n->photos, n->nphotos, j->photos, sizeof(j->photos));
 	j->ev0 = j->ev;
-
-	if (exec_write(a, report_run, j, e) < 0)
-		goto out;
-	*out = j->ev;
-	if (cat)
-		*cat = j->cat;
-	*replayed = j->replayed;
+	*out = j;
+	j = NULL;
 	rc = 0;
 out:
 	if (m)
 		orgmodel_release(m);
 	free(j);
+	return rc;
+}
+
+int events_report_submit(struct app *a, struct event_report *r, struct err *e,
+                         void (*done)(void *ctx, int rc), void *ctx)
+{
+	if (a->writer)
+		return writer_submit(a->writer, report_run, r, e, done, ctx);
+	done(ctx, exec_write(a, report_run, r, e));
+	return 0;
+}
+
+void events_report_result(const struct event_report *r, struct event_rec *out,
+                          struct category_rec *cat, int *replayed)
+{
+	*out = r->ev;
+	if (cat)
+		*cat = r->cat;
+	*replayed = r->replayed;
+}
+
+void events_report_free(struct event_report *r)
+{
+	free(r);
+}
+
+int events_report(struct app *a, const struct principal *p, const struct event_new *n,
+                  struct event_rec *out, struct category_rec *cat, int *replayed,
+                  struct err *e)
+{
+	struct event_report *r;
+	int rc;
+
+	*replayed = 0;
+	if (events_report_begin(a, p, n, &r, e) < 0)
+		return -1;
+	if ((rc = exec_write(a, report_run, r, e)) == 0)
+		events_report_result(r, out, cat, replayed);
+	events_report_free(r);
 	return rc;
 }
 

@@ -81,6 +81,27 @@ int events_report(struct app *a, const struct principal *p, const struct event_n
                   struct event_rec *out, struct category_rec *cat, int *replayed,
                   struct err *e);
 
+/* events_report in three steps, for a caller that does not wait for the
+ * writer (the HTTP handler: http_defer):
+ *   events_report_begin   the checks and the event as it will be stored
+ *                         (events_report's errors but those the write
+ *                         finds: the idempotency and work-order checks)
+ *   events_report_submit  hand it to the writer; done(ctx, rc) follows on
+ *                         the writer thread, rc -1 with e filled on failure
+ *                         (inline, before it returns, when there is no
+ *                         writer). -1: not handed on (e filled), no done.
+ *   events_report_result  the outcome, as events_report gives it
+ *   events_report_free    when done was called, or submit failed.
+ * p, n, and e must live until done. */
+struct event_report;
+int events_report_begin(struct app *a, const struct principal *p, const struct event_new *n,
+                        struct event_report **out, struct err *e);
+int events_report_submit(struct app *a, struct event_report *r, struct err *e,
+                         void (*done)(void *ctx, int rc), void *ctx);
+void events_report_result(const struct event_report *r, struct event_rec *out,
+                          struct category_rec *cat, int *replayed);
+void events_report_free(struct event_report *r);
+
 /* 上报范围: may p report with this source into this grid (a grid code)?
  * One of p's grants must admit the source and reach the grid
  * (ev_intake_root, domain/event_flow.h); p NULL (the system) reaches every

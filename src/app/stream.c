@@ -609,9 +609,44 @@ static void fan_out(struct stream_hub *h, struct batch *bt)
 	wake_all(h, nwake);
 }
 
+/* With no client listening, move head to the newest row without reading
+ * the rows (building three frames a row cost the hub ~40 µs of CPU a
+ * report under intake load, for nobody). A client opening meanwhile is
+ * seen under clients_mu and the rows are read as usual; one opening after
+ * head moved on reads what it missed from its own cursor (catch_up).
+ * Returns 1 when head was moved (or nothing was to be done), 0 when there
+ * are clients. */
+static int hub_skip_unheard(struct stream_hub *h)
+{
+	struct err e = ERR_INIT;
+	int64_t last = 0;
+	int idle;
+
+	pthread_mutex_lock(&h->clients_mu);
+	idle = h->nclients == 0;
+	pthread_mutex_unlock(&h->clients_mu);
+	if (!idle)
+		return 0;
+	if (store_event_log_last_id(h->db, &last, &e) < 0) {
+		atomic_fetch_add(&h->n_errors, 1);
+		log_warn("stream: reading the head failed: %s", e.msg_en[0] ? e.msg_en : "out of memory");
+		return 1;                 /* the next kick or poll tries again */
+	}
+	pthread_mutex_lock(&h->clients_mu);
+	idle = h->nclients == 0;
+	if (idle && last > h->head) {
+		h->head = last;
+		atomic_store(&h->head_pub, last);
+	}
+	pthread_mutex_unlock(&h->clients_mu);
+	return idle;
+}
+
 /* Read and fan out every row after head. */
 static void hub_drain(struct stream_hub *h, struct batch *bt)
 {
+	if (hub_skip_unheard(h))
+		return;
 	for (;;) {
 		struct err e = ERR_INIT;
 		int rc = store_event_stream_since(h->db, h->head, STREAM_BATCH, batch_row, bt, &e);

@@ -27,6 +27,10 @@ struct job {
 	int flush;                   /* write the deferred KPI deltas after this batch */
 	pthread_cond_t cv;           /* its waiter sleeps here: one wake-up per job */
 	struct job *next;
+	/* writer_submit: nobody waits; the writer calls done(ctx, rc) and
+	 * frees the job */
+	writer_done_fn done_fn;
+	void *done_ctx;
 };
 
 struct writer {
@@ -402,7 +406,7 @@ static void *writer_loop(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct job *batch, *last, *syncs = NULL;
+		struct job *batch, *last, *syncs = NULL, *asyncs = NULL;
 		int n = 1, frc = 0;
 		struct err fe = ERR_INIT;
 
@@ -456,10 +460,21 @@ static void *writer_loop(void *arg)
 				syncs = j;
 				continue;
 			}
+			if (j->done_fn) {    /* submitted: answered below, without the lock */
+				j->next = asyncs;
+				asyncs = j;
+				continue;
+			}
 			j->done = 1;
 			pthread_cond_signal(&j->cv);
 		}
 		pthread_mutex_unlock(&w->mu);
+		for (struct job *j = asyncs, *next; j; j = next) {
+			next = j->next;
+			j->done_fn(j->done_ctx, j->rc);
+			free(j);
+		}
+		asyncs = NULL;
 		if (w->defer && (w->flush_req || (w->repair && w->retry_at <= mono_ms())))
 			frc = defer_flush(w, &fe);
 		pthread_mutex_lock(&w->mu);
@@ -587,6 +602,34 @@ int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
 
 	return enqueue_wait(w, &j);
+}
+
+int writer_submit(struct writer *w, writer_fn fn, void *arg, struct err *e,
+                  writer_done_fn done, void *ctx)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
+	j->fn = fn;
+	j->arg = arg;
+	j->e = e;
+	j->done_fn = done;
+	j->done_ctx = ctx;
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		free(j);
+		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
 }
 
 int writer_kpi_sync(struct writer *w, struct err *e)

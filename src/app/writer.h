@@ -59,6 +59,14 @@ int writer_start(struct app *a, struct writer **out, struct err *e);
 /* Run fn(db, arg) in the next batch and wait until it committed (0) or
  * failed (-1, e filled). Safe from any thread. */
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
+/* What writer_submit calls once its job committed (rc 0) or failed (rc
+ * -1, its e filled): on the writer thread, which it must not hold up. */
+typedef void (*writer_done_fn)(void *ctx, int rc);
+/* Queue fn(db, arg) for the next batch and return at once: 0, and
+ * done(ctx, rc) follows; or -1 (e filled: stopping, out of memory) and
+ * done is never called. e and arg must live until done. */
+int writer_submit(struct writer *w, writer_fn fn, void *arg, struct err *e,
+                  writer_done_fn done, void *ctx);
 /* Make every KPI delta committed so far visible in kpi_agg (on SQLite the
  * writer defers them, app/kpi.h): waits for the writer to write them. A
  * no-op on PostgreSQL and for NULL. */

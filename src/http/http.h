@@ -112,4 +112,25 @@ int http_reply_stream(struct http_req *req, const char *content_type,
  * once the stream is over. Must not be called after ops->close returned. */
 void http_stream_wake(struct http_stream *s);
 
+/* ------------------------------------------------------- deferred replies
+ *
+ * A handler whose answer waits on another thread (a report waiting for the
+ * group-commit writer) need not hold its server thread meanwhile: it calls
+ * http_defer(), hands the work on, and returns without replying. The
+ * connection then sleeps, suspended, and the thread serves other
+ * connections. Whoever finishes the work calls http_resume(req) once, from
+ * any thread (it may do so before the handler has returned); then
+ * cont(req, ctx) runs on a server thread and replies as a handler does.
+ * A handler that replies after http_defer() (the work could not be handed
+ * on) cancels the deferral; http_resume() must then not be called.
+ *
+ * Between http_defer() and http_resume() the request stays alive whatever
+ * the client does (the server's stop waits for every deferred request), so
+ * the work may keep pointers into req and its arena. cont may not run
+ * when the client went away meanwhile; release(ctx), when not NULL, runs
+ * once the request ends, whether cont ran or not. */
+void http_defer(struct http_req *req, void (*cont)(struct http_req *req, void *ctx),
+                void (*release)(void *ctx), void *ctx);
+void http_resume(struct http_req *req);
+
 #endif

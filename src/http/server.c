@@ -49,6 +49,7 @@ struct http_server {
 	struct http_stream *streams;      /* streamed replies being sent */
 	_Atomic int nstreams;
 	_Atomic int stopping;             /* http_server_stop() ends the streams */
+	_Atomic int ndeferred;            /* deferred requests not yet resumed */
 };
 
 /* A streamed reply (http_reply_stream). Its life: created by the handler,
@@ -83,6 +84,17 @@ struct req_priv {
 	int route_idx;                    /* -1 static, -2 unmatched */
 	size_t sent;
 	size_t discarded;                 /* body bytes dropped after 413 */
+	/* a deferred reply (http_defer). dmu orders suspend against resume as
+	 * a stream's mu does, and keeps the request alive until the resumer
+	 * has let go of it. */
+	void (*cont)(struct http_req *, void *);
+	void (*release)(void *);
+	void *ctx;
+	pthread_mutex_t dmu;              /* initialised by the first http_defer */
+	int has_dmu;
+	int deferred;                     /* waiting for http_resume, then cont */
+	int dsuspended;                   /* MHD_suspend_connection() called, no resume yet */
+	int dresumed;                     /* http_resume() came */
 };
 
 /* ------------------------------------------------------------ handler API */
@@ -301,6 +313,40 @@ void http_stream_wake(struct http_stream *hs)
 	pthread_mutex_unlock(&hs->mu);
 }
 
+/* ------------------------------------------------------- deferred replies */
+
+void http_defer(struct http_req *req, void (*cont)(struct http_req *, void *),
+                void (*release)(void *), void *ctx)
+{
+	struct req_priv *p = req->priv;
+
+	if (!p->has_dmu) {
+		pthread_mutex_init(&p->dmu, NULL);
+		p->has_dmu = 1;
+	}
+	p->cont = cont;
+	p->release = release;
+	p->ctx = ctx;
+	p->deferred = 1;
+	p->dresumed = 0;
+	atomic_fetch_add(&p->srv->ndeferred, 1);
+}
+
+void http_resume(struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+	struct http_server *s = p->srv;
+
+	pthread_mutex_lock(&p->dmu);
+	p->dresumed = 1;
+	if (p->dsuspended) {
+		p->dsuspended = 0;
+		MHD_resume_connection(p->conn);
+	}
+	atomic_fetch_sub(&s->ndeferred, 1);
+	pthread_mutex_unlock(&p->dmu);   /* the request may end from here on */
+}
+
 /* MHD's content reader: ask the producer; with nothing ready, suspend the
  * connection (returning 0 without suspending would make MHD call again at
  * once, a busy loop) unless a wake arrived meanwhile. */
@@ -512,6 +558,36 @@ static void dispatch(struct http_server *s, struct http_req *req)
 	static_serve(s->files, req);
 }
 
+/* The handler (or a deferred reply's continuation) returned: queue its
+ * reply; or, when it deferred, sleep until http_resume() and then run the
+ * continuation (at once if the resume came first). MHD calls on_request
+ * again after a resume, which comes back here. */
+static enum MHD_Result after_handler(struct http_server *s, struct http_req *req)
+{
+	struct req_priv *p = req->priv;
+
+	while (p->deferred) {
+		void (*cont)(struct http_req *, void *) = p->cont;
+
+		if (req->status) {           /* replied after all: the deferral is off */
+			p->deferred = 0;
+			atomic_fetch_sub(&s->ndeferred, 1);
+			break;
+		}
+		pthread_mutex_lock(&p->dmu);
+		if (!p->dresumed) {
+			p->dsuspended = 1;
+			MHD_suspend_connection(p->conn);
+			pthread_mutex_unlock(&p->dmu);
+			return MHD_YES;
+		}
+		pthread_mutex_unlock(&p->dmu);
+		p->deferred = 0;
+		cont(req, p->ctx);           /* replies, or defers again */
+	}
+	return queue_reply(req);
+}
+
 /* ------------------------------------------------------ MHD callbacks */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -602,9 +678,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (p->queued)            /* already answered */
 		return MHD_YES;
-	if (!req->status)         /* else the guard refused on the first call */
+	if (!req->status && !p->deferred) /* else the guard refused on the first call */
 		dispatch(s, req);
-	return queue_reply(req);
+	return after_handler(s, req);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -618,6 +694,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!req)
 		return;
 	p = req->priv;
+	if (p->has_dmu) {                /* a resumer may still hold it: wait */
+		pthread_mutex_lock(&p->dmu);
+		pthread_mutex_unlock(&p->dmu);
+		pthread_mutex_destroy(&p->dmu);
+	}
+	if (p->release)
+		p->release(p->ctx);
 	us = time_mono_us() - p->t0;
 	metrics_observe(s->metrics, p->route_idx, req->status, us);
 	if (accesslog_enabled(s->log))   /* the client's address costs an inet_ntop() */
@@ -801,6 +884,14 @@ void http_server_stop(struct http_server *s, unsigned grace_s)
 		usleep(10000);
 	if (atomic_load(&s->inflight) > 0)
 		log_warn("stopping with %d requests still in flight", atomic_load(&s->inflight));
+	/* a deferred request is freed by MHD_stop_daemon: not before whoever
+	 * works for it has resumed it (http.h), however long that takes (the
+	 * event writer answers every job it took) */
+	for (unsigned n = 0; atomic_load(&s->ndeferred) > 0; n++) {
+		if (n % 500 == 0)
+			log_warn("stopping: waiting for %d deferred requests", atomic_load(&s->ndeferred));
+		usleep(10000);
+	}
 	MHD_stop_daemon(s->d);
 	static_close(s->files);
 	metrics_free(s->metrics);
