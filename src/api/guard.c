@@ -69,7 +69,7 @@ int api_guard(struct http_req *req)
 			db_pool_put(api_app(req)->pool, db);
 			return http_reply_error(req, 500, "internal.oom", "内存不足", "out of memory"), -1;
 		}
-		rc = auth_session(db, token, p, &e);
+		rc = auth_session(db, api_app(req)->writer, token, p, &e);
 		db_pool_put(api_app(req)->pool, db);
 		if (rc < 0) {
 			if (e.status >= 500)

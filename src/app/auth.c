@@ -4,13 +4,16 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "app/auth.h"
 #include "app/displays.h"
+#include "app/writer.h"
 #include "domain/password.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
@@ -420,7 +423,22 @@ static int session_read(struct db *db, const char *token, time_t t, struct princ
 	return 0;
 }
 
-int auth_session(struct db *db, const char *token, struct principal *p, struct err *e)
+/* The idle timer's refresh as a writer job (auth_session). */
+struct touch_job {
+	int64_t id;
+	const char *now;
+};
+
+static int touch_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
+{
+	struct touch_job *j = arg;
+
+	(void)log_id;
+	return store_session_touch(db, j->id, j->now, e);
+}
+
+int auth_session(struct db *db, struct writer *w, const char *token, struct principal *p,
+                 struct err *e)
 {
 	char now[TIME_ISO_MAX];
 	time_t t = time(NULL);
@@ -439,6 +457,11 @@ int auth_session(struct db *db, const char *token, struct principal *p, struct e
 	if (rc < 0)
 		return -1;
 	/* refresh the idle timer (API tokens: their last use), at most once a minute */
+	if (touch && w) {
+		struct touch_job j = {touch, time_iso(t, now)};
+
+		return writer_run(w, touch_run, &j, e);
+	}
 	if (touch && store_session_touch(db, touch, time_iso(t, now), e) < 0)
 		return -1;
 	return 0;

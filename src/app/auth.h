@@ -66,9 +66,15 @@ int auth_login(struct db *db, const char *username, const char *password, const 
                const char *ip, const char *user_agent, char token[AUTH_TOKEN_MAX],
                struct principal *p, struct err *e);
 /* The principal of a token: 401 auth.invalid (unknown, revoked, forged) or
- * auth.expired. Refreshes the idle timer. A wall display's token ("wgd_…")
+ * auth.expired. Refreshes the idle timer (at most once a minute): with a
+ * writer w as a job of its next batch — a write of its own on db would
+ * queue for the database's write lock behind the writer's back-to-back
+ * batches under load, for up to seconds (measured during report intake;
+ * SQLite's busy handler polls and loses to the writer) —, else on db. A wall display's token ("wgd_…")
  * is answered by displays_session() (also 401 display.revoked). */
-int auth_session(struct db *db, const char *token, struct principal *p, struct err *e);
+struct writer;
+int auth_session(struct db *db, struct writer *w, const char *token, struct principal *p,
+                 struct err *e);
 int auth_logout(struct db *db, const struct principal *p, struct err *e);
 /* Revoke every web and app session of the account ("log out everywhere"). */
 int auth_logout_all(struct db *db, const struct principal *p, struct err *e);
