@@ -31,6 +31,7 @@
 #include "domain/password.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
+#include "lib/jsonw.h"
 #include "lib/jsonx.h"
 #include "lib/str.h"
 #include "lib/timeutil.h"
@@ -39,6 +40,7 @@
 #define QUEUE_DEFAULT 50
 #define QUEUE_MAX 200
 #define IDEM_KEY_MAX 128
+#define REPLY_MAX (256u << 10)      /* a report's reply: the event is at most ~20 KB */
 
 static const struct principal *caller(struct http_req *req)
 {
@@ -69,13 +71,6 @@ static int keys_ok(json_t *obj, const char *const *allowed, struct err *e)
 	return 0;
 }
 
-static void iso_or_null(json_t *j, const char *key, int64_t t)
-{
-	char buf[TIME_ISO_MAX];
-
-	json_object_set_new(j, key, t ? json_string(time_iso((time_t)t, buf)) : json_null());
-}
-
 static void str_or_null(json_t *j, const char *key, const char *s)
 {
 	json_object_set_new(j, key, s && *s ? json_string(s) : json_null());
@@ -86,6 +81,84 @@ static void id_or_null(json_t *j, const char *key, int64_t v)
 	json_object_set_new(j, key, v ? json_integer(v) : json_null());
 }
 
+/* Where event_fields() writes an event: a jansson object (event_json), or
+ * JSON text straight into a buffer (a report's reply, the hot path:
+ * lib/jsonw.h). Both give the same JSON. */
+struct ev_sink {
+	json_t *j;
+	struct jsonw *w;
+};
+
+static void put_str(struct ev_sink *s, const char *key, const char *v)    /* NULL: null */
+{
+	if (s->w) {
+		jw_key(s->w, key);
+		jw_str(s->w, v);
+	} else {
+		json_object_set_new(s->j, key, v ? json_string(v) : json_null());
+	}
+}
+
+static void put_int(struct ev_sink *s, const char *key, int64_t v)
+{
+	if (s->w) {
+		jw_key(s->w, key);
+		jw_int(s->w, v);
+	} else {
+		json_object_set_new(s->j, key, json_integer(v));
+	}
+}
+
+static void put_real(struct ev_sink *s, const char *key, double v)
+{
+	if (s->w) {
+		jw_key(s->w, key);
+		jw_real(s->w, v);
+	} else {
+		json_object_set_new(s->j, key, json_real(v));
+	}
+}
+
+static void put_bool(struct ev_sink *s, const char *key, int v)
+{
+	if (s->w) {
+		jw_key(s->w, key);
+		jw_bool(s->w, v);
+	} else {
+		json_object_set_new(s->j, key, json_boolean(v));
+	}
+}
+
+static void put_null(struct ev_sink *s, const char *key)
+{
+	if (s->w) {
+		jw_key(s->w, key);
+		jw_null(s->w);
+	} else {
+		json_object_set_new(s->j, key, json_null());
+	}
+}
+
+static void put_iso(struct ev_sink *s, const char *key, int64_t t)
+{
+	char buf[TIME_ISO_MAX];
+
+	put_str(s, key, t ? time_iso((time_t)t, buf) : NULL);
+}
+
+static void put_str_or_null(struct ev_sink *s, const char *key, const char *v)
+{
+	put_str(s, key, v && *v ? v : NULL);
+}
+
+static void put_id_or_null(struct ev_sink *s, const char *key, int64_t v)
+{
+	if (v)
+		put_int(s, key, v);
+	else
+		put_null(s, key);
+}
+
 static const char *unit_name(const struct org_model *m, const char *code)
 {
 	const struct org_unit *u = m && code && *code ? orgmodel_find(m, code) : NULL;
@@ -93,81 +166,87 @@ static const char *unit_name(const struct org_model *m, const char *code)
 	return u ? u->rec.name : NULL;
 }
 
-/* An event as JSON. full = staff view; else the resident's view. */
-static json_t *event_json(const struct event_rec *ev, const struct org_model *m,
-                          const struct category_rec *cat, int full)
+/* An event's fields. full = staff view; else the resident's view. */
+static void event_fields(struct ev_sink *j, const struct event_rec *ev, const struct org_model *m,
+                         const struct category_rec *cat, int full)
 {
 	enum ev_status st = (enum ev_status)ev_status_parse(ev->status);
-	json_t *j = json_object();
 	char phone[EV_PHONE_MAX];
 
-	json_object_set_new(j, "id", json_integer(ev->id));
-	json_object_set_new(j, "status", json_string(ev->status));
-	json_object_set_new(j, "status_label", json_string(ev_status_label(st) ? ev_status_label(st) : ""));
-	json_object_set_new(j, "category", json_string(ev->category));
-	str_or_null(j, "category_name", cat ? cat->name : NULL);
-	json_object_set_new(j, "title", json_string(ev->title));
-	json_object_set_new(j, "description", json_string(ev->description));
-	json_object_set_new(j, "source", json_string(ev->source));
-	json_object_set_new(j, "source_label", json_string(ev_source_label(ev->source)));
-	json_object_set_new(j, "urgency", json_string(ev_urgency_name(ev->urgency)));
-	json_object_set_new(j, "urgency_label", json_string(ev_urgency_label(ev->urgency)));
-	json_object_set_new(j, "lon", json_real(ev->lon));
-	json_object_set_new(j, "lat", json_real(ev->lat));
-	str_or_null(j, "address", ev->address);
-	json_object_set_new(j, "grid", json_string(ev->grid));
-	str_or_null(j, "grid_name", unit_name(m, ev->grid));
+	put_int(j, "id", ev->id);
+	put_str(j, "status", ev->status);
+	put_str(j, "status_label", ev_status_label(st) ? ev_status_label(st) : "");
+	put_str(j, "category", ev->category);
+	put_str_or_null(j, "category_name", cat ? cat->name : NULL);
+	put_str(j, "title", ev->title);
+	put_str(j, "description", ev->description);
+	put_str(j, "source", ev->source);
+	put_str(j, "source_label", ev_source_label(ev->source));
+	put_str(j, "urgency", ev_urgency_name(ev->urgency));
+	put_str(j, "urgency_label", ev_urgency_label(ev->urgency));
+	put_real(j, "lon", ev->lon);
+	put_real(j, "lat", ev->lat);
+	put_str_or_null(j, "address", ev->address);
+	put_str(j, "grid", ev->grid);
+	put_str_or_null(j, "grid_name", unit_name(m, ev->grid));
 	{
 		char town[12], comm[16];
 
 		snprintf(town, sizeof(town), "%.9s", ev->grid);
 		snprintf(comm, sizeof(comm), "%.12s", ev->grid);
-		json_object_set_new(j, "town", json_string(town));
-		str_or_null(j, "town_name", unit_name(m, town));
-		json_object_set_new(j, "community", json_string(comm));
-		str_or_null(j, "community_name", unit_name(m, comm));
+		put_str(j, "town", town);
+		put_str_or_null(j, "town_name", unit_name(m, town));
+		put_str(j, "community", comm);
+		put_str_or_null(j, "community_name", unit_name(m, comm));
 	}
-	iso_or_null(j, "created_at", ev->created_at);
-	iso_or_null(j, "closed_at", ev->closed_at);
-	str_or_null(j, "reject_reason", ev->reject_reason);
-	str_or_null(j, "result", ev->result);
-	json_object_set_new(j, "rating", ev->rating ? json_integer(ev->rating) : json_null());
+	put_iso(j, "created_at", ev->created_at);
+	put_iso(j, "closed_at", ev->closed_at);
+	put_str_or_null(j, "reject_reason", ev->reject_reason);
+	put_str_or_null(j, "result", ev->result);
+	put_id_or_null(j, "rating", ev->rating);
 	if (!full)
-		return j;
-	str_or_null(j, "external_id", ev->external_id);
-	str_or_null(j, "grid_reason", ev->grid_reason);
-	json_object_set_new(j, "loop", json_string(ev->loop));
-	json_object_set_new(j, "level", json_integer(ev->level));
-	json_object_set_new(j, "holder", json_string(ev->holder));
-	str_or_null(j, "holder_name", unit_name(m, ev->holder));
-	str_or_null(j, "dept", ev->dept);
-	id_or_null(j, "assignee_id", ev->assignee_id);
-	id_or_null(j, "reporter_id", ev->reporter_id);
-	str_or_null(j, "reporter_name", ev->reporter_name);
+		return;
+	put_str_or_null(j, "external_id", ev->external_id);
+	put_str_or_null(j, "grid_reason", ev->grid_reason);
+	put_str(j, "loop", ev->loop);
+	put_int(j, "level", ev->level);
+	put_str(j, "holder", ev->holder);
+	put_str_or_null(j, "holder_name", unit_name(m, ev->holder));
+	put_str_or_null(j, "dept", ev->dept);
+	put_id_or_null(j, "assignee_id", ev->assignee_id);
+	put_id_or_null(j, "reporter_id", ev->reporter_id);
+	put_str_or_null(j, "reporter_name", ev->reporter_name);
 	mask_phone(ev->reporter_phone, phone, sizeof(phone));
-	str_or_null(j, "reporter_phone", phone);
-	id_or_null(j, "handler_id", ev->handler_id);
-	id_or_null(j, "verifier_id", ev->verifier_id);
-	id_or_null(j, "master_id", ev->master_id);
-	str_or_null(j, "pending", ev->pending);
-	json_object_set_new(j, "pending_minutes", ev->pending_minutes ? json_integer(ev->pending_minutes)
-	                                                                : json_null());
-	iso_or_null(j, "phase_started_at", ev->phase_started_at);
-	iso_or_null(j, "deadline_at", ev->deadline_at);
-	iso_or_null(j, "due_at", ev->due_at);
-	json_object_set_new(j, "warning", json_string(ev->warning == 2 ? "red" : ev->warning == 1 ? "yellow"
-	                                              : "none"));
-	json_object_set_new(j, "overdue", json_boolean(ev->overdue));
-	json_object_set_new(j, "supervision", json_integer(ev->supervision));
-	json_object_set_new(j, "rework_count", json_integer(ev->rework_count));
-	json_object_set_new(j, "extension_count", json_integer(ev->extension_count));
-	json_object_set_new(j, "reopen_count", json_integer(ev->reopen_count));
-	json_object_set_new(j, "escalated", json_boolean(ev->escalated));
-	str_or_null(j, "rating_note", ev->rating_note);
-	iso_or_null(j, "accepted_at", ev->accepted_at);
-	iso_or_null(j, "updated_at", ev->updated_at);
-	json_object_set_new(j, "version", json_integer(ev->version));
-	return j;
+	put_str_or_null(j, "reporter_phone", phone);
+	put_id_or_null(j, "handler_id", ev->handler_id);
+	put_id_or_null(j, "verifier_id", ev->verifier_id);
+	put_id_or_null(j, "master_id", ev->master_id);
+	put_str_or_null(j, "pending", ev->pending);
+	put_id_or_null(j, "pending_minutes", ev->pending_minutes);
+	put_iso(j, "phase_started_at", ev->phase_started_at);
+	put_iso(j, "deadline_at", ev->deadline_at);
+	put_iso(j, "due_at", ev->due_at);
+	put_str(j, "warning", ev->warning == 2 ? "red" : ev->warning == 1 ? "yellow" : "none");
+	put_bool(j, "overdue", ev->overdue);
+	put_int(j, "supervision", ev->supervision);
+	put_int(j, "rework_count", ev->rework_count);
+	put_int(j, "extension_count", ev->extension_count);
+	put_int(j, "reopen_count", ev->reopen_count);
+	put_bool(j, "escalated", ev->escalated);
+	put_str_or_null(j, "rating_note", ev->rating_note);
+	put_iso(j, "accepted_at", ev->accepted_at);
+	put_iso(j, "updated_at", ev->updated_at);
+	put_int(j, "version", ev->version);
+}
+
+/* An event as JSON. full = staff view; else the resident's view. */
+static json_t *event_json(const struct event_rec *ev, const struct org_model *m,
+                          const struct category_rec *cat, int full)
+{
+	struct ev_sink s = {json_object(), NULL};
+
+	event_fields(&s, ev, m, cat, full);
+	return s.j;
 }
 
 /* Category of an event, for its name (NULL when gone). */
@@ -340,6 +419,24 @@ static int similar_row(void *ctx, const struct event_near_rec *ev, double m)
 	return 0;
 }
 
+/* The same list as JSON text, for a report's reply. */
+static int similar_text_row(void *ctx, const struct event_near_rec *ev, double m)
+{
+	struct jsonw *w = ctx;
+
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_int(w, ev->id);
+	jw_key(w, "title");
+	jw_str(w, ev->title);
+	jw_key(w, "status");
+	jw_str(w, ev->status);
+	jw_key(w, "distance_m");
+	jw_int(w, (int)(m + 0.5));
+	jw_obj_end(w);
+	return 0;
+}
+
 static json_t *similar_json(struct db *db, const struct event_rec *ev)
 {
 	struct similar_ctx c = {json_array()};
@@ -389,7 +486,11 @@ static void create_reply(struct http_req *req, void *ctx)
 	struct category_rec cat;
 	struct org_model *m;
 	struct db *db;
-	json_t *j;
+	struct buf b;
+	struct jsonw w;
+	struct ev_sink sink = {NULL, NULL};
+	char *text;
+	size_t len;
 	int rd, replayed;
 
 	if (c->rc < 0) {
@@ -411,29 +512,51 @@ static void create_reply(struct http_req *req, void *ctx)
 			memset(&cat, 0, sizeof(cat));
 		db_pool_put(a->pool, db);
 	}
-	j = event_json(ev, m, cat.code[0] ? &cat : NULL, !is_resident_only(p));
+	/* the reply is written as text straight away (lib/jsonw.h): the
+	 * jansson tree and its dump were a third of a report's CPU here */
+	buf_init(&b, REPLY_MAX);
+	jw_init(&w, &b);
+	sink.w = &w;
+	jw_obj(&w);
+	event_fields(&sink, ev, m, cat.code[0] ? &cat : NULL, !is_resident_only(p));
 	if (!is_resident_only(p)) {
 		/* residents get no near-duplicates, and so take no connection */
-		db = db_pool_get(a->pool);
-		rd = db_read_begin(db);
-		json_object_set_new(j, "similar", similar_json(db, ev));
-		db_read_end(db, rd);
-		db_pool_put(a->pool, db);
+		struct err ne = ERR_INIT;
+
+		jw_key(&w, "similar");
+		jw_arr(&w);
+		if (ev_status_open((enum ev_status)ev_status_parse(ev->status))) {
+			db = db_pool_get(a->pool);
+			rd = db_read_begin(db);
+			events_near(db, ev, similar_text_row, &w, &ne);
+			db_read_end(db, rd);
+			db_pool_put(a->pool, db);
+		}
+		jw_arr_end(&w);
 	}
+	jw_obj_end(&w);
 	if (m)
 		orgmodel_release(m);
-	free(ev);
+	if (w.err) {
+		free(ev);
+		buf_release(&b);
+		http_reply_error(req, 500, "internal.json", "内部错误：无法生成 JSON",
+		                 "internal error: cannot build JSON");
+		return;
+	}
 	if (replayed)
 		http_add_header(req, "Idempotent-Replayed", "true");
 	{
 		char *loc = arena_alloc(&req->arena, 64);
 
 		if (loc) {
-			snprintf(loc, 64, "/api/v1/events/%lld", (long long)json_integer_value(json_object_get(j, "id")));
+			snprintf(loc, 64, "/api/v1/events/%lld", (long long)ev->id);
 			http_add_header(req, "Location", loc);
 		}
 	}
-	http_reply_json(req, replayed ? 200 : 201, j);
+	free(ev);
+	text = buf_detach(&b, &len);
+	http_reply_take(req, replayed ? 200 : 201, "application/json; charset=utf-8", text, len);
 }
 
 int api_event_create(struct http_req *req)

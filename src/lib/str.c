@@ -95,6 +95,19 @@ int str_valid_utf8(const char *s, size_t len)
 	return 1;
 }
 
+int str_utf8_wellformed(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+
+	while (p < e) {
+		int n = *p < 0x80 ? 1 : utf8_seq(p, e);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 size_t str_utf8_sanitize(char *s)
 {
 	unsigned char *p = (unsigned char *)s, *e = p + strlen(s);

@@ -21,6 +21,8 @@ int parse_double(const char *s, double min, double max, double *out);
  * surrogates or code points above U+10FFFF) without C0 control characters
  * other than tab, CR and LF. */
 int str_valid_utf8(const char *s, size_t len);
+/* Well-formed UTF-8 (RFC 3629), whatever the characters: 1 or 0. */
+int str_utf8_wellformed(const char *s, size_t len);
 /* Make s valid UTF-8 in place: every byte that does not start a
  * well-formed sequence (the same rules) becomes '?'. Returns how many. */
 size_t str_utf8_sanitize(char *s);

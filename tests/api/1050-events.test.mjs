@@ -149,6 +149,31 @@ test('intake: a resident report is always source resident, and the resident sees
                'a refused read is not recorded as a read');
 });
 
+test('intake: the reply (written as text, lib/jsonw.h) says what the detail says, awkward text included', async () => {
+  const odd = `引号"反斜杠\\ 斜杠/ </script> 制表\t换行\n回车\r 😀 𠀀 ${unique('文本')}`;
+  const body = report({ title: `标题 "${seq}" \\`, description: odd, address: '白云区"三元里"\\路 1 号\t', urgency: 'urgent' });
+  const r = await as.report('gridworker', body);
+  const detail = await as.event('gridworker', r.json.id);
+  assert.equal(r.json.description, odd);
+  assert.equal(r.json.lon, detail.lon);
+  for (const [k, v] of Object.entries(r.json))
+    if (k !== 'similar') assert.deepEqual(v, detail[k], `field ${k}: reply ${JSON.stringify(v)}, detail ${JSON.stringify(detail[k])}`);
+  for (const k of Object.keys(detail))
+    if (!['similar', 'timeline', 'supervisions', 'photos', 'allowed'].includes(k) && !(k in r.json))
+      assert.fail(`the reply lacks ${k}, which the detail has`);
+  assert.deepEqual(r.json.similar, detail.similar, 'the same near-duplicates');
+  // a replay answers the same text-built event
+  const again = await as.report('gridworker', body, { status: 0, headers: { 'idempotency-key': `jw-${seq}` } });
+  const replay = await as.report('gridworker', body, { status: 200, headers: { 'idempotency-key': `jw-${seq}` } });
+  assert.equal(again.status, 201);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(replay.json, { ...again.json, similar: replay.json.similar });
+  // the resident's short view too
+  const res = await as.report('resident', report({ description: odd }));
+  const mine = await as.event('resident', res.json.id);
+  for (const [k, v] of Object.entries(res.json)) assert.deepEqual(v, mine[k], `resident field ${k}`);
+});
+
 test('intake: a 12345 order arrives escalated at the town; the same order again is 409', async () => {
   const ext = `GZ12345-${process.pid}-1`;
   const r = await as.report('dispatcher', report({ source: 'hotline', external_id: ext, description: unique('热线'),
