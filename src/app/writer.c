@@ -576,30 +576,40 @@ int writer_start(struct app *a, struct writer **out, struct err *e)
 	return 0;
 }
 
-/* Queue j and wait until the writer ran it; j->rc, or 503 when stopping. */
-static int enqueue_wait(struct writer *w, struct job *j)
+/* Queue j (w->mu held): 0, or -1 with 503 server.stopping in e once the
+ * writer stops. */
+static int enqueue_locked(struct writer *w, struct job *j, struct err *e)
 {
-	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		return err_set(j->e, 503, "server.stopping", "服务正在停止", "the server is stopping");
-	}
+	if (w->stop)
+		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
 	if (w->tail)
 		w->tail->next = j;
 	else
 		w->head = j;
 	w->tail = j;
 	pthread_cond_signal(&w->work);
-	while (!j->done)
-		pthread_cond_wait(&j->cv, &w->mu);
+	return 0;
+}
+
+/* Queue j and wait until the writer ran it; j->rc, or 503 when stopping. */
+static int enqueue_wait(struct writer *w, struct job *j)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	if ((rc = enqueue_locked(w, j, j->e)) == 0) {
+		while (!j->done)
+			pthread_cond_wait(&j->cv, &w->mu);
+		rc = j->rc;
+	}
 	pthread_mutex_unlock(&w->mu);
 	pthread_cond_destroy(&j->cv);
-	return j->rc;
+	return rc;
 }
 
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 {
-	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
+	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL};
 
 	return enqueue_wait(w, &j);
 }
@@ -608,6 +618,7 @@ int writer_submit(struct writer *w, writer_fn fn, void *arg, struct err *e,
                   writer_done_fn done, void *ctx)
 {
 	struct job *j = calloc(1, sizeof(*j));
+	int rc;
 
 	if (!j)
 		return err_set(e, 500, "app.oom", "内存不足", "out of memory");
@@ -617,24 +628,16 @@ int writer_submit(struct writer *w, writer_fn fn, void *arg, struct err *e,
 	j->done_fn = done;
 	j->done_ctx = ctx;
 	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		free(j);
-		return err_set(e, 503, "server.stopping", "服务正在停止", "the server is stopping");
-	}
-	if (w->tail)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	pthread_cond_signal(&w->work);
+	rc = enqueue_locked(w, j, e);
 	pthread_mutex_unlock(&w->mu);
-	return 0;
+	if (rc < 0)
+		free(j);
+	return rc;
 }
 
 int writer_kpi_sync(struct writer *w, struct err *e)
 {
-	struct job j = {NULL, NULL, e, 0, 0, 1, PTHREAD_COND_INITIALIZER, NULL};
+	struct job j = {NULL, NULL, e, 0, 0, 1, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL};
 
 	if (!w || !w->defer)
 		return 0;

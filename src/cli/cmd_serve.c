@@ -134,12 +134,14 @@ int cmd_serve(int argc, char **argv)
 	str_copy(cfg.web, sizeof(cfg.web), "web");
 	str_copy(cfg.node_modules, sizeof(cfg.node_modules), "node_modules");
 	str_copy(cfg.access_log, sizeof(cfg.access_log), "-");
-	/* Worker threads: a worker waits while the event writer commits its
-	 * request, so the writer's batches (one fsync each) can only be as
-	 * large as the number of workers waiting at once. 16 per core, 64 at
-	 * least: report intake with 64 clients commits 15-20 reports a batch
-	 * instead of 1 with a thread per core (docs/performance.md). Idle
-	 * threads cost a stack and nothing else. */
+	/* Worker threads: 16 per core, 64 at least. A report does not hold
+	 * its worker while the event writer commits it (http_defer), but an
+	 * event step still waits for the writer on its worker, and reads wait
+	 * for the database: with few workers, one slow request holds up the
+	 * other connections libmicrohttpd gave its thread. 4 or 8 threads gave
+	 * report intake more reports/s in some runs and a p99 from 37 to 700 ms
+	 * across runs (docs/performance.md). Idle threads cost a stack and
+	 * nothing else. */
 	cfg.threads = nproc > 0 ? nproc * 16 : 64;
 	if (cfg.threads < 64)
 		cfg.threads = 64;
