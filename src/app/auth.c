@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "app/auth.h"
@@ -13,7 +12,6 @@
 #include "domain/password.h"
 #include "domain/role.h"
 #include "domain/unit_code.h"
-#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"

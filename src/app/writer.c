@@ -474,7 +474,6 @@ static void *writer_loop(void *arg)
 			j->done_fn(j->done_ctx, j->rc);
 			free(j);
 		}
-		asyncs = NULL;
 		if (w->defer && (w->flush_req || (w->repair && w->retry_at <= mono_ms())))
 			frc = defer_flush(w, &fe);
 		pthread_mutex_lock(&w->mu);

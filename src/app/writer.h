@@ -3,7 +3,9 @@
  * one writer thread, many requests to a transaction.
  *
  * A request thread hands the writer a job (a function and its argument)
- * and waits. The writer takes whatever jobs are queued (up to
+ * and waits (writer_run), or hands it over and is called back once it is
+ * done (writer_submit: a report's handler, whose connection sleeps
+ * meanwhile, http_defer). The writer takes whatever jobs are queued (up to
  * WRITER_BATCH_MAX), opens one transaction, takes the event write lock
  * (so that, across instances sharing a PostgreSQL database, event_log ids
  * are handed out in commit order), runs the jobs and commits once: one
