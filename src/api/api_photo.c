@@ -43,7 +43,7 @@ int api_photo_upload(struct http_req *req)
 	int created = 0, rc;
 
 	db = db_pool_get(a->pool);
-	rc = photos_store(db, a->photo_dir, req->body, req->body_len, p ? p->account_id : 0,
+	rc = photos_store(db, a->writer, a->photo_dir, req->body, req->body_len, p ? p->account_id : 0,
 	                  &r, &created, &e);
 	db_pool_put(a->pool, db);
 	if (rc < 0)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "app/photos.h"
+#include "app/writer.h"
 #include "lib/imgmeta.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -294,7 +295,22 @@ static enum imgmeta_format format_of(const char *mime)
 	return IMGMETA_JPEG;
 }
 
-int photos_store(struct db *db, const char *dir, const void *data, size_t n,
+/* The photo's row as a writer job (photos_store); it may run twice
+ * (writer.h): *created is set by each run. */
+struct photo_job {
+	const struct photo_rec *r;
+	int *created;
+};
+
+static int photo_insert_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
+{
+	struct photo_job *j = arg;
+
+	(void)log_id;
+	return store_photo_insert(db, j->r, j->created, e);
+}
+
+int photos_store(struct db *db, struct writer *w, const char *dir, const void *data, size_t n,
                  int64_t account_id, struct photo_rec *out, int *created, struct err *e)
 {
 	unsigned char hash[crypto_hash_sha256_BYTES];
@@ -331,9 +347,16 @@ int photos_store(struct db *db, const char *dir, const void *data, size_t n,
 		         r.sha256, ms.removed, ms.removed == 1 ? "" : "s", n - len, n,
 		         ms.orientation ? ms.orientation : 1);
 	/* file first, then the row: a row never names a missing file */
-	if (write_photo_file(dir, r.sha256, clean, len, e) < 0 ||
-	    store_photo_insert(db, &r, created, e) < 0)
+	if (write_photo_file(dir, r.sha256, clean, len, e) < 0)
 		goto out;
+	if (w) {
+		struct photo_job j = {&r, created};
+
+		if (writer_run(w, photo_insert_run, &j, e) < 0)
+			goto out;
+	} else if (store_photo_insert(db, &r, created, e) < 0) {
+		goto out;
+	}
 	*out = r;
 	ret = 0;
 out:

@@ -92,8 +92,13 @@ int photos_path(const char *dir, const char *sha, char *out, size_t n);
  * 415 photo.bad_type (not JPEG/PNG/WebP by content), 400 photo.bad_image
  * (its segments or chunks cannot be walked safely: nothing is written),
  * 500 photo.io (the file could not be written; logged with the reason),
- * 500 app.oom or a database error. */
-int photos_store(struct db *db, const char *dir, const void *data, size_t n,
+ * 500 app.oom or a database error. The row is written as a job of the
+ * event writer w when there is one (w NULL: on db): a write of its own on
+ * a pool connection waits for SQLite's write lock behind the writer's
+ * back-to-back batches under report load, for up to seconds (the same as
+ * a session's refresh, auth_session). */
+struct writer;
+int photos_store(struct db *db, struct writer *w, const char *dir, const void *data, size_t n,
                  int64_t account_id, struct photo_rec *out, int *created, struct err *e);
 
 /* 1 when a photo of that hash is stored (has its row), 0 when not, -1 on a

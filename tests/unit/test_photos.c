@@ -318,7 +318,7 @@ static void test_store_twice_one_file(void **state)
 	int created;
 
 	tmp_dir(dir, sizeof(dir));
-	OK(photos_store(f->db, dir, JPEG, sizeof(JPEG), 7, &r1, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, JPEG, sizeof(JPEG), 7, &r1, &created, &e_));
 	assert_int_equal(created, 1);
 	assert_string_equal(r1.mime, "image/jpeg");
 	assert_int_equal(r1.bytes, sizeof(JPEG));
@@ -331,7 +331,7 @@ static void test_store_twice_one_file(void **state)
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 		assert_string_equal(r1.sha256, hex);
 	}
-	OK(photos_store(f->db, dir, JPEG, sizeof(JPEG), 8, &r2, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, JPEG, sizeof(JPEG), 8, &r2, &created, &e_));
 	assert_int_equal(created, 0);                             /* the same bytes: known */
 	assert_string_equal(r2.sha256, r1.sha256);
 
@@ -357,10 +357,10 @@ static void test_store_twice_one_file(void **state)
 	assert_true(got.created_at > 1700000000);
 
 	/* the other types, each its own file */
-	OK(photos_store(f->db, dir, PNG, sizeof(PNG), 0, &r2, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, PNG, sizeof(PNG), 0, &r2, &created, &e_));
 	assert_int_equal(created, 1);
 	assert_string_equal(r2.mime, "image/png");
-	OK(photos_store(f->db, dir, WEBP_EXTENDED, sizeof(WEBP_EXTENDED), 0, &r2, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, WEBP_EXTENDED, sizeof(WEBP_EXTENDED), 0, &r2, &created, &e_));
 	assert_string_equal(r2.mime, "image/webp");
 	OK(store_photo_get(f->db, r2.sha256, &got, &e_));
 	assert_int_equal(got.account_id, 0);                      /* NULL: unknown sender */
@@ -401,13 +401,13 @@ static void test_store_refused_leaves_nothing(void **state)
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct err e = ERR_INIT;
-		assert_int_equal(photos_store(f->db, dir, cases[i].p, cases[i].n, 1, &r, &created, &e), -1);
+		assert_int_equal(photos_store(f->db, NULL, dir, cases[i].p, cases[i].n, 1, &r, &created, &e), -1);
 		assert_int_equal(e.status, cases[i].status);
 		assert_string_equal(e.code, cases[i].code);
 	}
 	assert_int_equal(count_entries(dir, NULL, 0), 0);
 	/* exactly the limit is fine */
-	OK(photos_store(f->db, dir, big, PHOTO_BYTES_MAX, 1, &r, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, big, PHOTO_BYTES_MAX, 1, &r, &created, &e_));
 	assert_int_equal(r.bytes, PHOTO_BYTES_MAX);
 	free(big);
 	rm_tree(dir);
@@ -436,7 +436,7 @@ static void test_store_strips_metadata(void **state)
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 
 	tmp_dir(dir, sizeof(dir));
-	OK(photos_store(f->db, dir, phone, sizeof(phone), 3, &r, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, phone, sizeof(phone), 3, &r, &created, &e_));
 	assert_int_equal(created, 1);
 	assert_string_equal(r.sha256, hex);
 	assert_int_equal(r.bytes, sizeof(clean));
@@ -448,10 +448,10 @@ static void test_store_strips_metadata(void **state)
 	OK(store_photo_get(f->db, hex, &r2, &e_));
 	assert_int_equal(r2.bytes, sizeof(clean));
 
-	OK(photos_store(f->db, dir, phone, sizeof(phone), 4, &r2, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, phone, sizeof(phone), 4, &r2, &created, &e_));
 	assert_int_equal(created, 0);
 	assert_string_equal(r2.sha256, hex);
-	OK(photos_store(f->db, dir, clean, sizeof(clean), 5, &r2, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, clean, sizeof(clean), 5, &r2, &created, &e_));
 	assert_int_equal(created, 0);
 	assert_string_equal(r2.sha256, hex);
 	rm_tree(dir);
@@ -471,13 +471,13 @@ static void test_store_repairs(void **state)
 	int created;
 
 	tmp_dir(dir, sizeof(dir));
-	OK(photos_store(f->db, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
 	OK(db_exec(f->db, "DELETE FROM photo", &e_));
 	assert_int_equal(photos_exists(f->db, r.sha256, &e), 0);
 	assert_int_equal(photos_read(f->db, dir, r.sha256, &rr, &data, &len, &e), -1);
 	assert_int_equal(e.status, 404);                          /* a file alone is never served */
 	err_clear(&e);
-	OK(photos_store(f->db, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
 	assert_int_equal(created, 1);
 	assert_int_equal(photos_exists(f->db, r.sha256, &e), 1);
 
@@ -490,7 +490,7 @@ static void test_store_repairs(void **state)
 	assert_int_equal(e.status, 500);
 	assert_string_equal(e.code, "photo.io");
 	err_clear(&e);
-	OK(photos_store(f->db, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, PNG, sizeof(PNG), 1, &r, &created, &e_));
 	assert_int_equal(created, 0);
 	OK(photos_read(f->db, dir, r.sha256, &rr, &data, &len, &e_));
 	assert_int_equal(len, sizeof(PNG));
@@ -523,8 +523,8 @@ static void test_check_list(void **state)
 	int created;
 
 	tmp_dir(dir, sizeof(dir));
-	OK(photos_store(f->db, dir, JPEG, sizeof(JPEG), 1, &a, &created, &e_));
-	OK(photos_store(f->db, dir, WEBP_LOSSY, sizeof(WEBP_LOSSY), 1, &b, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, JPEG, sizeof(JPEG), 1, &a, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, WEBP_LOSSY, sizeof(WEBP_LOSSY), 1, &b, &created, &e_));
 	assert_int_equal(photos_exists(f->db, a.sha256, &(struct err)ERR_INIT), 1);
 	assert_int_equal(photos_exists(f->db, zero, &(struct err)ERR_INIT), 0);
 	assert_int_equal(photos_exists(f->db, "nonsense", &(struct err)ERR_INIT), 0);
@@ -573,7 +573,7 @@ static void test_check_json(void **state)
 	int created;
 
 	tmp_dir(dir, sizeof(dir));
-	OK(photos_store(f->db, dir, PNG, sizeof(PNG), 1, &a, &created, &e_));
+	OK(photos_store(f->db, NULL, dir, PNG, sizeof(PNG), 1, &a, &created, &e_));
 	OK(photos_check_json(f->db, NULL, "photos", PHOTO_EVENT_MAX, out, &n, &e_));
 	assert_int_equal(n, 0);
 	j = json_pack("[s]", a.sha256);
