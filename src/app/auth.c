@@ -84,14 +84,6 @@ static const char *dummy_hash(void)
 	return dummy;
 }
 
-/* Hand an inner error up unchanged. Returns -1. */
-static int pass_up(struct err *e, const struct err *inner)
-{
-	if (e && !e->status)
-		*e = *inner;
-	return -1;
-}
-
 /* ------------------------------------------------------------ throttle */
 
 struct throttle_rule {
@@ -349,7 +341,7 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 	}
 	found = store_account_by_name(db, username, &a, &nf) == 0;
 	if (!found && nf.status != 404)
-		return pass_up(e, &nf);
+		return err_pass(e, &nf);
 	ok = crypto_pwhash_str_verify(found ? a.password_hash : dummy_hash(), password,
 	                              strlen(password)) == 0;
 	if (!found || !ok || a.disabled)             /* already counted by throttle_reserve */
@@ -401,7 +393,7 @@ static int session_read(struct db *db, const char *token, time_t t, struct princ
 	auth_token_hash(token, hash);
 	if (store_session_by_hash(db, hash, &s, &nf) < 0) {
 		if (nf.status != 404)
-			return pass_up(e, &nf);
+			return err_pass(e, &nf);
 		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
 	}
 	if (s.revoked_at[0])

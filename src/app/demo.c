@@ -1024,8 +1024,7 @@ static int write_login(struct demo *d, struct db *db, const struct login_spec *l
 		    store_user_clear_grants(db, a.id, e) < 0)
 			return -1;
 	} else if (nf.status != 404) {
-		*e = nf;
-		return -1;
+		return err_pass(e, &nf);
 	} else if (store_account_add(db, &a, &a.id, e) < 0) {
 		return -1;
 	}

@@ -271,7 +271,7 @@ static int load_actors(struct sim *s, struct err *e)
 		if (store_account_by_name(s->db, logins[i].username, &logins[i].a, &nf) == 0)
 			logins[i].found = !logins[i].a.disabled;
 		else if (nf.status != 404) {
-			*e = nf;
+			err_pass(e, &nf);
 			goto out;
 		}
 	}

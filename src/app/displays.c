@@ -248,9 +248,7 @@ static int managed(struct db *db, const struct principal *p, int64_t id, struct 
 	struct err nf = ERR_INIT;
 
 	if (store_display_get(db, id, out, &nf) < 0) {
-		if (nf.status != 404 && e && !e->status)
-			*e = nf;
-		return nf.status == 404 ? not_found(e) : -1;
+		return nf.status == 404 ? not_found(e) : err_pass(e, &nf);
 	}
 	if (!manages(p, out->unit))
 		return not_found(e);
@@ -331,11 +329,8 @@ int displays_session(struct db *db, const char *token, struct principal *p, stru
 
 	auth_token_hash(token, hash);
 	if (store_display_by_token(db, hash, &d, &nf) < 0) {
-		if (nf.status != 404) {
-			if (e && !e->status)
-				*e = nf;
-			return -1;
-		}
+		if (nf.status != 404)
+			return err_pass(e, &nf);
 		return err_set(e, 401, "auth.invalid", "大屏凭证无效或已被重新配对，请重新配对",
 		               "invalid display token (or the display was paired anew): pair again");
 	}
@@ -382,11 +377,8 @@ int displays_pair(struct db *db, const char *code, const char *ip, const char *u
 	}
 	auth_token_hash(canon, hash);
 	if (store_display_by_pair(db, hash, out, &nf) < 0) {
-		if (nf.status != 404) {
-			if (e && !e->status)
-				*e = nf;
-			return -1;
-		}
+		if (nf.status != 404)
+			return err_pass(e, &nf);
 		goto unknown;
 	}
 	f = facts(out);
@@ -405,11 +397,8 @@ int displays_pair(struct db *db, const char *code, const char *ip, const char *u
 		return -1;
 	if (store_display_pair(db, out->id, hash, thash, now, expires, ip, ua, &nf) < 0) {
 		db_rollback(db);
-		if (nf.status != 404) {
-			if (e && !e->status)
-				*e = nf;
-			return -1;
-		}
+		if (nf.status != 404)
+			return err_pass(e, &nf);
 		goto unknown;                  /* used a moment ago by someone else */
 	}
 	if (store_display_get(db, out->id, out, e) < 0)

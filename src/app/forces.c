@@ -319,7 +319,7 @@ int forces_report(struct db *db, const struct forces_actor *a, const char *statu
 	if (store_force_status_get(db, kind, acc.person_id, &old, &nf) == 0) {
 		*out = old;
 	} else if (nf.status != 404) {
-		*e = nf;
+		err_pass(e, &nf);
 		goto out;
 	}
 	str_copy(out->kind, sizeof(out->kind), kind);
@@ -841,10 +841,8 @@ static int entry_load(struct db *db, const char *kind, int64_t id, struct entry 
 	if (is_eu(kind) ? store_emergency_unit_get(db, id, &x->eu, e) < 0
 	                : store_volunteer_get(db, id, &x->vol, e) < 0)
 		return -1;
-	if (store_force_status_get(db, kind, id, &x->st, &nf) < 0 && nf.status != 404) {
-		*e = nf;
-		return -1;
-	}
+	if (store_force_status_get(db, kind, id, &x->st, &nf) < 0 && nf.status != 404)
+		return err_pass(e, &nf);
 	if (nf.status == 404)
 		str_copy(x->st.status, sizeof(x->st.status), "off");
 	x->st.ref_id = id;

@@ -80,14 +80,6 @@ int users_check_profile(const char *display_name, const char *phone, struct err 
 
 /* ============================================================= scope */
 
-/* Hand an inner error up unchanged. Returns -1. */
-static int pass_up(struct err *e, const struct err *inner)
-{
-	if (e && !err_isset(e))
-		*e = *inner;
-	return -1;
-}
-
 int users_scope(struct db *db, const struct org_model *org, const char *code,
                 struct users_scope *out, struct err *e)
 {
@@ -112,7 +104,7 @@ int users_scope(struct db *db, const struct org_model *org, const char *code,
 			str_copy(out->name, sizeof(out->name), u.name);
 			ret = 0;
 		} else if (inner.status != 404) {
-			return pass_up(e, &inner);
+			return err_pass(e, &inner);
 		}
 	} else if (code && *code && strlen(code) < SCOPE_MAX) {
 		if (store_department_get(db, code, &d, &inner) == 0) {
@@ -120,7 +112,7 @@ int users_scope(struct db *db, const struct org_model *org, const char *code,
 			str_copy(out->district, sizeof(out->district), d.district);
 			ret = 0;
 		} else if (inner.status != 404) {
-			return pass_up(e, &inner);
+			return err_pass(e, &inner);
 		}
 	}
 	if (ret < 0)

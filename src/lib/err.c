@@ -72,3 +72,10 @@ void err_clear(struct err *e)
 	if (e)
 		memset(e, 0, sizeof(*e));
 }
+
+int err_pass(struct err *e, const struct err *inner)
+{
+	if (e && !err_isset(e))
+		*e = *inner;
+	return -1;
+}

@@ -48,4 +48,8 @@ static inline int err_isset(const struct err *e) { return e && e->status != 0; }
 /* Forget any error held. */
 void err_clear(struct err *e);
 
+/* Hand an inner error up unchanged, unless e already holds one (the first
+ * error stands). Returns -1 so callers can `return err_pass(e, &inner)`. */
+int err_pass(struct err *e, const struct err *inner);
+
 #endif

@@ -143,6 +143,23 @@ static void test_invalid_input_bytes_replaced(void **state)
 	assert_string_equal(e.msg, "找不到单位 '44??01?\?\?'");
 }
 
+/* err_pass hands an inner error up, unless the caller's error is set. */
+static void test_pass(void **state)
+{
+	struct err e = ERR_INIT, inner = ERR_INIT, first = ERR_INIT;
+
+	(void)state;
+	err_set(&inner, 503, "db.busy", "数据库繁忙", "database busy");
+	assert_int_equal(err_pass(&e, &inner), -1);
+	assert_int_equal(e.status, 503);
+	assert_string_equal(e.code, "db.busy");
+	assert_string_equal(e.msg, "数据库繁忙");
+	err_set(&first, 400, "x.first", "先", "first");
+	assert_int_equal(err_pass(&first, &inner), -1);
+	assert_string_equal(first.code, "x.first");
+	assert_int_equal(err_pass(NULL, &inner), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_long_fields_truncated),
 		cmocka_unit_test(test_truncation_keeps_utf8),
 		cmocka_unit_test(test_invalid_input_bytes_replaced),
+		cmocka_unit_test(test_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
