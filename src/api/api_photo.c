@@ -42,10 +42,13 @@ int api_photo_upload(struct http_req *req)
 	struct db *db;
 	int created = 0, rc;
 
-	db = db_pool_get(a->pool);
+	/* the row goes through the writer: no connection of the pool is held
+	 * while the picture is cleaned, written and its row committed */
+	db = a->writer ? NULL : db_pool_get(a->pool);
 	rc = photos_store(db, a->writer, a->photo_dir, req->body, req->body_len, p ? p->account_id : 0,
 	                  &r, &created, &e);
-	db_pool_put(a->pool, db);
+	if (db)
+		db_pool_put(a->pool, db);
 	if (rc < 0)
 		return http_reply_err(req, &e);
 	log_info("photo %s %s: %s, %" PRId64 " bytes, account %" PRId64, r.sha256,

@@ -62,6 +62,7 @@ int api_guard(struct http_req *req)
 	struct err e = ERR_INIT;
 	const char *token, *code;
 	int via_cookie, rc;
+	int64_t touch = 0;
 
 	if ((token = credentials(req, &via_cookie))) {
 		struct db *db = db_pool_get(api_app(req)->pool);
@@ -69,8 +70,12 @@ int api_guard(struct http_req *req)
 			db_pool_put(api_app(req)->pool, db);
 			return http_reply_error(req, 500, "internal.oom", "内存不足", "out of memory"), -1;
 		}
-		rc = auth_session(db, api_app(req)->writer, token, p, &e);
+		rc = auth_session(db, token, p, &touch, &e);
 		db_pool_put(api_app(req)->pool, db);
+		/* the idle timer's refresh waits for the writer: with no
+		 * connection held */
+		if (rc == 0 && touch)
+			rc = auth_session_touch(api_app(req)->writer, api_app(req)->pool, touch, &e);
 		if (rc < 0) {
 			if (e.status >= 500)
 				return http_reply_err(req, &e), -1;

@@ -413,7 +413,7 @@ static int session_read(struct db *db, const char *token, time_t t, struct princ
 	return 0;
 }
 
-/* The idle timer's refresh as a writer job (auth_session). */
+/* The idle timer's refresh as a writer job (auth_session_touch). */
 struct touch_job {
 	int64_t id;
 	const char *now;
@@ -427,34 +427,37 @@ static int touch_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	return store_session_touch(db, j->id, j->now, e);
 }
 
-int auth_session(struct db *db, struct writer *w, const char *token, struct principal *p,
+int auth_session(struct db *db, const char *token, struct principal *p, int64_t *touch,
                  struct err *e)
 {
-	char now[TIME_ISO_MAX];
-	time_t t = time(NULL);
-	int64_t touch;
 	int rd, rc;
 
+	*touch = 0;
 	if (!token || strlen(token) < 20 || strlen(token) >= AUTH_TOKEN_MAX)
 		return err_set(e, 401, "auth.invalid", "登录凭证无效，请重新登录", "invalid credentials, log in again");
 	if (str_starts_with(token, DISPLAY_TOKEN_PREFIX))      /* a wall display (app/displays.h) */
 		return displays_session(db, token, p, e);
 	/* session, account and grants on one snapshot (on SQLite one WAL
-	 * snapshot instead of one a statement); the refresh after it */
+	 * snapshot instead of one a statement) */
 	rd = db_read_begin(db);
-	rc = session_read(db, token, t, p, &touch, e);
+	rc = session_read(db, token, time(NULL), p, touch, e);
 	db_read_end(db, rd);
-	if (rc < 0)
-		return -1;
-	/* refresh the idle timer (API tokens: their last use), at most once a minute */
-	if (touch && w) {
-		struct touch_job j = {touch, time_iso(t, now)};
+	return rc;
+}
 
+int auth_session_touch(struct writer *w, struct db_pool *pool, int64_t session_id, struct err *e)
+{
+	char now[TIME_ISO_MAX];
+	struct touch_job j = {session_id, time_iso_now(now)};
+	struct db *db;
+	int rc;
+
+	if (w)
 		return writer_run(w, touch_run, &j, e);
-	}
-	if (touch && store_session_touch(db, touch, time_iso(t, now), e) < 0)
-		return -1;
-	return 0;
+	db = db_pool_get(pool);
+	rc = store_session_touch(db, session_id, now, e);
+	db_pool_put(pool, db);
+	return rc;
 }
 
 int auth_logout(struct db *db, const struct principal *p, struct err *e)

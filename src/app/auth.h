@@ -66,15 +66,22 @@ int auth_login(struct db *db, const char *username, const char *password, const 
                const char *ip, const char *user_agent, char token[AUTH_TOKEN_MAX],
                struct principal *p, struct err *e);
 /* The principal of a token: 401 auth.invalid (unknown, revoked, forged) or
- * auth.expired. Refreshes the idle timer (at most once a minute): with a
- * writer w as a job of its next batch — a write of its own on db would
- * queue for the database's write lock behind the writer's back-to-back
- * batches under load, for up to seconds (measured during report intake;
- * SQLite's busy handler polls and loses to the writer) —, else on db. A wall display's token ("wgd_…")
- * is answered by displays_session() (also 401 display.revoked). */
-struct writer;
-int auth_session(struct db *db, struct writer *w, const char *token, struct principal *p,
+ * auth.expired. *touch: the session's id when its idle timer is due a
+ * refresh (at most once a minute; then auth_session_touch), else 0. A wall
+ * display's token ("wgd_…") is answered by displays_session() (also 401
+ * display.revoked). */
+int auth_session(struct db *db, const char *token, struct principal *p, int64_t *touch,
                  struct err *e);
+/* Refresh a session's idle timer (API tokens: their last use): as a job of
+ * the event writer w when there is one — a write of its own on a pool
+ * connection would queue for the database's write lock behind the
+ * writer's back-to-back batches under load, for up to seconds (measured
+ * during report intake; SQLite's busy handler polls and loses) —, else on
+ * a connection of pool. Call it holding no pool connection: it waits for
+ * a batch. */
+struct writer;
+struct db_pool;
+int auth_session_touch(struct writer *w, struct db_pool *pool, int64_t session_id, struct err *e);
 int auth_logout(struct db *db, const struct principal *p, struct err *e);
 /* Revoke every web and app session of the account ("log out everywhere"). */
 int auth_logout_all(struct db *db, const struct principal *p, struct err *e);
