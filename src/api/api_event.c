@@ -410,30 +410,34 @@ struct similar_ctx {
 	json_t *arr;
 };
 
+/* A near-duplicate's fields, for the detail (jansson) and a report's
+ * reply (text) alike. */
+static void similar_fields(struct ev_sink *s, const struct event_near_rec *ev, double m)
+{
+	put_int(s, "id", ev->id);
+	put_str(s, "title", ev->title);
+	put_str(s, "status", ev->status);
+	put_int(s, "distance_m", (int)(m + 0.5));
+}
+
 static int similar_row(void *ctx, const struct event_near_rec *ev, double m)
 {
 	struct similar_ctx *c = ctx;
+	struct ev_sink s = {json_object(), NULL};
 
-	json_array_append_new(c->arr, json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)ev->id, "title",
-	                                        ev->title, "status", ev->status, "distance_m", (int)(m + 0.5)));
+	similar_fields(&s, ev, m);
+	json_array_append_new(c->arr, s.j);
 	return 0;
 }
 
 /* The same list as JSON text, for a report's reply. */
 static int similar_text_row(void *ctx, const struct event_near_rec *ev, double m)
 {
-	struct jsonw *w = ctx;
+	struct ev_sink s = {NULL, ctx};
 
-	jw_obj(w);
-	jw_key(w, "id");
-	jw_int(w, ev->id);
-	jw_key(w, "title");
-	jw_str(w, ev->title);
-	jw_key(w, "status");
-	jw_str(w, ev->status);
-	jw_key(w, "distance_m");
-	jw_int(w, (int)(m + 0.5));
-	jw_obj_end(w);
+	jw_obj(s.w);
+	similar_fields(&s, ev, m);
+	jw_obj_end(s.w);
 	return 0;
 }
 
