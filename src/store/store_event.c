@@ -611,7 +611,7 @@ static void like_pattern(const char *q, char *out, size_t n)
 
 /* What the unit filter narrowed to, for the ORDER BY that lets the index
  * give the page order. */
-enum scope_kind { SCOPE_NONE, SCOPE_GRID, SCOPE_COMMUNITY, SCOPE_WIDE };
+enum scope_kind { SCOPE_NONE, SCOPE_COMMUNITY, SCOPE_WIDE };
 
 static enum scope_kind filter_where(struct db *db, const struct event_filter *f, struct buf *sql,
                                     struct bindv *b, int *n, char *under_hi, size_t hn,
@@ -664,11 +664,12 @@ static enum scope_kind filter_where(struct db *db, const struct event_filter *f,
 	}
 	if (f->under && *f->under) {
 		/* unit codes are digits nesting by prefix (docs/codes.md). The
-		 * plan follows the unit's size: a grid or a community walks its
-		 * own index in order; an area walks its community's; a town or
-		 * the district walks the order of the page (id or deadline) and
-		 * filters, its events being dense there. `|| ''` keeps the
-		 * planner (SQLite or PostgreSQL) off the grid index for those. */
+		 * plan follows the unit's size: a community, and an area or a
+		 * grid in it, walks the community's index in order, checking
+		 * the grid on the index entry (grid_code ends it, migration 10);
+		 * a town or the district walks the order of the page (id or
+		 * deadline) and filters, its events being dense there. `|| ''`
+		 * keeps either planner off a range index for those. */
 		size_t ul = strlen(f->under);
 		long len = (long)str_copy(under_hi, hn, f->under);
 
@@ -680,18 +681,17 @@ static enum scope_kind filter_where(struct db *db, const struct event_filter *f,
 			under_hi[len - 1]++;
 			under_hi[len] = '\0';
 		}
-		if (ul >= 16) {
-			buf_adds(sql, " AND grid_code = ?");
-			add_text(b, n, f->under);
-			kind = SCOPE_GRID;
-		} else if (ul >= 12) {
+		if (ul >= 12) {
 			char *comm = under_hi + hn / 2;         /* second half of the buffer */
 
 			snprintf(comm, hn / 2, "%.12s", f->under);
 			buf_adds(sql, " AND community_code = ?");
 			add_text(b, n, comm);
-			if (ul > 12) {
-				buf_adds(sql, " AND (grid_code || '') >= ? AND (grid_code || '') < ?");
+			if (ul >= 16) {
+				buf_adds(sql, " AND grid_code = ?");
+				add_text(b, n, f->under);
+			} else if (ul > 12) {
+				buf_adds(sql, " AND grid_code >= ? AND grid_code < ?");
 				add_text(b, n, f->under);
 				add_text(b, n, under_hi);
 			}
@@ -787,10 +787,10 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 	buf_adds(&sql, "SELECT " EVENT_COLS " FROM event");
 	kind = filter_where(db, f, &sql, b, &n, under_buf, sizeof(under_buf), cat_hi, sizeof(cat_hi),
 	                    q_like, sizeof(q_like), f->sort == EV_SORT_DEADLINE);
-	/* a grid or community scope is an equality on the first column of its
-	 * index: naming that column first in ORDER BY changes no order and
-	 * tells either planner the index gives it */
-	lead = kind == SCOPE_GRID ? "grid_code, " : kind == SCOPE_COMMUNITY ? "community_code, " : "";
+	/* a community scope (a grid's or an area's too) is an equality on the
+	 * first column of its index: naming that column first in ORDER BY
+	 * changes no order and tells either planner the index gives it */
+	lead = kind == SCOPE_COMMUNITY ? "community_code, " : "";
 	(void)under_hi;
 	if (f->sort == EV_SORT_DEADLINE) {
 		/* by deadline: open events, the only ones with a deadline (the
@@ -808,8 +808,8 @@ int store_event_query(struct db *db, const struct event_filter *f, event_cb cb, 
 			buf_adds(&sql, " AND id < ?");
 			add_int(b, &n, f->after_id);
 		}
-		buf_printf(&sql, " ORDER BY %s", kind == SCOPE_GRID ? "grid_code DESC, id DESC"
-		           : kind == SCOPE_COMMUNITY ? "community_code DESC, id DESC" : "id DESC");
+		buf_printf(&sql, " ORDER BY %s", kind == SCOPE_COMMUNITY ? "community_code DESC, id DESC"
+		                                                         : "id DESC");
 	}
 	buf_printf(&sql, " LIMIT %d", f->limit > 0 ? f->limit : 50);
 	if (db_prepare(db, sql.data, &st, e) < 0) {

@@ -191,7 +191,7 @@ int store_kpi_count(struct db *db, int64_t *n, struct err *e)
 	"rework_count, rating, day, accepted_at, closed_at, due_at"
 static const char SQL_EVENT_PAGE[] =
 	"SELECT " EVENT_KPI_COLS " FROM event WHERE id > ? ORDER BY id LIMIT ?";
-/* created_at first: the range seeks event_created; day checks each row */
+/* created_at first: the range seeks event_screen; day checks each row */
 static const char SQL_EVENT_DAY[] =
 	"SELECT " EVENT_KPI_COLS " FROM event WHERE created_at >= ? AND created_at < ? AND day = ?";
 

@@ -27,7 +27,15 @@
 #define BY_TIME(col) \
 	" " col " >= ? AND " col " < ? AND (grid_code || '') >= ? AND (grid_code || '') < ?"
 #define BY_GRID(col) \
-	" (" col " + 0) >= ? AND (" col " + 0) < ? AND grid_code >= ? AND grid_code < ?"
+	" (" col " + 0) >= ? AND (" col " + 0) < ? AND" BY_UNIT
+/*
+ * The subtree's range read off the community indexes (migration 10):
+ * community_code is grid_code's first 12 characters, so a grid code in
+ * [lo, hi) has its community in [lo cut to 12, hi). The index walks that
+ * community range and checks the grid range on its entries (grid_code ends
+ * them) before reading a row. prep() binds lo cut to 12, hi, lo, hi.
+ */
+#define BY_UNIT " community_code >= ? AND community_code < ? AND grid_code >= ? AND grid_code < ?"
 /* Prefixes up to this long (district 6, town 9) read by time. */
 #define TIME_DRIVEN_MAX 9
 
@@ -67,21 +75,21 @@ static const char *const SQL_CLOSINGS_BY_DAY[2] = {CLOSINGS_BY_DAY(BY_GRID("clos
 
 /* Open events are those with a deadline (app/events.c clears it when an
  * event closes, is rejected or merged): the small partial index
- * event_open_grid (grid_code, deadline_at, id) serves these two; the status
- * list keeps them exact. */
+ * event_open_community (community_code, deadline_at, id, grid_code) serves
+ * these two; the status list keeps them exact. */
 static const char SQL_OPEN_BY_GRID[] =
 	"SELECT grid_code, COUNT(*),"
 	" SUM(CASE WHEN overdue = 1 OR warning = 2 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN warning = 2 THEN 1 ELSE 0 END),"
 	" SUM(CASE WHEN supervision >= 2 THEN 1 ELSE 0 END)"
-	" FROM event WHERE deadline_at IS NOT NULL AND grid_code >= ? AND grid_code < ?"
+	" FROM event WHERE deadline_at IS NOT NULL AND" BY_UNIT
 	" AND status IN " OPEN_IN
 	" GROUP BY grid_code";
 
 static const char SQL_ALERTS[] =
 	"SELECT id, title, category_code, grid_code, status, urgency, warning, supervision, overdue,"
 	" level, deadline_at, due_at, created_at, lon, lat"
-	" FROM event WHERE deadline_at IS NOT NULL AND grid_code >= ? AND grid_code < ?"
+	" FROM event WHERE deadline_at IS NOT NULL AND" BY_UNIT
 	" AND status IN " OPEN_IN " AND (warning = 2 OR overdue = 1 OR supervision >= 2)"
 	" ORDER BY deadline_at, id LIMIT ?";
 
@@ -117,23 +125,46 @@ static void col_copy(struct db_stmt *st, int i, char *dst, size_t n)
 	str_copy(dst, n, s ? s : "");
 }
 
-/* Prepare a cached statement and bind [from, to) then [lo, hi) (from/to
- * only when with_time). */
-static struct db_stmt *prep(struct db *db, const char *sql, int with_time, int64_t from, int64_t to,
-                            const char *lo, const char *hi, struct err *e)
+enum { TIME = 1, UNIT = 2 };
+
+/* Prepare a cached statement and bind [from, to) when how has TIME, the
+ * community range of BY_UNIT when it has UNIT, then [lo, hi). Returns the
+ * statement and *next, the next parameter's number. */
+static struct db_stmt *prep(struct db *db, const char *sql, int how, int64_t from, int64_t to,
+                            const char *lo, const char *hi, int *next, struct err *e)
 {
 	struct db_stmt *st;
+	char comm[13];
 	int i = 1;
 
 	if (db_prepare_cached(db, sql, &st, e) < 0)
 		return NULL;
-	if (with_time) {
+	if (how & TIME) {
 		db_bind_int64(st, i++, from);
 		db_bind_int64(st, i++, to);
 	}
+	if (how & UNIT) {
+		str_copy(comm, sizeof(comm), lo);
+		db_bind_text(st, i++, comm);
+		db_bind_text(st, i++, hi);
+	}
 	db_bind_text(st, i++, lo);
-	db_bind_text(st, i, hi);
+	db_bind_text(st, i++, hi);
+	if (next)
+		*next = i;
 	return st;
+}
+
+/* Which of a statement pair [BY_GRID, BY_TIME] reads the subtree of lo,
+ * and what it binds: BY_GRID has the community range too. */
+static int by_time(const char *lo)
+{
+	return strlen(lo) <= TIME_DRIVEN_MAX;
+}
+
+static int how_of(const char *lo)
+{
+	return by_time(lo) ? TIME : TIME | UNIT;
 }
 
 /* Step through st calling row(st) for each row; finalises st. */
@@ -193,7 +224,8 @@ int store_screen_period_by_grid(struct db *db, const char *lo, const char *hi, i
                                 int64_t to, screen_grid_counts_cb cb, void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.grid = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_PERIOD_BY_GRID[strlen(lo) <= TIME_DRIVEN_MAX], 1, from, to, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_PERIOD_BY_GRID[by_time(lo)], how_of(lo), from, to, lo, hi,
+	                          NULL, e);
 
 	return st ? each_row(st, grid_counts_row, &c, e) : -1;
 }
@@ -216,7 +248,8 @@ int store_screen_period_mix(struct db *db, const char *lo, const char *hi, int64
                             screen_mix_cb cb, void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.mix = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_PERIOD_MIX[strlen(lo) <= TIME_DRIVEN_MAX], 1, from, to, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_PERIOD_MIX[by_time(lo)], how_of(lo), from, to, lo, hi,
+	                          NULL, e);
 
 	return st ? each_row(st, mix_row, &c, e) : -1;
 }
@@ -239,7 +272,7 @@ int store_screen_open_by_grid(struct db *db, const char *lo, const char *hi, scr
                               void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.open = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_OPEN_BY_GRID, 0, 0, 0, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_OPEN_BY_GRID, UNIT, 0, 0, lo, hi, NULL, e);
 
 	return st ? each_row(st, open_row, &c, e) : -1;
 }
@@ -258,7 +291,8 @@ int store_screen_reports_by_day(struct db *db, const char *lo, const char *hi, i
                                 int64_t to, screen_day_cb cb, void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.day = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_REPORTS_BY_DAY[strlen(lo) <= TIME_DRIVEN_MAX], 1, from, to, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_REPORTS_BY_DAY[by_time(lo)], how_of(lo), from, to, lo, hi,
+	                          NULL, e);
 
 	return st ? each_row(st, day_row, &c, e) : -1;
 }
@@ -274,7 +308,8 @@ int store_screen_closings_by_day(struct db *db, const char *lo, const char *hi, 
                                  int64_t to, screen_daynum_cb cb, void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.daynum = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_CLOSINGS_BY_DAY[strlen(lo) <= TIME_DRIVEN_MAX], 1, from, to, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_CLOSINGS_BY_DAY[by_time(lo)], how_of(lo), from, to, lo, hi,
+	                          NULL, e);
 
 	return st ? each_row(st, daynum_row, &c, e) : -1;
 }
@@ -309,11 +344,12 @@ int store_screen_alerts(struct db *db, const char *lo, const char *hi, int limit
                         void *ctx, struct err *e)
 {
 	struct cb_ctx c = {.fn.alert = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_ALERTS, 0, 0, 0, lo, hi, e);
+	int next;
+	struct db_stmt *st = prep(db, SQL_ALERTS, UNIT, 0, 0, lo, hi, &next, e);
 
 	if (!st)
 		return -1;
-	db_bind_int64(st, 3, limit);
+	db_bind_int64(st, next, limit);
 	return each_row(st, alert_row, &c, e);
 }
 
@@ -334,7 +370,7 @@ int store_screen_forces(struct db *db, const char *lo, const char *hi, screen_fo
                         struct err *e)
 {
 	struct cb_ctx c = {.fn.force = cb, .ctx = ctx};
-	struct db_stmt *st = prep(db, SQL_FORCES, 0, 0, 0, lo, hi, e);
+	struct db_stmt *st = prep(db, SQL_FORCES, 0, 0, 0, lo, hi, NULL, e);
 
 	return st ? each_row(st, force_row, &c, e) : -1;
 }

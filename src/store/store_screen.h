@@ -8,9 +8,9 @@
  * (unit codes nest by prefix, docs/codes.md: everything under 440111002 is
  * 440111002 <= grid_code < 440111003; store_screen_range() computes it) and
  * a time range in Unix seconds, so each is served by an index: the covering
- * event_screen (created_at, …) and event_closed (closed_at, …) of migration
- * 5, event_grid (grid_code) and event_open_grid (open events by grid). No
- * LIKE.
+ * event_screen (created_at, id, …) and event_closed (closed_at, …) for a
+ * town or the district, event_community and event_open_community (open
+ * events) for a community and what is in it (migration 10). No LIKE.
  *
  * Rows come back through callbacks; a callback returning non-zero stops the
  * query, which then returns -1 with e untouched.
