@@ -69,6 +69,13 @@ struct db_sqlite_ckpt_limits {
 };
 extern struct db_sqlite_ckpt_limits db_sqlite_ckpt_limits;
 
+/* The write turnstile of db_sqlite.c, for its tests: how many connections
+ * of this process wait for their turn to write the file of db; and the
+ * longest a connection waits for its turn or SQLite's lock (busy timeout,
+ * 10 s by default). */
+int db_sqlite_turn_waiters(struct db *db);
+void db_sqlite_set_wait_ms(struct db *db, int ms);
+
 struct db_cache_entry {
 	const char *key;                   /* SQL constant's address */
 	struct db_stmt *st;

@@ -5,7 +5,9 @@
  * while one connection commits back to back beside short readers, a WAL
  * that keeps starting over instead of growing, every row there after
  * close and reopen, the inline backstop when a reader pins the WAL, and a
- * process killed with SIGKILL in the middle of it all.
+ * process killed with SIGKILL in the middle of it all; and the write
+ * turnstile: connections write in the order they came, a turn not given in
+ * time is 503 db.busy.
  *
  * The load tests run with small thresholds (db_sqlite_ckpt_limits), so that
  * many WAL cycles take a few seconds, and once with the server's own.
@@ -27,7 +29,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "store/db.h"
-#include "store/db_int.h"      /* db_sqlite_ckpt_limits */
+#include "store/db_int.h"      /* db_sqlite_ckpt_limits, db_sqlite_turn_waiters */
 #include "testutil.h"
 #include "lib/banned.h"
 
@@ -452,6 +454,107 @@ static void test_kill(void **state)
 	f->db = db;
 }
 
+/* ------------------------------------------------- the write turnstile */
+
+struct turn_arg {
+	const char *url;
+	int rc;
+};
+
+/* A second connection writes "b" in a transaction of its own. */
+static void *write_b(void *p)
+{
+	struct turn_arg *a = p;
+	struct err e = ERR_INIT;
+	struct db *db;
+
+	a->rc = -1;
+	if (db_open(a->url, &db, &e) < 0)
+		return NULL;
+	if (db_begin(db, &e) == 0 && db_exec(db, "INSERT INTO w (who) VALUES ('b')", &e) == 0 &&
+	    db_commit(db, &e) == 0)
+		a->rc = 0;
+	else
+		fprintf(stderr, "write_b: %s\n", e.msg_en);
+	db_close(db);
+	return NULL;
+}
+
+/* Wait (without a time limit of the test's own) until n connections
+ * wait for their turn. */
+static void wait_for_waiters(struct db *db, int n)
+{
+	for (int i = 0; db_sqlite_turn_waiters(db) != n; i++) {
+		if (i == 30000)
+			fail_msg("no connection came to wait in 30 s");
+		usleep(1000);
+	}
+}
+
+/* A connection that commits and at once begins again (the event writer's
+ * batches) lets the connection that came to wait meanwhile write first:
+ * without the turnstile it took SQLite's lock again while the other slept
+ * in the busy handler, and the rows were a1 a2 b. */
+static void test_turns_in_order(void **state)
+{
+	struct test_db *f = *state;
+	struct turn_arg a = {.url = f->url};
+	struct err e = ERR_INIT;
+	pthread_t th;
+	struct db_stmt *st;
+	char order[16] = "";
+
+	if (on_pg())
+		skip();
+	OK(db_exec(f->db, "CREATE TABLE w (id INTEGER PRIMARY KEY, who TEXT NOT NULL)", &e_));
+	OK(db_begin(f->db, &e_));
+	OK(db_exec(f->db, "INSERT INTO w (who) VALUES ('a1')", &e_));
+	assert_int_equal(pthread_create(&th, NULL, write_b, &a), 0);
+	wait_for_waiters(f->db, 1);
+	OK(db_commit(f->db, &e_));
+	OK(db_begin(f->db, &e_));            /* waits for b's transaction */
+	OK(db_exec(f->db, "INSERT INTO w (who) VALUES ('a2')", &e_));
+	OK(db_commit(f->db, &e_));
+	pthread_join(th, NULL);
+	assert_int_equal(a.rc, 0);
+	OK(db_prepare(f->db, "SELECT who FROM w ORDER BY id", &st, &e_));
+	for (size_t n = 0; db_step(st, &e) == DB_ROW; n = strlen(order))
+		snprintf(order + n, sizeof(order) - n, "%s ", db_col_text(st, 0));
+	db_finalize(st);
+	assert_string_equal(order, "a1 b a2 ");
+	assert_int_equal(db_sqlite_turn_waiters(f->db), 0);
+}
+
+/* A turn not given within the wait is 503 db.busy, nothing waits on;
+ * a connection closed inside its transaction gives its turn back. */
+static void test_turn_wait_bounded(void **state)
+{
+	struct test_db *f = *state;
+	struct err e = ERR_INIT;
+	struct db *other;
+
+	if (on_pg())
+		skip();
+	OK(db_open(f->url, &other, &e_));
+	db_sqlite_set_wait_ms(other, 200);
+	OK(db_begin(f->db, &e_));
+	assert_int_equal(db_begin(other, &e), -1);
+	assert_int_equal(e.status, 503);
+	assert_string_equal(e.code, "db.busy");
+	assert_int_equal(db_sqlite_turn_waiters(f->db), 0);
+	OK(db_commit(f->db, &e_));
+	OK(db_begin(other, &e_));
+	OK(db_commit(other, &e_));
+
+	OK(db_begin(other, &e_));
+	db_close(other);                     /* inside the transaction */
+	OK(db_open(f->url, &other, &e_));
+	db_sqlite_set_wait_ms(other, 200);
+	OK(db_begin(f->db, &e_));
+	OK(db_commit(f->db, &e_));
+	db_close(other);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, test_db_teardown)
 
 int main(void)
@@ -463,6 +566,8 @@ int main(void)
 		T(test_pauses),
 		T(test_backstop),
 		T(test_kill),
+		T(test_turns_in_order),
+		T(test_turn_wait_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
