@@ -88,16 +88,22 @@ static int run_jobs(struct writer *w, struct job *batch, int savepoints, int64_t
 
 		if (savepoints && db_exec(w->db, SP[0], e) < 0)
 			return -1;
-		/* KPI deltas are collected, merged for the jobs that succeed and
-		 * written once before the commit */
-		kpi_batch_clear(&w->job_kpi);
-		kpi_capture(&w->job_kpi);
+		/* KPI deltas are collected and written once before the commit.
+		 * The optimistic pass collects straight into the batch's (a
+		 * failure ends the pass, and the caller clears them); with
+		 * savepoints, each job's are merged only when it succeeds. */
+		if (savepoints) {
+			kpi_batch_clear(&w->job_kpi);
+			kpi_capture(&w->job_kpi);
+		} else {
+			kpi_capture(&w->kpi);
+		}
 		err_clear(j->e);
 		if (j->flush)
 			w->flush_req = 1;
 		j->rc = j->fn ? j->fn(w->db, j->arg, &log_id, j->e) : 0;
 		kpi_capture(NULL);
-		if (j->rc == 0 && kpi_batch_merge(&w->kpi, &w->job_kpi, j->e) < 0)
+		if (j->rc == 0 && savepoints && kpi_batch_merge(&w->kpi, &w->job_kpi, j->e) < 0)
 			j->rc = -1;
 		if (j->rc < 0) {
 			if (!err_isset(j->e))
