@@ -421,6 +421,7 @@ struct event_report {
 	const struct event_new *n;
 	struct event_rec ev;          /* prepared; id set on success */
 	struct event_rec ev0;         /* as prepared: each run starts from it */
+	int ran;                      /* ev may have been changed by a run */
 	struct category_rec cat;
 	char photos[EV_PHOTOS_MAX * 66];
 	int replayed;
@@ -460,7 +461,9 @@ static int report_run(struct db *db, void *arg, int64_t *log_id, struct err *e)
 	char hash[65], target[40], detail[160];
 	const char *role, *scope;
 
-	j->ev = j->ev0;                   /* a job may run twice (writer.h) */
+	if (j->ran)                       /* a job may run twice (writer.h) */
+		j->ev = j->ev0;           /* (~14 KB: not copied on the first run) */
+	j->ran = 1;
 	j->replayed = 0;
 
 	if (n->idem_key) {
