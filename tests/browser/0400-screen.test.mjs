@@ -136,6 +136,18 @@ test('the district command user: map and panels, a new report within 2 s, drill 
     assert.match(await page.textContent('#rank-title'), /村社区/);
     await assertLayout(page);
     await shot(page, 'screen-town');
+    // a community's grids are ranked by what follows the community's name
+    // (三元里社区第1网格 → 第1网格): truncated whole, they all read the same
+    const community = `${TOWN}001`;
+    await page.evaluate((c) => window.__screen.navigate(c), community);
+    await page.waitForFunction((c) => window.__screen.summary?.unit.code === c, community);
+    const labels = await page.evaluate(() => window.__screen.panels.rank.getOption().yAxis[0].data);
+    const parent = await page.evaluate(() => window.__screen.summary.unit.name);
+    assert.ok(labels.length > 1, 'grids ranked');
+    assert.equal(new Set(labels).size, labels.length, `distinct labels: ${labels.join(', ')}`);
+    assert.ok(labels.every((l) => !l.startsWith(parent)), `${parent}: ${labels.join(', ')}`);
+    await page.evaluate((c) => window.__screen.navigate(c), TOWN);
+    await page.waitForFunction((c) => window.__screen.summary?.unit.code === c, TOWN);
     await page.click('#btn-up');
     await page.waitForSelector(`#map[data-state="ready"][data-unit="${DISTRICT}"]`, { timeout: 10000 });
     assert.equal(await page.isDisabled('#btn-up'), true);

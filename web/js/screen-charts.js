@@ -121,7 +121,7 @@ export class Panels {
     const lo = rates.length ? Math.max(0, Math.floor(Math.min(...rates) * 100) - 2) : 0;
     this.rank.setOption({
       xAxis: { min: lo, max: 100 },
-      yAxis: { data: this.units.map((u) => u.name) },
+      yAxis: { data: this.units.map((u) => childLabel(u.name, s.unit?.name)) },
       series: [{
         id: 'rate',
         data: this.units.map((u) => ({
@@ -176,6 +176,16 @@ export class Panels {
   resize() {
     for (const c of this.all) c.resize();
   }
+}
+
+/**
+ * A child unit's name on the ranking's axis, without its parent's name at
+ * its head: a community's grids are 三元里社区第1网格, 三元里社区第2网格 …,
+ * and the axis shows about seven characters, so every one read
+ * "三元里社区第…". The tooltip keeps the full name.
+ */
+export function childLabel(name, parent) {
+  return parent && name.startsWith(parent) && name.length > parent.length ? name.slice(parent.length) : name;
 }
 
 function rankColor(r) {
