@@ -194,9 +194,10 @@ test(`the month's figures are those of the KPI API (docs/kpi.md) on a demo with 
   try {
     const login = await h.post('/api/v1/auth/login', { username: 'command', password: 'Wangge@2026', kind: 'app' });
     const headers = { authorization: `Bearer ${login.json.token}` };
-    // the same ratio, rounded by each API (the screen to 5 decimals, the
-    // KPI API to 4): rounding the screen's again could differ by one in the
-    // last place (199/201: 0.99005 -> 0.9901, the KPI API's 0.99)
+    // the same ratio, rounded by each API (the screen to 6 significant
+    // digits, the KPI API to 4 decimals): rounding the screen's again could
+    // differ by one in the last place (199/201: 0.99005 -> 0.9901, the KPI
+    // API's 0.99)
     const near = (a, b) => (a === null || b === null ? a === b : Math.abs(a - b) <= 0.5e-4 + 1e-9);
     for (const unit of [DISTRICT, TOWN]) {
       const s = await h.get(`/api/v1/screen/summary?unit=${unit}`, { headers });
