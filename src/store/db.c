@@ -97,7 +97,13 @@ double db_col_double(struct db_stmt *st, int i) { return st->db->drv->col_double
 const char *db_col_text(struct db_stmt *st, int i) { return st->db->drv->col_text(st, i); }
 const void *db_col_blob(struct db_stmt *st, int i, size_t *n) { return st->db->drv->col_blob(st, i, n); }
 int db_col_is_null(struct db_stmt *st, int i) { return st->db->drv->col_is_null(st, i); }
-int db_exec(struct db *db, const char *sql, struct err *e) { return db->drv->exec(db, sql, e); }
+int db_exec(struct db *db, const char *sql, struct err *e)
+{
+	/* ROLLBACK TO SAVEPOINT releases the locks taken since (PostgreSQL) */
+	if (db->nxlocks && strncmp(sql, "ROLLBACK", 8) == 0)
+		db->nxlocks = 0;
+	return db->drv->exec(db, sql, e);
+}
 
 int db_begin(struct db *db, struct err *e)
 {
@@ -126,6 +132,7 @@ void db_read_end(struct db *db, int begun)
 	if (begun && db->in_tx) {
 		db->drv->exec(db, "COMMIT", &ignore);
 		db->in_tx = 0;
+		db->nxlocks = 0;
 	}
 }
 
@@ -135,6 +142,7 @@ int db_commit(struct db *db, struct err *e)
 	if (r < 0)
 		db_rollback(db);
 	db->in_tx = 0;
+	db->nxlocks = 0;
 	return r;
 }
 
@@ -144,6 +152,7 @@ void db_rollback(struct db *db)
 	if (db->in_tx)
 		db->drv->exec(db, "ROLLBACK", &ignore);
 	db->in_tx = 0;
+	db->nxlocks = 0;
 }
 
 int db_in_tx(const struct db *db)
@@ -155,7 +164,19 @@ int db_lock_xact(struct db *db, int64_t key, struct err *e)
 {
 	if (!db->in_tx)
 		return err_set(e, 500, "db.no_tx", "加锁需要在事务中", "transaction lock outside a transaction");
-	return db->drv->lock_xact ? db->drv->lock_xact(db, key, e) : 0;
+	if (!db->drv->lock_xact)
+		return 0;
+	/* held already: the audit chain's lock is asked for once a record, so
+	 * a writer batch asked PostgreSQL for it once a report (a round trip
+	 * each) */
+	for (int i = 0; i < db->nxlocks; i++)
+		if (db->xlocks[i] == key)
+			return 0;
+	if (db->drv->lock_xact(db, key, e) < 0)
+		return -1;
+	if (db->nxlocks < DB_XLOCKS)
+		db->xlocks[db->nxlocks++] = key;
+	return 0;
 }
 
 /* ------------------------------------------------------------ migrations */

@@ -7,6 +7,7 @@
 #include "store/db.h"
 
 #define DB_STMT_CACHE 64
+#define DB_XLOCKS 4                        /* transaction locks remembered (db_lock_xact) */
 
 struct db_driver {
 	const char *name;                  /* "sqlite" */
@@ -87,6 +88,8 @@ struct db {
 	struct db_cache_entry cache[DB_STMT_CACHE];
 	int ncache;
 	int in_tx;                         /* inside db_begin .. commit/rollback */
+	int64_t xlocks[DB_XLOCKS];         /* db_lock_xact keys this transaction holds */
+	int nxlocks;
 };
 
 /* Every driver's statement struct starts with this. */

@@ -704,6 +704,65 @@ static void test_failed_statement_in_transaction(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* A transaction lock is asked of the database once a transaction (the
+ * audit chain's, once a record, was a PostgreSQL round trip each); once
+ * more after ROLLBACK TO SAVEPOINT, which releases what was taken since. */
+static int64_t advisory_held(struct db *db, int64_t key)
+{
+	static const char sql[] = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+	                          "AND ((classid::bigint << 32) | objid::bigint) = ?";
+	struct err e = ERR_INIT;
+	struct db_stmt *st;
+	int64_t n = -1;
+
+	OK(db_prepare(db, sql, &st, &e_));
+	db_bind_int64(st, 1, key);
+	if (db_step(st, &e) == DB_ROW)
+		n = db_col_int64(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+static void test_lock_xact_once(void **state)
+{
+	struct test_db *f = *state;
+	struct err e = ERR_INIT;
+	const int64_t key = 72489999;
+
+	assert_int_equal(db_lock_xact(f->db, key, &e), -1);  /* outside a transaction */
+	assert_string_equal(e.code, "db.no_tx");
+	OK(db_begin(f->db, &e_));
+	OK(db_lock_xact(f->db, key, &e_));
+	OK(db_lock_xact(f->db, key, &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 1);
+	OK(db_exec(f->db, "SAVEPOINT s", &e_));
+	OK(db_exec(f->db, "ROLLBACK TO SAVEPOINT s", &e_));
+	OK(db_lock_xact(f->db, key, &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 1);
+	OK(db_commit(f->db, &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 0);
+
+	/* taken first inside a savepoint rolled back: asked for again */
+	OK(db_begin(f->db, &e_));
+	OK(db_exec(f->db, "SAVEPOINT s", &e_));
+	OK(db_lock_xact(f->db, key, &e_));
+	OK(db_exec(f->db, "ROLLBACK TO SAVEPOINT s", &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 0);
+	OK(db_lock_xact(f->db, key, &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 1);
+	db_rollback(f->db);
+	OK(db_begin(f->db, &e_));                             /* a new transaction asks again */
+	OK(db_lock_xact(f->db, key, &e_));
+	if (on_pg())
+		assert_int_equal(advisory_held(f->db, key), 1);
+	db_rollback(f->db);
+}
+
 /* ------------------------------------------------------ raw interface */
 
 static void test_prepare_cached(void **state)
@@ -913,6 +972,7 @@ int main(void)
 		T(test_staff),
 		T(test_staff_refused),
 		T(test_transactions),
+		T(test_lock_xact_once),
 		T(test_failed_statement_in_transaction),
 		T(test_prepare_cached),
 		T(test_prepare_cache_overflow),
