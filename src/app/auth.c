@@ -449,15 +449,8 @@ int auth_session_touch(struct writer *w, struct db_pool *pool, int64_t session_i
 {
 	char now[TIME_ISO_MAX];
 	struct touch_job j = {session_id, time_iso_now(now)};
-	struct db *db;
-	int rc;
 
-	if (w)
-		return writer_run(w, touch_run, &j, e);
-	db = db_pool_get(pool);
-	rc = store_session_touch(db, session_id, now, e);
-	db_pool_put(pool, db);
-	return rc;
+	return writer_exec(w, pool, touch_run, &j, e);
 }
 
 int auth_logout(struct db *db, const struct principal *p, struct err *e)

@@ -73,12 +73,10 @@ int auth_login(struct db *db, const char *username, const char *password, const 
 int auth_session(struct db *db, const char *token, struct principal *p, int64_t *touch,
                  struct err *e);
 /* Refresh a session's idle timer (API tokens: their last use): as a job of
- * the event writer w when there is one — a write of its own on a pool
- * connection would queue for the database's write lock behind the
- * writer's back-to-back batches under load, for up to seconds (measured
- * during report intake; SQLite's busy handler polls and loses) —, else on
- * a connection of pool. Call it holding no pool connection: it waits for
- * a batch. */
+ * the event writer w when there is one, so that it shares the commit of
+ * the next batch instead of taking a write turn and an fsync of its own
+ * (writer_exec); else on a connection of pool. Call it holding no pool
+ * connection: it waits for a batch. */
 struct writer;
 struct db_pool;
 int auth_session_touch(struct writer *w, struct db_pool *pool, int64_t session_id, struct err *e);

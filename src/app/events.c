@@ -58,20 +58,7 @@ static void ancestor_code(const char *grid, int level, char *out, size_t n)
  * transaction of its own on a pool connection. */
 static int exec_write(struct app *a, writer_fn fn, void *arg, struct err *e)
 {
-	struct db *db;
-	int64_t log_id = 0;
-	int rc;
-
-	if (a->writer)
-		return writer_run(a->writer, fn, arg, e);
-	db = db_pool_get(a->pool);
-	rc = db_begin(db, e);
-	if (rc == 0 && (rc = fn(db, arg, &log_id, e)) == 0)
-		rc = db_commit(db, e);
-	if (rc < 0 && db_in_tx(db))
-		db_rollback(db);
-	db_pool_put(a->pool, db);
-	return rc;
+	return writer_exec(a->writer, a->pool, fn, arg, e);
 }
 
 /* UTF-8 text of at most max characters and bytes, no control characters

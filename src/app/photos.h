@@ -93,10 +93,9 @@ int photos_path(const char *dir, const char *sha, char *out, size_t n);
  * (its segments or chunks cannot be walked safely: nothing is written),
  * 500 photo.io (the file could not be written; logged with the reason),
  * 500 app.oom or a database error. The row is written as a job of the
- * event writer w when there is one (db may then be NULL), else on db: a
- * write of its own on a pool connection waits for SQLite's write lock
- * behind the writer's back-to-back batches under report load, for up to
- * seconds (as a session's refresh did, auth_session_touch). */
+ * event writer w when there is one (db may then be NULL), sharing the
+ * next batch's commit instead of a write turn and an fsync of its own
+ * (as a session's refresh does, auth_session_touch), else on db. */
 struct writer;
 int photos_store(struct db *db, struct writer *w, const char *dir, const void *data, size_t n,
                  int64_t account_id, struct photo_rec *out, int *created, struct err *e);

@@ -612,6 +612,24 @@ static int enqueue_wait(struct writer *w, struct job *j)
 	return rc;
 }
 
+int writer_exec(struct writer *w, struct db_pool *pool, writer_fn fn, void *arg, struct err *e)
+{
+	struct db *db;
+	int64_t log_id = 0;
+	int rc;
+
+	if (w)
+		return writer_run(w, fn, arg, e);
+	db = db_pool_get(pool);
+	rc = db_begin(db, e);
+	if (rc == 0 && (rc = fn(db, arg, &log_id, e)) == 0)
+		rc = db_commit(db, e);
+	if (rc < 0 && db_in_tx(db))
+		db_rollback(db);
+	db_pool_put(pool, db);
+	return rc;
+}
+
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e)
 {
 	struct job j = {fn, arg, e, 0, 0, 0, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL};

@@ -61,6 +61,10 @@ int writer_start(struct app *a, struct writer **out, struct err *e);
 /* Run fn(db, arg) in the next batch and wait until it committed (0) or
  * failed (-1, e filled). Safe from any thread. */
 int writer_run(struct writer *w, writer_fn fn, void *arg, struct err *e);
+/* writer_run with w, else fn(db, arg) in a transaction of its own on a
+ * connection of pool (no writer: the command-line tools, tests). */
+struct db_pool;
+int writer_exec(struct writer *w, struct db_pool *pool, writer_fn fn, void *arg, struct err *e);
 /* What writer_submit calls once its job committed (rc 0) or failed (rc
  * -1, its e filled): on the writer thread, which it must not hold up. */
 typedef void (*writer_done_fn)(void *ctx, int rc);
