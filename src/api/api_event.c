@@ -35,6 +35,7 @@
 #include "lib/jsonx.h"
 #include "lib/str.h"
 #include "lib/timeutil.h"
+#include "store/store_department.h"
 #include "lib/banned.h"
 
 #define QUEUE_DEFAULT 50
@@ -166,9 +167,10 @@ static const char *unit_name(const struct org_model *m, const char *code)
 	return u ? u->rec.name : NULL;
 }
 
-/* An event's fields. full = staff view; else the resident's view. */
+/* An event's fields. cat_name: its category's name (NULL when gone).
+ * full = staff view; else the resident's view. */
 static void event_fields(struct ev_sink *j, const struct event_rec *ev, const struct org_model *m,
-                         const struct category_rec *cat, int full)
+                         const char *cat_name, int full)
 {
 	enum ev_status st = (enum ev_status)ev_status_parse(ev->status);
 	char phone[EV_PHONE_MAX];
@@ -177,7 +179,7 @@ static void event_fields(struct ev_sink *j, const struct event_rec *ev, const st
 	put_str(j, "status", ev->status);
 	put_str(j, "status_label", ev_status_label(st) ? ev_status_label(st) : "");
 	put_str(j, "category", ev->category);
-	put_str_or_null(j, "category_name", cat ? cat->name : NULL);
+	put_str_or_null(j, "category_name", cat_name);
 	put_str(j, "title", ev->title);
 	put_str(j, "description", ev->description);
 	put_str(j, "source", ev->source);
@@ -241,11 +243,11 @@ static void event_fields(struct ev_sink *j, const struct event_rec *ev, const st
 
 /* An event as JSON. full = staff view; else the resident's view. */
 static json_t *event_json(const struct event_rec *ev, const struct org_model *m,
-                          const struct category_rec *cat, int full)
+                          const char *cat_name, int full)
 {
 	struct ev_sink s = {json_object(), NULL};
 
-	event_fields(&s, ev, m, cat, full);
+	event_fields(&s, ev, m, cat_name, full);
 	return s.j;
 }
 
@@ -255,6 +257,30 @@ static int category_of(struct db *db, const char *code, struct category_rec *c)
 	struct err e = ERR_INIT;
 
 	return store_category_get(db, code, c, &e);
+}
+
+static int cat_name_row(void *ctx, const struct category_rec *c)
+{
+	json_object_set_new(ctx, c->code, json_string(c->name));
+	return 0;
+}
+
+/* The names of all categories, code -> name, for a list of events (one
+ * read a request; the taxonomy is a few dozen rows). */
+static json_t *category_names(struct db *db, struct err *e)
+{
+	json_t *o = json_object();
+
+	if (store_category_list(db, cat_name_row, o, e) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *name_in(const json_t *names, const char *code)
+{
+	return code ? json_string_value(json_object_get(names, code)) : NULL;
 }
 
 /* ------------------------------------------------------------ categories */
@@ -522,7 +548,7 @@ static void create_reply(struct http_req *req, void *ctx)
 	jw_init(&w, &b);
 	sink.w = &w;
 	jw_obj(&w);
-	event_fields(&sink, ev, m, cat.code[0] ? &cat : NULL, !is_resident_only(p));
+	event_fields(&sink, ev, m, cat.code[0] ? cat.name : NULL, !is_resident_only(p));
 	if (!is_resident_only(p)) {
 		/* residents get no near-duplicates, and so take no connection */
 		struct err ne = ERR_INIT;
@@ -804,7 +830,7 @@ int api_event_get(struct http_req *req)
 		return http_reply_err(req, &e);
 	}
 	m = org_holder_get(&a->org);
-	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? &cat : NULL, full);
+	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? cat.name : NULL, full);
 	tl.arr = json_array();
 	tl.full = full;
 	store_event_log_list(db, ev->id, timeline_row, &tl, &e);
@@ -837,6 +863,7 @@ int api_event_get(struct http_req *req)
 /* The queue. */
 struct queue_ctx {
 	json_t *arr;
+	json_t *cats;                    /* category code -> name */
 	const struct org_model *m;
 	int full;
 	int n;
@@ -847,7 +874,7 @@ struct queue_ctx {
 static int queue_row(void *ctx, const struct event_rec *ev)
 {
 	struct queue_ctx *c = ctx;
-	json_t *j = event_json(ev, c->m, NULL, c->full);
+	json_t *j = event_json(ev, c->m, name_in(c->cats, ev->category), c->full);
 
 	json_object_del(j, "description");
 	json_array_append_new(c->arr, j);
@@ -1022,8 +1049,10 @@ int api_event_list(struct http_req *req)
 	c.full = !is_resident_only(p);
 	c.sort = f.sort;
 	db = db_pool_get(a->pool);
-	rc = store_event_query(db, &f, queue_row, &c, &e);
+	c.cats = category_names(db, &e);
+	rc = c.cats ? store_event_query(db, &f, queue_row, &c, &e) : -1;
 	db_pool_put(a->pool, db);
+	json_decref(c.cats);
 	if (m)
 		orgmodel_release(m);
 	if (rc < 0) {
@@ -1115,7 +1144,8 @@ int api_event_step(struct http_req *req)
 	json_decref(body);
 	m = org_holder_get(&a->org);
 	db = db_pool_get(a->pool);
-	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? &cat : NULL, !is_resident_only(p));
+	j = event_json(ev, m, category_of(db, ev->category, &cat) == 0 ? cat.name : NULL,
+	               !is_resident_only(p));
 	events_facts(db, ev, &f);
 	json_object_set_new(j, "allowed", allowed_json(ev_allowed(&f, events_caps(p, ev))));
 	db_pool_put(a->pool, db);
@@ -1161,11 +1191,31 @@ int api_event_import(struct http_req *req)
 
 struct export_ctx {
 	struct export *x;
+	json_t *cats;                    /* category code -> name */
+	json_t *depts;                   /* department code -> name */
 	const struct org_model *m;
 	int n;
 	int64_t last_key, last_id;
 	int sort;
 };
+
+static int dept_name_row(void *ctx, const struct department_rec *d)
+{
+	json_object_set_new(ctx, d->code, json_string(d->name));
+	return 0;
+}
+
+/* Department code -> name. */
+static json_t *department_names(struct db *db, struct err *e)
+{
+	json_t *o = json_object();
+
+	if (store_department_list(db, dept_name_row, o, e) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
 
 static const char *name_or_code(const struct org_model *m, const char *code)
 {
@@ -1199,7 +1249,7 @@ static int export_row(void *ctx, const struct event_rec *ev)
 	snprintf(comm, sizeof(comm), "%.12s", ev->grid);
 	export_integer(c->x, ev->id);
 	export_text(c->x, ev_status_label(st) ? ev_status_label(st) : ev->status);
-	export_text(c->x, ev->category);
+	export_text(c->x, name_in(c->cats, ev->category) ? name_in(c->cats, ev->category) : ev->category);
 	export_text(c->x, ev->title);
 	export_text(c->x, ev_source_label(ev->source));
 	export_text(c->x, ev_urgency_label(ev->urgency));
@@ -1208,7 +1258,7 @@ static int export_row(void *ctx, const struct event_rec *ev)
 	export_text(c->x, name_or_code(c->m, ev->grid));
 	export_text(c->x, ev->address);
 	export_text(c->x, strcmp(ev->loop, "external") == 0 ? "外循环" : "内循环");
-	export_text(c->x, ev->dept);
+	export_text(c->x, name_in(c->depts, ev->dept) ? name_in(c->depts, ev->dept) : ev->dept);
 	export_time(c->x, ev->created_at);
 	export_time(c->x, ev->deadline_at);
 	export_time(c->x, ev->due_at);
@@ -1263,8 +1313,11 @@ int api_event_export(struct http_req *req)
 	c.m = m;
 	c.sort = f.sort;
 	db = db_pool_get(a->pool);
+	/* the cells name categories and departments as the workbench does */
+	if (!(c.cats = category_names(db, &e)) || !(c.depts = department_names(db, &e)))
+		rc = -1;
 	/* page through with the queue's own keyset cursor */
-	for (;;) {
+	while (rc == 0) {
 		int before = c.n;
 
 		if ((rc = store_event_query(db, &f, export_row, &c, &e)) < 0)
@@ -1275,6 +1328,8 @@ int api_event_export(struct http_req *req)
 		f.after_id = c.last_id;
 	}
 	db_pool_put(a->pool, db);
+	json_decref(c.cats);
+	json_decref(c.depts);
 	if (m)
 		orgmodel_release(m);
 	if (rc < 0) {

@@ -451,6 +451,10 @@ test('queue: filters', async () => {
   assert.equal(cat.length, all.filter((e) => e.category.startsWith('csgl.')).length, 'a level-1 code takes its children');
   const leaf = await q('command', 'category=csgl.srhj');
   assert.ok(leaf.length > 0 && leaf.every((e) => e.category === 'csgl.srhj'));
+  assert.ok(leaf.every((e) => e.category_name === '市容环境'), 'list rows name their category, as the detail does');
+  const theirs = await q('resident', 'mine=1');
+  assert.ok(theirs.length > 0 && theirs.every((e) => typeof e.category_name === 'string' && e.category_name),
+            "a resident's list names the categories too");
   const comm = await q('command', `unit=${COMMUNITY}`);
   assert.ok(comm.length > 0 && comm.every((e) => e.grid.startsWith(COMMUNITY)));
   const grid = await q('command', 'unit=4401110020010102');

@@ -47,6 +47,27 @@ test('CSV: the rows of the filters, Excel-safe', async () => {
   assert.ok(text.includes(`'=HYPERLINK`), 'a formula in a title is neutralised');
   assert.ok(text.includes(`'+1+1`) && text.includes(`'@SUM(A1)`));
   assert.ok(!/(^|,)=HYPERLINK/m.test(text));
+  assert.ok(lines.slice(1).every((l) => l.split(',')[2] === '市容环境'), `类别 is the category's name: ${lines[1]}`);
+});
+
+test('CSV: a dispatched event names its department, not its code', async () => {
+  const t = await login('gridworker');
+  const r = await srv.post('/api/v1/events', { category: 'csgl.sggl', description: '工地夜间施工扰民', lon: point[0], lat: point[1] },
+                           { headers: auth(t) });
+  assert.equal(r.status, 201, r.text);
+  const step = async (user, body) => {
+    const s = await srv.post(`/api/v1/events/${r.json.id}/steps`, body, { headers: auth(await login(user)) });
+    assert.equal(s.status, 200, s.text);
+  };
+  await step('gridworker', { action: 'escalate', note: '需执法' });
+  await step('dispatcher', { action: 'register' });
+  await step('dispatcher', { action: 'dispatch', dept: '440111-cg' });
+  const csv = (await get('/api/v1/events/export?format=csv&loop=external', 'dispatcher')).body.toString('utf8');
+  const row = csv.trim().split('\r\n').find((l) => l.startsWith(`${r.json.id},`));
+  assert.ok(row, csv.slice(0, 300));
+  const cells = row.split(',');
+  assert.equal(cells[11], '城管', row);
+  assert.ok(!row.includes('440111-cg'), row);
 });
 
 test('XLSX is a workbook; formats and roles are checked', async () => {
