@@ -82,7 +82,7 @@ const MENU = {
   admin: ['password', 'tokens', 'admin', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
   command: ['password', 'tokens', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
   gridworker: ['password', 'tokens', 'duty', 'logout', 'logout-all'],
-  resident: ['password', 'logout', 'logout-all'],
+  resident: ['password', 'report', 'logout', 'logout-all'],
 };
 
 test('each role logs in and sees its own menu on the map page', { skip }, async () => {

@@ -3,9 +3,10 @@
 // Wrong credentials and lock-outs get a clear Chinese message (a lock-out
 // with a countdown, the submit button disabled until it ends). After log-in
 // the user goes back to `next` (same-origin paths only), or first to the
-// account page when the password must be changed.
+// account page when the password must be changed. Without a `next`, a
+// resident goes to 随手报 (/report), everybody else to the map.
 
-import { login, currentUser, ensureCsrf, safeNext } from './auth.js';
+import { login, currentUser, ensureCsrf, safeNext, isStaff } from './auth.js';
 import { ApiError } from './api.js';
 import { h } from './util.js';
 import { wirePasswordToggles } from './forms.js';
@@ -13,6 +14,7 @@ import { wirePasswordToggles } from './forms.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const next = safeNext(params.get('next') || '/');
+const nextGiven = !!params.get('next');
 
 const REASONS = {
   expired: '登录已过期或已在其他地方退出，请重新登录。',
@@ -106,7 +108,7 @@ form.addEventListener('submit', async (ev) => {
       if (next !== '/') q.set('next', next);
       location.replace(`/account?${q}#password`);
     } else {
-      location.replace(next);
+      location.replace(!nextGiven && !isStaff(user) ? '/report' : next);
     }
     return;
   } catch (e) {

@@ -6,7 +6,7 @@
 // Logged out: a "登录" link that comes back here. Logged in: a button with
 // the display name and roles that opens a menu (ARIA menu button: Enter,
 // Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
-// 修改密码, API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 指挥大屏
+// 修改密码, 随手报 · 我的上报 (residents), API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 指挥大屏
 // (admin, command, leader), 大屏终端 (admin, command), 退出登录, 退出所有设备.
 //
 // opts.protectedPage: after log-out go to the log-in page instead of
@@ -101,6 +101,7 @@ function renderUser(root, user, opts) {
       user.must_change_password ? h('p', { class: 'um-warn' }, '你的密码需要修改') : null),
     h('ul', { class: 'um-list', role: 'menu', id: `${id}-menu`, 'aria-labelledby': `${id}-btn` },
       item('修改密码', { href: '/account#password', 'data-item': 'password' }),
+      !isStaff(user) ? item('随手报 · 我的上报', { href: '/report#mine', 'data-item': 'report' }) : null,
       isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
       isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
       isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
@@ -163,24 +164,27 @@ function flash(text) {
 /* ------------------------------------------------ 工作台 in the header */
 
 /**
- * Staff get a "工作台" link (/app) in the header's navigation; it goes away
- * on log-out. Pages without a navigation get one after the brand.
+ * Staff get a "工作台" link (/app) in the header's navigation, residents a
+ * "随手报" link (/report); it goes away on log-out. Pages without a
+ * navigation get one after the brand (the 随手报 page itself gets none).
  */
 function syncWorkbenchLink(root, user) {
   const bar = root.closest('.topbar');
   if (!bar) return;
-  let nav = bar.querySelector('.topnav');
-  let link = bar.querySelector('.topnav a[data-nav="app"]');
-  if (!isStaff(user)) {
-    if (link && link.dataset.added) link.remove();
-    return;
+  const want = !user ? null
+    : isStaff(user) ? { nav: 'app', href: '/app', label: '工作台', title: '事件受理、派遣、处置与核查' }
+      : { nav: 'report', href: '/report', label: '随手报', title: '上报问题，查看办理进度' };
+  for (const a of bar.querySelectorAll('.topnav a[data-added]')) {
+    if (a.dataset.nav !== want?.nav) a.remove();
   }
-  if (link) return;
+  if (!want || bar.querySelector(`.topnav a[data-nav="${want.nav}"]`)) return;
+  if (want.nav === 'report' && /^\/report(\.html)?$/.test(location.pathname)) return;
+  let nav = bar.querySelector('.topnav');
   if (!nav) {
     nav = h('nav', { class: 'topnav', 'aria-label': '主导航' });
     bar.querySelector('.brand')?.append(nav);
   }
-  link = h('a', { href: '/app', 'data-nav': 'app', 'data-added': '1', title: '事件受理、派遣、处置与核查' }, '工作台');
-  if (/^\/app(\.html)?$/.test(location.pathname)) link.setAttribute('aria-current', 'page');
+  const link = h('a', { href: want.href, 'data-nav': want.nav, 'data-added': '1', title: want.title }, want.label);
+  if (location.pathname.replace(/\.html$/, '') === want.href) link.setAttribute('aria-current', 'page');
   nav.append(link);
 }

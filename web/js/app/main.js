@@ -44,8 +44,8 @@ async function boot() {
   if (!isStaff(user)) {
     $('wb-main').replaceChildren(h('div', { class: 'wb-fatal card' },
       h('h2', {}, '工作台仅供工作人员使用'),
-      h('p', {}, '群众可以在手机小程序中上报和查看自己的事件。'),
-      h('p', {}, h('a', { href: '/' }, '返回网格地图'))));
+      h('p', {}, '群众请在“随手报”上报问题、查看办理进度和评价。'),
+      h('p', {}, h('a', { class: 'btn btn-primary', href: '/report' }, '打开随手报'), ' ', h('a', { href: '/' }, '返回网格地图'))));
     document.body.dataset.ready = '1';
     return;
   }
