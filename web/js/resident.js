@@ -21,9 +21,9 @@ import { h } from './util.js';
 import { field, setFieldError, clearFieldErrors } from './forms.js';
 import { locate } from './api.js';
 import { renderGridCard } from './panel.js';
-import { send, get, uuid, getCategories } from './app/http.js';
+import { send, get, getCategories } from './app/http.js';
 import { photoField, thumbs } from './app/photos.js';
-import { PickMap } from './app/minimap.js';
+import { categoryField, placeField, submission } from './app/place.js';
 import { fmtTime, fmtAge, RATINGS } from './app/fmt.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,7 +32,6 @@ const PAGE = 20;
 
 let user = null;
 let form = null;       // the report form, kept across tabs so a draft survives
-let pickMap = null;
 
 /* ------------------------------------------------------------ routing */
 
@@ -68,26 +67,17 @@ async function show() {
 
 async function buildForm() {
   const cats = await getCategories();
-  let key = uuid();
-  let lastBody = null;     // what was sent with `key`
+  const sub = submission();
 
-  const cat1 = h('select', { id: 'rs-cat1', required: true },
-    h('option', { value: '' }, '请选择问题类别'), ...cats.top.map((c) => h('option', { value: c.code }, c.name)));
-  const cat2 = h('select', { id: 'rs-cat2', disabled: true, 'aria-label': '问题小类' }, h('option', { value: '' }, '先选类别'));
-  cat1.addEventListener('change', () => {
-    const kids = cats.children(cat1.value);
-    cat2.replaceChildren(h('option', { value: '' }, kids.length ? '请选择小类' : '（无小类）'),
-      ...kids.map((c) => h('option', { value: c.code }, c.name)));
-    cat2.disabled = !kids.length;
-  });
+  const cat = categoryField('rs', cats, { label: '请选择问题类别', idle: '先选类别', subLabel: '问题小类', required: '请选择问题类别' });
+  const { cat1, cat2 } = cat;
   const desc = h('textarea', { id: 'rs-desc', rows: '4', maxlength: '2000', required: true,
     placeholder: '发生了什么？在哪里？持续多久了？' });
   const address = h('input', { id: 'rs-address', maxlength: '160', placeholder: '如：三元里大道 123 号旁（选填）', autocomplete: 'street-address' });
-  const lon = h('input', { id: 'rs-lon', inputmode: 'decimal', placeholder: '经度，如 113.2695', 'aria-label': '经度' });
-  const lat = h('input', { id: 'rs-lat', inputmode: 'decimal', placeholder: '纬度，如 23.1608', 'aria-label': '纬度' });
-  const geo = h('button', { type: 'button', class: 'btn btn-primary', id: 'rs-geo' }, '◎ 使用我的位置');
-  const where = h('p', { class: 'rs-where', id: 'rs-where', 'aria-live': 'polite' }, '请定位，或在地图上点选问题所在位置');
-  const mapEl = h('div', { class: 'rs-map', id: 'rs-map', role: 'application', 'aria-label': '点击地图选择问题位置' });
+  const pl = placeField('rs', {
+    idle: '请定位，或在地图上点选问题所在位置', geoLabel: '◎ 使用我的位置', geoClass: 'btn btn-primary',
+    whereClass: 'rs-where', mapClass: 'rs-map', worker: true,
+  });
   const note = h('div', { class: 'msg', id: 'rs-form-msg', role: 'alert', hidden: true });
   const showError = (t) => { note.className = 'msg msg-error'; note.textContent = t; note.hidden = !t; };
   const photos = photoField('rs-photos', { onError: showError });
@@ -97,43 +87,6 @@ async function buildForm() {
   cat2.addEventListener('change', () => setFieldError(cat1, ''));
   desc.addEventListener('input', () => setFieldError(desc, ''));
 
-  let lookSeq = 0;
-  const lookUp = async () => {
-    const x = Number(lon.value), y = Number(lat.value);
-    if (!lon.value || !lat.value || !Number.isFinite(x) || !Number.isFinite(y)) return;
-    pickMap?.setPoint([x, y]);
-    const seq = ++lookSeq;
-    where.textContent = '正在查询所属网格…';
-    try {
-      const r = await locate(y, x, 'wgs84');
-      if (seq !== lookSeq) return;
-      const gw = r.contacts?.grid_worker;
-      where.textContent = `所属网格：${r.town.name} › ${r.community.name} › ${r.grid.name}` +
-        (gw ? `（网格员 ${gw.name}）` : '');
-      where.dataset.grid = r.grid.code;
-    } catch (e) {
-      if (seq !== lookSeq) return;
-      delete where.dataset.grid;
-      where.textContent = e.code === 'locate.outside' ? '该位置不在本区的网格内，请重新选择' : e.message;
-    }
-  };
-  const setPoint = ([x, y]) => {
-    lon.value = x.toFixed(6);
-    lat.value = y.toFixed(6);
-    setFieldError(lon, '');
-    lookUp();
-  };
-  lon.addEventListener('change', lookUp);
-  lat.addEventListener('change', lookUp);
-  geo.addEventListener('click', () => {
-    if (!navigator.geolocation) { where.textContent = '此浏览器不支持定位，请在地图上点选'; return; }
-    where.textContent = '正在定位…';
-    navigator.geolocation.getCurrentPosition(
-      (p) => setPoint([p.coords.longitude, p.coords.latitude]),
-      (e) => { where.textContent = e.code === 1 ? '未获得定位权限，请在地图上点选位置' : '定位失败，请在地图上点选位置'; },
-      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
-  });
-
   const el = h('form', { class: 'card rs-form', id: 'rs-form', novalidate: true, autocomplete: 'off' },
     h('h2', {}, '发现问题，随手一报'),
     h('p', { class: 'muted small' }, '提交后由所在网格的网格员和社区工作站受理，办理进度可在“我的上报”查看。'),
@@ -141,11 +94,11 @@ async function buildForm() {
     field('rs-desc', '问题描述', desc, { required: true }),
     h('div', { class: 'field' },
       h('span', { class: 'label' }, '问题位置', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
-      h('div', { class: 'rs-geo-row' }, geo),
-      where,
-      mapEl,
+      h('div', { class: 'rs-geo-row' }, pl.geo),
+      pl.where,
+      pl.mapEl,
       h('details', { class: 'rs-coords' }, h('summary', {}, '输入经纬度（WGS-84）'),
-        h('div', { class: 'row' }, lon, lat)),
+        h('div', { class: 'row' }, pl.lon, pl.lat)),
       h('p', { class: 'field-error', id: 'rs-lon-err' })),
     field('rs-address', '详细地址', address),
     h('div', { class: 'field' }, h('span', { class: 'label' }, '现场照片'), photos.el),
@@ -156,34 +109,26 @@ async function buildForm() {
     ev.preventDefault();
     clearFieldErrors(el);
     showError('');
-    const category = cat2.value || cat1.value;
-    const x = Number(lon.value), y = Number(lat.value);
+    const category = cat.value();
+    const p = pl.point();
     let ok = true;
-    if (!category) { setFieldError(cat1, '请选择问题类别'); ok = false; }
-    if (cat1.value && !cat2.disabled && !cat2.value) { setFieldError(cat1, '请选择小类'); ok = false; }
+    if (cat.missing()) { setFieldError(cat1, cat.missing()); ok = false; }
     if (!desc.value.trim()) { setFieldError(desc, '请描述一下问题'); ok = false; }
-    if (!lon.value || !lat.value || !Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 180 || Math.abs(y) > 90) {
-      setFieldError(lon, '请定位或在地图上点选问题位置'); ok = false;
-    }
+    if (!p) { setFieldError(pl.lon, '请定位或在地图上点选问题位置'); ok = false; }
     if (!ok) { el.querySelector('[aria-invalid="true"]')?.focus(); return; }
     if (photos.busy()) { showError('照片还在上传，请稍候'); return; }
-    const body = { category, description: desc.value.trim(), lon: x, lat: y, crs: 'wgs84' };
+    const body = { category, description: desc.value.trim(), lon: p[0], lat: p[1], crs: 'wgs84' };
     if (address.value.trim()) body.address = address.value.trim();
     if (photos.shas().length) body.photos = photos.shas();
-    const json = JSON.stringify(body);
-    if (lastBody !== null && json !== lastBody) key = uuid();   // a changed report is a new submission
-    lastBody = json;
     submit.disabled = true;
     submit.textContent = '正在提交…';
     try {
-      const evt = await send('POST', '/api/v1/events', body, { 'Idempotency-Key': key });
+      const evt = await sub.send(body);
       reset();
       done(evt);
     } catch (e) {
-      // answered for good (4xx): nothing was made, the next try is a new
-      // submission; no answer or a server error: retry with the same key
-      if (e.status >= 400 && e.status < 500) { key = uuid(); lastBody = null; }
-      if (e.param === 'lon' || e.code === 'event.outside') setFieldError(lon, e.message);
+      // no answer: the next 提交 retries with the same key (place.js)
+      if (e.param === 'lon' || e.code === 'event.outside') setFieldError(pl.lon, e.message);
       else if (e.code === 'event.bad_category') setFieldError(cat1, e.message);
       else showError(e.status ? e.message : '网络不畅，提交没有完成。请稍后再点“提交”，不会重复上报。');
     } finally {
@@ -193,24 +138,20 @@ async function buildForm() {
   });
 
   function reset() {
-    key = uuid();
-    lastBody = null;
+    sub.renew();
     el.reset();
-    cat2.replaceChildren(h('option', { value: '' }, '先选类别'));
-    cat2.disabled = true;
+    cat.reset();
     photos.reset();
-    pickMap?.setPoint(null);
-    where.textContent = '请定位，或在地图上点选问题所在位置';
-    delete where.dataset.grid;
+    pl.reset();
   }
 
   const scope = String(user.grants?.find((g) => g.role === 'resident')?.scope || '440111');
   return {
     el,
     mount() {
-      if (!pickMap) pickMap = new PickMap(mapEl, setPoint);
-      pickMap.show(scope, scope.length <= 6 ? 'district' : 'town').catch(() => {});
+      pl.show(scope, scope.length <= 6 ? 'district' : 'town').catch(() => {});
     },
+    place: pl,
   };
 }
 
@@ -402,5 +343,5 @@ async function boot() {
   await show();
 }
 
-window.__rs = { pickMap: () => pickMap };
+window.__rs = { pickMap: () => form?.place.map() };
 boot();
