@@ -2,7 +2,8 @@
 //
 // Every call resolves to the parsed JSON body or rejects with an ApiError
 // whose `message` is Chinese and fit to show to the user as is: the server's
-// own error message when it sent one ({"error":{code,message,message_en,param}}),
+// own error message when it sent one ({"error":{code,message,message_en,param}};
+// a file's line errors, when the reply lists them, as `errors`),
 // or a message of ours for network failures and unreadable replies.
 //
 // Read-mostly replies (unit detail, children, GeoJSON) are cached for a few
@@ -27,7 +28,8 @@ export class ApiError extends Error {
 export function replyError(res, data) {
   const e = data && data.error;
   const err = e && e.message
-    ? new ApiError(res.status, e.code || 'error', e.message, e.param || null)
+    ? Object.assign(new ApiError(res.status, e.code || 'error', e.message, e.param || null),
+      Array.isArray(e.errors) ? { errors: e.errors } : {})
     : new ApiError(res.status, 'http', `服务器错误（HTTP ${res.status}），请稍后重试`);
   err.retryAfter = Number(res.headers.get('Retry-After')) || null;
   return err;

@@ -14,7 +14,8 @@ import { FilterBar } from './filters.js';
 import { Queue } from './queue.js';
 import { Detail } from './detail.js';
 import { takeStep } from './steps.js';
-import { openReport, reportMap } from './report.js';
+import { openReport, reportMap, sourcesFor } from './report.js';
+import { openHotlineImport, importSummary } from './hotline.js';
 import { Live } from './live.js';
 
 const $ = (id) => document.getElementById(id);
@@ -52,8 +53,11 @@ async function boot() {
 
   const tabs = tabsFor(user);
   let state = readUrl(tabs);
-  const canReport = (user.roles || []).some((r) => ['command', 'station_head', 'grid_leader', 'grid_worker', 'department'].includes(r));
+  const hasRole = (list) => (user.roles || []).some((r) => list.includes(r));
+  const canCall = hasRole(['command', 'station_head', 'grid_leader', 'grid_worker', 'department']);
+  const canReport = sourcesFor(user).length > 0 && hasRole(['command', 'station_head', 'grid_leader', 'grid_worker', 'department', 'leader']);
   $('wb-report').hidden = !canReport;
+  $('wb-import').hidden = !hasRole(['command', 'admin']);
 
   const exportLink = $('wb-export');
   const updateExport = () => {
@@ -63,7 +67,7 @@ async function boot() {
   };
 
   const detail = new Detail($('wb-detail'), {
-    canCall: canReport,           // the roles that may see a reporter's phone in full
+    canCall,                      // the roles that may see a reporter's phone in full
     error: (e) => toast(e.message, 'error'),
     step: (ev, action, opts) => step(ev, action, opts),
     close: () => closeDetail(),
@@ -136,6 +140,14 @@ async function boot() {
     openEvent(ev.id, { focus: true });
   }
   $('wb-report').addEventListener('click', report);
+
+  $('wb-import').addEventListener('click', async () => {
+    const r = await openHotlineImport();
+    if (!r) return;
+    toast(importSummary(r));
+    queue.load(state.tab, state.filters, { keepScroll: true });
+    queue.refreshCounts();
+  });
 
   function refreshAll() {
     queue.load(state.tab, state.filters, { keepScroll: true });

@@ -1,4 +1,6 @@
-// report.js - 上报事件: the new-event form for staff. Category (two levels),
+// report.js - 上报事件: the new-event form for staff. The source the user's
+// roles allow (巡查上报, 网格群线索 with who gave the lead, 领导交办, 12345热线
+// with the work order's number and the caller), category (two levels),
 // description, the place (click the map, type the coordinates, or use the
 // browser's position, WGS-84: place.js), address, urgency and photos. The
 // report is sent with an Idempotency-Key that stays the same across retries
@@ -14,6 +16,26 @@ import { categoryField, placeField, submission } from './place.js';
 import { rootScope } from './filters.js';
 
 let place = null;   // the place field of the form opened last
+
+/* Sources a user may report with, the server's default first
+ * (src/domain/event_flow.c ev_source_allowed, src/app/events.c
+ * default_source; docs/events.md, "Sources"). */
+const GRID_ROLES = ['grid_worker', 'grid_leader', 'station_head'];
+const SOURCE_OPTIONS = [
+  { value: 'patrol', label: '巡查上报', roles: [...GRID_ROLES, 'command'], first: GRID_ROLES },
+  { value: 'wechat', label: '网格群线索', roles: [...GRID_ROLES, 'command'] },
+  { value: 'assigned', label: '领导交办', roles: ['command', 'leader', 'department'], first: ['leader', 'department'] },
+  { value: 'hotline', label: '12345热线', roles: ['command', 'admin'], first: ['command', 'admin'] },
+];
+
+/** The sources `user` may use, the one the server would default to first. */
+export function sourcesFor(user) {
+  const roles = new Set(user?.roles || []);
+  const has = (list) => (list || []).some((r) => roles.has(r));
+  const list = SOURCE_OPTIONS.filter((o) => has(o.roles));
+  const def = SOURCE_OPTIONS.find((o) => has(o.first) && list.includes(o));
+  return def ? [def, ...list.filter((o) => o !== def)] : list;
+}
 
 /** Test hook: the report map. */
 export const reportMap = () => place?.map();
@@ -34,7 +56,30 @@ export async function openReport(user) {
   let ctxRef = null;
   const photos = photoField('rp-photos', { onError: (t) => ctxRef?.error(t) });
 
+  // 来源: a 12345 order carries its number and the caller; a WeChat lead
+  // the resident who gave it (both optional but the order's number)
+  const sources = sourcesFor(user);
+  const source = h('select', { id: 'rp-source' }, sources.map((o) => h('option', { value: o.value }, o.label)));
+  const extId = h('input', { id: 'rp-external', maxlength: '60', placeholder: '如 GZ12345-2026112600001', autocomplete: 'off' });
+  const who = h('input', { id: 'rp-who', maxlength: '30', placeholder: '选填', autocomplete: 'off' });
+  const phone = h('input', { id: 'rp-phone', maxlength: '20', inputmode: 'tel', placeholder: '选填，仅工作人员可见', autocomplete: 'off' });
+  const hotlineRow = field('rp-external', '12345 工单编号', extId, { required: true });
+  const whoLabel = h('span', {}, '来电人');
+  const whoRow = h('div', { class: 'fields-2', id: 'rp-who-row' },
+    h('div', { class: 'field' }, h('label', { for: 'rp-who' }, whoLabel), who, h('p', { class: 'field-error', id: 'rp-who-err' })),
+    field('rp-phone', '联系电话', phone));
+  const syncSource = () => {
+    hotlineRow.hidden = source.value !== 'hotline';
+    whoRow.hidden = !['hotline', 'wechat'].includes(source.value);
+    whoLabel.textContent = source.value === 'hotline' ? '来电人' : '线索提供人';
+  };
+  source.addEventListener('change', syncSource);
+  syncSource();
+
   const fields = [
+    sources.length > 1 ? field('rp-source', '来源', source) : null,
+    hotlineRow,
+    whoRow,
     h('div', { class: 'fields-2' },
       field('rp-cat1', '事件类别', h('div', { class: 'row' }, cat.cat1, cat.cat2), { required: true }),
       field('rp-urgency', '紧急程度', urgency)),
@@ -67,6 +112,7 @@ export async function openReport(user) {
       if (cat.missing()) { setFieldError(cat.cat1, cat.missing()); ok = false; }
       if (!desc.value.trim()) { setFieldError(desc, '请填写事件描述'); ok = false; }
       if (!p) { setFieldError(pl.lon, '请点击地图或填写经纬度'); ok = false; }
+      if (source.value === 'hotline' && !extId.value.trim()) { setFieldError(extId, '请填写 12345 工单编号'); ok = false; }
       if (!ok) {
         ctx.dialog.querySelector('[aria-invalid="true"]')?.focus();
         return null;
@@ -76,6 +122,10 @@ export async function openReport(user) {
       if (title.value.trim()) body.title = title.value.trim();
       if (address.value.trim()) body.address = address.value.trim();
       if (photos.shas().length) body.photos = photos.shas();
+      if (source.value) body.source = source.value;
+      if (source.value === 'hotline') body.external_id = extId.value.trim();
+      if (!whoRow.hidden && who.value.trim()) body.reporter_name = who.value.trim();
+      if (!whoRow.hidden && phone.value.trim()) body.reporter_phone = phone.value.trim();
       return sub.send(body);
     },
   });
