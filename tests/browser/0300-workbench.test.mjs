@@ -611,3 +611,34 @@ test('导入12345工单: a bad file lists its lines and imports nothing; a good 
     await gw.close();
   }
 });
+
+test('手动指定网格: another grid of the community, with the reason', { skip }, async () => {
+  const rec = await as('gridworker');
+  const { page } = rec;
+  try {
+    await page.click('#wb-report');
+    const dlg = page.locator('dialog#report');
+    await dlg.waitFor();
+    await fillReport(page, `指定网格测试 ${Date.now()}`);
+    await page.waitForSelector('#rp-grid-box:not([hidden])');
+    await page.click('#rp-grid-box summary');
+    const options = await page.locator('#rp-grid option').allTextContents();
+    assert.match(options[0], /按位置自动确定（三元里社区第1网格）/);
+    assert.ok(options.includes('三元里社区第2网格'), options.join(' '));
+    await page.selectOption('#rp-grid', '4401110020010102');
+    await dlg.locator('[data-role="submit"]').click();
+    assert.match(await page.locator('#rp-grid-reason-err').innerText(), /原因/);
+    await page.fill('#rp-grid-reason', '定位偏差，实际在第2网格');
+    await dlg.locator('[data-role="submit"]').click();
+    await dlg.waitFor({ state: 'detached' });
+    await page.waitForSelector('#wb-detail[data-status="reported"]');
+    const id = Number(await page.getAttribute('#wb-detail', 'data-id'));
+    const ev = (await srv.get(`/api/v1/events/${id}`, auth('station'))).json;
+    assert.equal(ev.grid, '4401110020010102');
+    assert.equal(ev.grid_reason, '定位偏差，实际在第2网格');
+    assert.match(await page.locator('#dt-grid-reason').innerText(), /手动指定：定位偏差/);
+    assertClean(rec);
+  } finally {
+    await rec.close();
+  }
+});

@@ -63,7 +63,8 @@ export function categoryField(prefix, cats, opts = {}) {
  *   reset()           empty, the map without its pin
  *   map()             the PickMap (tests)
  * opts: idle (the where line's text before a point), geoLabel, geoClass,
- * worker (name the grid worker after the grid).
+ * worker (name the grid worker after the grid), onGrid(locateResult | null)
+ * (the point's grid, once looked up).
  */
 export function placeField(prefix, opts = {}) {
   const idle = opts.idle || '点击地图或输入坐标';
@@ -98,9 +99,11 @@ export function placeField(prefix, opts = {}) {
       const gw = opts.worker ? r.contacts?.grid_worker : null;
       where.textContent = `所属网格：${r.town.name} › ${r.community.name} › ${r.grid.name}${gw ? `（网格员 ${gw.name}）` : ''}`;
       where.dataset.grid = r.grid.code;
+      opts.onGrid?.(r);
     } catch (e) {
       if (mine !== seq) return;
       delete where.dataset.grid;
+      opts.onGrid?.(null);
       where.textContent = e.code === 'locate.outside' ? '该位置不在任何网格内，请重新选择' : e.message;
     }
   };
@@ -136,6 +139,7 @@ export function placeField(prefix, opts = {}) {
       slot.pick?.setPoint(null);
       where.textContent = idle;
       delete where.dataset.grid;
+      opts.onGrid?.(null);
     },
     map: () => slot.pick,
   };

@@ -8,6 +8,7 @@
 // renewed once the server has answered it for good (place.js, submission).
 
 import { h } from '../util.js';
+import { getJSON } from '../api.js';
 import { field, setFieldError, clearFieldErrors } from '../forms.js';
 import { openForm } from './dialog.js';
 import { getCategories } from './http.js';
@@ -49,7 +50,30 @@ export async function openReport(user) {
   const cat = categoryField('rp', cats, { autofocus: true, subLabel: '事件小类', required: '请选择事件类别' });
   const title = h('input', { id: 'rp-title', maxlength: '80', placeholder: '可不填，默认为类别名称' });
   const desc = h('textarea', { id: 'rp-desc', rows: '2', maxlength: '2000', required: true, placeholder: '发生了什么、影响范围、现场情况' });
-  const pl = place = placeField('rp');
+  // 手动指定网格: the grids of the point's community, and why (定位偏差 …)
+  const gridSel = h('select', { id: 'rp-grid' }, h('option', { value: '' }, '按位置自动确定'));
+  const gridReason = h('input', { id: 'rp-grid-reason', maxlength: '100', placeholder: '如：定位偏差，实际在马路对面' });
+  const gridBox = h('details', { class: 'rp-grid', id: 'rp-grid-box', hidden: true },
+    h('summary', {}, '所属网格不对？手动指定'),
+    h('div', { class: 'fields-2' }, field('rp-grid', '指定网格', gridSel), field('rp-grid-reason', '原因', gridReason)));
+  let gridSeq = 0;
+  const onGrid = async (r) => {
+    const mine = ++gridSeq;
+    if (!r) { gridBox.hidden = true; gridSel.value = ''; return; }
+    let fc = null;
+    try {
+      fc = await getJSON(`/api/v1/units/${encodeURIComponent(r.community.code)}/geojson?level=grid&simplify=50`, { cache: true });
+    } catch { fc = null; }
+    if (mine !== gridSeq) return;
+    const keep = gridSel.value;
+    const grids = (fc?.features || []).map((f) => f.properties).filter((p) => p?.code && p.code !== r.grid.code)
+      .sort((a, b) => a.code.localeCompare(b.code));
+    gridSel.replaceChildren(h('option', { value: '' }, `按位置自动确定（${r.grid.name}）`),
+      ...grids.map((p) => h('option', { value: p.code }, p.name)));
+    gridSel.value = grids.some((p) => p.code === keep) ? keep : '';
+    gridBox.hidden = !grids.length;
+  };
+  const pl = place = placeField('rp', { onGrid });
   const address = h('input', { id: 'rp-address', maxlength: '160', placeholder: '如：三元里大道 123 号旁' });
   const urgency = h('select', { id: 'rp-urgency' },
     h('option', { value: 'normal' }, '一般'), h('option', { value: 'urgent' }, '紧急'), h('option', { value: 'critical' }, '特急'));
@@ -90,7 +114,8 @@ export async function openReport(user) {
       pl.mapEl,
       h('div', { class: 'row rp-coords' }, pl.lon, pl.lat, pl.geo),
       h('p', { class: 'field-error', id: 'rp-lon-err' }),
-      pl.where),
+      pl.where,
+      gridBox),
     h('div', { class: 'field' }, h('span', { class: 'label' }, '现场照片'), photos.el),
   ];
 
@@ -113,6 +138,7 @@ export async function openReport(user) {
       if (!desc.value.trim()) { setFieldError(desc, '请填写事件描述'); ok = false; }
       if (!p) { setFieldError(pl.lon, '请点击地图或填写经纬度'); ok = false; }
       if (source.value === 'hotline' && !extId.value.trim()) { setFieldError(extId, '请填写 12345 工单编号'); ok = false; }
+      if (gridSel.value && !gridReason.value.trim()) { setFieldError(gridReason, '手动指定网格需要说明原因'); ok = false; }
       if (!ok) {
         ctx.dialog.querySelector('[aria-invalid="true"]')?.focus();
         return null;
@@ -123,6 +149,7 @@ export async function openReport(user) {
       if (address.value.trim()) body.address = address.value.trim();
       if (photos.shas().length) body.photos = photos.shas();
       if (source.value) body.source = source.value;
+      if (gridSel.value) { body.grid = gridSel.value; body.grid_reason = gridReason.value.trim(); }
       if (source.value === 'hotline') body.external_id = extId.value.trim();
       if (!whoRow.hidden && who.value.trim()) body.reporter_name = who.value.trim();
       if (!whoRow.hidden && phone.value.trim()) body.reporter_phone = phone.value.trim();
