@@ -11,6 +11,10 @@
 //               rating (满意 / 基本满意 / 不满意; 不满意 sends it back once)
 //   #find       找网格员: whose grid my location is in, and their phone
 //
+// 我的上报 and a report follow the live stream (app/live.js: each step of
+// the resident's own reports, public steps only; a poll when there is no
+// stream), so a step taken by staff shows without reloading the page.
+//
 // Everything goes through the public event API (docs/api.md, "Events"),
 // as a mini program would. Staff are pointed to the workbench (/app).
 // Test hook: window.__rs.
@@ -25,6 +29,7 @@ import { send, get, getCategories } from './app/http.js';
 import { photoField, thumbs } from './app/photos.js';
 import { categoryField, placeField, submission } from './app/place.js';
 import { fmtTime, fmtAge, RATINGS } from './app/fmt.js';
+import { Live } from './app/live.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('rs-main');
@@ -217,13 +222,15 @@ async function showMine() {
     try { await load(); } catch (e) { alert(e.message); } finally { more.disabled = false; }
   });
   await load();
-  main.replaceChildren(box);
+  if (route().view === 'mine') main.replaceChildren(box);
 }
 
 /* ------------------------------------------------------------ one report */
 
 async function showEvent(id) {
   const ev = await get(`/api/v1/events/${id}`);
+  const now = route();
+  if (now.view !== 'event' || now.id !== id) return;   // the user went elsewhere meanwhile
   const row = (k, v) => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
   const parts = [
     h('a', { href: '#mine', class: 'rs-back' }, '‹ 我的上报'),
@@ -315,6 +322,21 @@ async function showFind() {
     h('p', { class: 'small' }, h('a', { href: '/' }, '在网格地图上查找其他位置 ›'))));
 }
 
+/* ------------------------------------------------------------ live */
+
+/** Show the list or the report again after a step (not while a rating is being written). */
+function refreshFor(eventId) {
+  const r = route();
+  if (document.getElementById('rs-rating')?.matches(':focus-within, :has(input:checked)')) return;
+  if (r.view === 'event' && (eventId === null || eventId === r.id)) {
+    showEvent(r.id).catch(() => {});
+  } else if (r.view === 'mine' && eventId) {
+    // the one row in place: the pages loaded and the scroll stay
+    const old = main.querySelector(`.rs-item[data-id="${eventId}"]`);
+    if (old) get(`/api/v1/events/${eventId}`).then((ev) => old.isConnected && old.replaceWith(item(ev)), () => {});
+  }
+}
+
 /* ------------------------------------------------------------ boot */
 
 async function boot() {
@@ -341,6 +363,7 @@ async function boot() {
   }
   window.addEventListener('hashchange', show);
   await show();
+  new Live({ frame: (d) => refreshFor(Number(d.event_id ?? d.event?.id)), poll: () => refreshFor(null) }).start();
 }
 
 window.__rs = { pickMap: () => form?.place.map() };
