@@ -79,9 +79,9 @@ function cliUser(args) {
 }
 
 const MENU = {
-  admin: ['password', 'tokens', 'admin', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
-  command: ['password', 'tokens', 'duty', 'screen', 'displays', 'logout', 'logout-all'],
-  gridworker: ['password', 'tokens', 'duty', 'logout', 'logout-all'],
+  admin: ['password', 'tokens', 'admin', 'duty', 'kpi', 'screen', 'displays', 'logout', 'logout-all'],
+  command: ['password', 'tokens', 'duty', 'kpi', 'screen', 'displays', 'logout', 'logout-all'],
+  gridworker: ['password', 'tokens', 'duty', 'kpi', 'logout', 'logout-all'],
   resident: ['password', 'report', 'logout', 'logout-all'],
 };
 

@@ -6,8 +6,9 @@
 // Logged out: a "登录" link that comes back here. Logged in: a button with
 // the display name and roles that opens a menu (ARIA menu button: Enter,
 // Space or ↓ open it, ↑/↓/Home/End move, Esc closes and returns focus):
-// 修改密码, 随手报 · 我的上报 (residents), API 令牌 (staff), 用户管理 (admins), 值班安排 (staff), 指挥大屏
-// (admin, command, leader), 大屏终端 (admin, command), 退出登录, 退出所有设备.
+// 修改密码, 随手报 · 我的上报 (residents), API 令牌 (staff), 用户管理 (admins),
+// 值班安排 (staff), 事件指标 (territorial staff), 指挥大屏 (admin, command,
+// leader), 大屏终端 (admin, command), 退出登录, 退出所有设备.
 //
 // opts.protectedPage: after log-out go to the log-in page instead of
 // staying (pages that need a log-in). opts.user: a user already fetched.
@@ -105,6 +106,8 @@ function renderUser(root, user, opts) {
       isStaff(user) ? item('API 令牌', { href: '/account#tokens', 'data-item': 'tokens' }) : null,
       isAdmin(user) ? item('用户管理', { href: '/admin', 'data-item': 'admin' }) : null,
       isStaff(user) ? item('值班安排', { href: '/duty', 'data-item': 'duty' }) : null,
+      (user.roles || []).some((r) => ['admin', 'command', 'leader', 'station_head', 'grid_leader', 'grid_worker'].includes(r))
+        ? item('事件指标', { href: '/kpi', 'data-item': 'kpi' }) : null,
       (user.roles || []).some((r) => ['admin', 'command', 'leader'].includes(r))
         ? item('指挥大屏', { href: '/screen', 'data-item': 'screen' }) : null,
       (user.roles || []).some((r) => ['admin', 'command'].includes(r))

@@ -10,7 +10,7 @@ import { currentUser, isStaff, isAdmin, loginHref, here, sessionLost } from '../
 import { mountUserMenu } from '../usermenu.js';
 import { h, debounce } from '../util.js';
 import { tabsFor, readUrl, writeUrl, queueParams } from './state.js';
-import { FilterBar } from './filters.js';
+import { FilterBar, rootScope } from './filters.js';
 import { Queue } from './queue.js';
 import { Detail } from './detail.js';
 import { takeStep } from './steps.js';
@@ -42,6 +42,7 @@ async function boot() {
   }
   mountUserMenu($('user-menu'), { protectedPage: true, user });
   if (isAdmin(user)) $('nav-admin').hidden = false;
+  if (rootScope(user)) $('nav-kpi').hidden = false;
   if (!isStaff(user)) {
     $('wb-main').replaceChildren(h('div', { class: 'wb-fatal card' },
       h('h2', {}, '工作台仅供工作人员使用'),
