@@ -498,65 +498,78 @@ async function fillReport(page, desc) {
   await page.waitForFunction(() => /所属网格：.*第1网格/.test(document.getElementById('rp-where').textContent));
 }
 
+/**
+ * As `username`, report through 上报事件: fill(page, dlg) fills the form
+ * (it may try a submit first), then it is sent. Resolves to the new event
+ * (the dispatcher's view) and the detail panel's text.
+ */
+async function reportThroughForm(username, fill) {
+  const rec = await as(username);
+  const { page } = rec;
+  try {
+    await page.click('#wb-report');
+    const dlg = page.locator('dialog#report');
+    await dlg.waitFor();
+    await fill(page, dlg);
+    await dlg.locator('[data-role="submit"]').click();
+    await dlg.waitFor({ state: 'detached' });
+    await page.waitForSelector('#wb-detail[data-state="ready"]');
+    const id = Number(await page.getAttribute('#wb-detail', 'data-id'));
+    const detail = await page.locator('#wb-detail').innerText();
+    assertClean(rec);
+    return { ev: (await srv.get(`/api/v1/events/${id}`, auth('dispatcher'))).json, detail };
+  } finally {
+    await rec.close();
+  }
+}
+
 test('sources in the report form: a WeChat lead with who gave it, a 12345 order with its number', { skip }, async () => {
   // 网格员: 巡查上报 (default) or 网格群线索
-  {
-    const rec = await as('gridworker');
-    const { page } = rec;
-    try {
-      await page.click('#wb-report');
-      const dlg = page.locator('dialog#report');
-      await dlg.waitFor();
-      assert.deepEqual(await page.locator('#rp-source option').allTextContents(), ['巡查上报', '网格群线索']);
-      assert.equal(await page.locator('#rp-who-row').isVisible(), false, 'a patrol report names nobody else');
-      await page.selectOption('#rp-source', 'wechat');
-      assert.equal(await page.locator('#rp-who-row').isVisible(), true);
-      assert.equal(await page.locator('#rp-external').isVisible(), false);
-      await fillReport(page, `群线索测试 ${Date.now()}`);
-      await page.fill('#rp-who', '李阿姨');
-      await page.fill('#rp-phone', '13900001111');
-      await dlg.locator('[data-role="submit"]').click();
-      await dlg.waitFor({ state: 'detached' });
-      await page.waitForSelector('#wb-detail[data-status="reported"]');
-      const id = Number(await page.getAttribute('#wb-detail', 'data-id'));
-      const ev = (await srv.get(`/api/v1/events/${id}`, auth('station'))).json;
-      assert.equal(ev.source, 'wechat');
-      assert.equal(ev.reporter_name, '李阿姨');
-      assert.match(await page.locator('#wb-detail .dt-facts').innerText(), /网格群线索/);
-      assertClean(rec);
-    } finally {
-      await rec.close();
-    }
-  }
+  let r = await reportThroughForm('gridworker', async (page) => {
+    assert.deepEqual(await page.locator('#rp-source option').allTextContents(), ['巡查上报', '网格群线索']);
+    assert.equal(await page.locator('#rp-who-row').isVisible(), false, 'a patrol report names nobody else');
+    await page.selectOption('#rp-source', 'wechat');
+    assert.equal(await page.locator('#rp-who-row').isVisible(), true);
+    assert.equal(await page.locator('#rp-external').isVisible(), false);
+    await fillReport(page, `群线索测试 ${Date.now()}`);
+    await page.fill('#rp-who', '李阿姨');
+    await page.fill('#rp-phone', '13900001111');
+  });
+  assert.equal(r.ev.source, 'wechat');
+  assert.equal(r.ev.reporter_name, '李阿姨');
+  assert.match(r.detail, /网格群线索/);
   // 调度员: a 12345 order needs its number; it arrives at the town, 待立案
-  {
-    const rec = await as('dispatcher');
-    const { page } = rec;
-    try {
-      await page.click('#wb-report');
-      const dlg = page.locator('dialog#report');
-      await dlg.waitFor();
-      assert.deepEqual(await page.locator('#rp-source option').allTextContents(), ['12345热线', '巡查上报', '网格群线索', '领导交办']);
-      await fillReport(page, `热线测试 ${Date.now()}：路灯不亮`);
-      await dlg.locator('[data-role="submit"]').click();
-      assert.match(await page.locator('#rp-external-err').innerText(), /工单编号/);
-      const order = `GZ12345-UI-${Date.now()}`;
-      await page.fill('#rp-external', order);
-      await page.fill('#rp-who', '陈先生');
-      await dlg.locator('[data-role="submit"]').click();
-      await dlg.waitFor({ state: 'detached' });
-      await page.waitForSelector('#wb-detail[data-state="ready"]');
-      const id = Number(await page.getAttribute('#wb-detail', 'data-id'));
-      const ev = (await srv.get(`/api/v1/events/${id}`, auth('dispatcher'))).json;
-      assert.equal(ev.source, 'hotline');
-      assert.equal(ev.external_id, order);
-      assert.equal(ev.reporter_name, '陈先生');
-      assert.equal(ev.status, 'escalated', 'a 12345 order waits at the town for 立案');
-      assertClean(rec);
-    } finally {
-      await rec.close();
-    }
-  }
+  const order = `GZ12345-UI-${Date.now()}`;
+  r = await reportThroughForm('dispatcher', async (page, dlg) => {
+    assert.deepEqual(await page.locator('#rp-source option').allTextContents(), ['12345热线', '巡查上报', '网格群线索', '领导交办']);
+    await fillReport(page, `热线测试 ${Date.now()}：路灯不亮`);
+    await dlg.locator('[data-role="submit"]').click();
+    assert.match(await page.locator('#rp-external-err').innerText(), /工单编号/);
+    await page.fill('#rp-external', order);
+    await page.fill('#rp-who', '陈先生');
+  });
+  assert.equal(r.ev.source, 'hotline');
+  assert.equal(r.ev.external_id, order);
+  assert.equal(r.ev.reporter_name, '陈先生');
+  assert.equal(r.ev.status, 'escalated', 'a 12345 order waits at the town for 立案');
+});
+
+test('手动指定网格: another grid of the community, with the reason', { skip }, async () => {
+  const r = await reportThroughForm('gridworker', async (page, dlg) => {
+    await fillReport(page, `指定网格测试 ${Date.now()}`);
+    await page.waitForSelector('#rp-grid-box:not([hidden])');
+    await page.click('#rp-grid-box summary');
+    const options = await page.locator('#rp-grid option').allTextContents();
+    assert.match(options[0], /按位置自动确定（三元里社区第1网格）/);
+    assert.ok(options.includes('三元里社区第2网格'), options.join(' '));
+    await page.selectOption('#rp-grid', '4401110020010102');
+    await dlg.locator('[data-role="submit"]').click();
+    assert.match(await page.locator('#rp-grid-reason-err').innerText(), /原因/);
+    await page.fill('#rp-grid-reason', '定位偏差，实际在第2网格');
+  });
+  assert.equal(r.ev.grid, '4401110020010102');
+  assert.equal(r.ev.grid_reason, '定位偏差，实际在第2网格');
+  assert.match(r.detail, /手动指定：定位偏差/);
 });
 
 test('导入12345工单: a bad file lists its lines and imports nothing; a good one imports, again skips', { skip }, async () => {
@@ -609,36 +622,5 @@ test('导入12345工单: a bad file lists its lines and imports nothing; a good 
     assert.equal(await gw.page.locator('#wb-import').isVisible(), false);
   } finally {
     await gw.close();
-  }
-});
-
-test('手动指定网格: another grid of the community, with the reason', { skip }, async () => {
-  const rec = await as('gridworker');
-  const { page } = rec;
-  try {
-    await page.click('#wb-report');
-    const dlg = page.locator('dialog#report');
-    await dlg.waitFor();
-    await fillReport(page, `指定网格测试 ${Date.now()}`);
-    await page.waitForSelector('#rp-grid-box:not([hidden])');
-    await page.click('#rp-grid-box summary');
-    const options = await page.locator('#rp-grid option').allTextContents();
-    assert.match(options[0], /按位置自动确定（三元里社区第1网格）/);
-    assert.ok(options.includes('三元里社区第2网格'), options.join(' '));
-    await page.selectOption('#rp-grid', '4401110020010102');
-    await dlg.locator('[data-role="submit"]').click();
-    assert.match(await page.locator('#rp-grid-reason-err').innerText(), /原因/);
-    await page.fill('#rp-grid-reason', '定位偏差，实际在第2网格');
-    await dlg.locator('[data-role="submit"]').click();
-    await dlg.waitFor({ state: 'detached' });
-    await page.waitForSelector('#wb-detail[data-status="reported"]');
-    const id = Number(await page.getAttribute('#wb-detail', 'data-id'));
-    const ev = (await srv.get(`/api/v1/events/${id}`, auth('station'))).json;
-    assert.equal(ev.grid, '4401110020010102');
-    assert.equal(ev.grid_reason, '定位偏差，实际在第2网格');
-    assert.match(await page.locator('#dt-grid-reason').innerText(), /手动指定：定位偏差/);
-    assertClean(rec);
-  } finally {
-    await rec.close();
   }
 });

@@ -4,10 +4,10 @@
 // password must be changed first: after the change the user goes on to next.
 
 import {
-  currentUser, sessionLost, changePassword, get, post, del, isStaff, ensureCsrf, needsLogin, goLogin,
+  currentUser, changePassword, get, post, del, isStaff, ensureCsrf, needsLogin, goLogin,
   safeNext, ROLE_LABEL, PASSWORD_MIN,
 } from './auth.js';
-import { mountUserMenu } from './usermenu.js';
+import { startProtectedPage } from './usermenu.js';
 import { h } from './util.js';
 import {
   wirePasswordToggles, setFieldError, clearFieldErrors, msg, busy, confirmDialog, copyText, fmtTime,
@@ -18,15 +18,11 @@ const params = new URLSearchParams(location.search);
 let user = null;
 
 async function main() {
-  try {
-    user = await currentUser({ fresh: true });
-  } catch (e) {
+  user = await startProtectedPage((m) => {
     $('page-loading').hidden = true;
-    msg($('page-msg'), 'error', `无法读取账号信息：${e.message}`);
-    return;
-  }
-  if (!user) return goLogin(sessionLost() ? 'expired' : 'required');
-  mountUserMenu($('user-menu'), { protectedPage: true, user });
+    msg($('page-msg'), 'error', m);
+  });
+  if (!user) return;
   $('page-loading').hidden = true;
   $('main').setAttribute('aria-busy', 'false');
   $('who').textContent = `${user.display_name}（${user.username}）`;

@@ -9,11 +9,11 @@
 // Anyone else who opens /admin sees 无权访问; nobody logged in goes to /login.
 
 import {
-  currentUser, sessionLost, get, post, del, isAdmin, needsLogin, goLogin, ensureCsrf, roleLabels,
+  get, post, del, isAdmin, needsLogin, goLogin, ensureCsrf, roleLabels,
   ROLE_LABEL, ROLES, PASSWORD_MIN,
 } from './auth.js';
 import { ApiError } from './api.js';
-import { mountUserMenu } from './usermenu.js';
+import { startProtectedPage } from './usermenu.js';
 import { h, debounce, LEVEL_LABEL } from './util.js';
 import {
   field, passwordInput, setFieldError, clearFieldErrors, msg, busy, confirmDialog, randomPassword,
@@ -76,14 +76,8 @@ let seq = 0;             // latest view; older replies are dropped
 /* --------------------------------------------------------------- start */
 
 async function start() {
-  try {
-    me = await currentUser({ fresh: true });
-  } catch (e) {
-    main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, `无法读取登录信息：${e.message}`));
-    return;
-  }
-  if (!me) return goLogin(sessionLost() ? 'expired' : 'required');
-  mountUserMenu($('user-menu'), { protectedPage: true, user: me });
+  me = await startProtectedPage((m) => main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, m)));
+  if (!me) return;
   main.setAttribute('aria-busy', 'false');
   if (!isAdmin(me)) return denied();
   if (me.must_change_password) {

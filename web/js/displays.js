@@ -8,9 +8,9 @@
 // days are over); revoke one (its screen stops at once). Anyone else who
 // opens the page sees 无权访问; nobody logged in goes to /login.
 
-import { currentUser, sessionLost, get, post, needsLogin, goLogin, roleLabels } from './auth.js';
+import { get, post, needsLogin, goLogin, roleLabels } from './auth.js';
 import { ApiError } from './api.js';
-import { mountUserMenu } from './usermenu.js';
+import { startProtectedPage } from './usermenu.js';
 import { h, LEVEL_LABEL } from './util.js';
 import { field, setFieldError, clearFieldErrors, msg, busy, confirmDialog, fmtTime, copyText } from './forms.js';
 
@@ -27,14 +27,8 @@ let showRevoked = false;
 /* --------------------------------------------------------------- start */
 
 async function start() {
-  try {
-    me = await currentUser({ fresh: true });
-  } catch (e) {
-    main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, `无法读取登录信息：${e.message}`));
-    return;
-  }
-  if (!me) return goLogin(sessionLost() ? 'expired' : 'required');
-  mountUserMenu($('user-menu'), { protectedPage: true, user: me });
+  me = await startProtectedPage((m) => main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, m)));
+  if (!me) return;
   main.setAttribute('aria-busy', 'false');
   if (me.must_change_password) {
     location.replace(`/account?must=1&next=${encodeURIComponent('/displays')}#password`);

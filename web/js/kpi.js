@@ -17,8 +17,8 @@
 // category), so a view can be shared and the back button works.
 // Test hook: window.__kpi.
 
-import { currentUser, loginHref, here, sessionLost, isStaff } from './auth.js';
-import { mountUserMenu } from './usermenu.js';
+import { isStaff } from './auth.js';
+import { startProtectedPage } from './usermenu.js';
 import { get, getCategories } from './app/http.js';
 import { rootScope } from './app/filters.js';
 import { h, fmtInt } from './util.js';
@@ -356,18 +356,8 @@ class KpiPage {
 }
 
 async function boot() {
-  let user = null;
-  try {
-    user = await currentUser({ fresh: true });
-  } catch (e) {
-    $('main').replaceChildren(h('p', { class: 'msg msg-error', role: 'alert' }, e.message));
-    return;
-  }
-  if (!user) {
-    location.assign(loginHref(here(), sessionLost() ? 'expired' : 'required'));
-    return;
-  }
-  mountUserMenu($('user-menu'), { protectedPage: true, user });
+  const user = await startProtectedPage((m) => $('main').replaceChildren(h('p', { class: 'msg msg-error', role: 'alert' }, m)));
+  if (!user) return;
   const root = isStaff(user) ? rootScope(user) : null;
   if (!root) {
     $('main').replaceChildren(h('div', { class: 'card' },

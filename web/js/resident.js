@@ -19,8 +19,8 @@
 // as a mini program would. Staff are pointed to the workbench (/app).
 // Test hook: window.__rs.
 
-import { currentUser, isStaff, loginHref, here, sessionLost } from './auth.js';
-import { mountUserMenu } from './usermenu.js';
+import { isStaff } from './auth.js';
+import { startProtectedPage } from './usermenu.js';
 import { h } from './util.js';
 import { field, setFieldError, clearFieldErrors } from './forms.js';
 import { locate } from './api.js';
@@ -340,17 +340,8 @@ function refreshFor(eventId) {
 /* ------------------------------------------------------------ boot */
 
 async function boot() {
-  try {
-    user = await currentUser({ fresh: true });
-  } catch (e) {
-    main.replaceChildren(h('p', { class: 'msg msg-error', role: 'alert' }, e.message));
-    return;
-  }
-  if (!user) {
-    location.assign(loginHref(here(), sessionLost() ? 'expired' : 'required'));
-    return;
-  }
-  mountUserMenu($('user-menu'), { protectedPage: true, user });
+  user = await startProtectedPage((m) => main.replaceChildren(h('p', { class: 'msg msg-error', role: 'alert' }, m)));
+  if (!user) return;
   if (isStaff(user)) {
     $('rs-tabs').hidden = true;
     main.replaceChildren(h('div', { class: 'card' },

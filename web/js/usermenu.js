@@ -14,11 +14,33 @@
 // staying (pages that need a log-in). opts.user: a user already fetched.
 
 import {
-  currentUser, logout, onAuthChange, isStaff, isAdmin, roleLabels, loginHref, here, needsLogin,
+  currentUser, logout, onAuthChange, isStaff, isAdmin, roleLabels, loginHref, here, needsLogin, goLogin, sessionLost,
 } from './auth.js';
 import { h } from './util.js';
 
 let seq = 0;
+
+/**
+ * The start of every page that needs a log-in: the signed-in user (asked
+ * of the server afresh) with the header's menu mounted in #user-menu; null
+ * when nobody is (the browser goes to the log-in page, which comes back
+ * here) or when the server could not be asked (onError(message) shows it).
+ */
+export async function startProtectedPage(onError) {
+  let user = null;
+  try {
+    user = await currentUser({ fresh: true });
+  } catch (e) {
+    onError(`无法读取登录信息：${e.message}`);
+    return null;
+  }
+  if (!user) {
+    goLogin(sessionLost() ? 'expired' : 'required');
+    return null;
+  }
+  mountUserMenu(document.getElementById('user-menu'), { protectedPage: true, user });
+  return user;
+}
 
 export async function mountUserMenu(root, opts = {}) {
   if (!root) return null;

@@ -6,8 +6,8 @@
 // detail (or leave the search box) · n 上报事件 · r refresh · 1–9 queues.
 // Test hook: window.__wb.
 
-import { currentUser, isStaff, isAdmin, loginHref, here, sessionLost } from '../auth.js';
-import { mountUserMenu } from '../usermenu.js';
+import { isStaff, isAdmin } from '../auth.js';
+import { startProtectedPage } from '../usermenu.js';
 import { h, debounce } from '../util.js';
 import { tabsFor, readUrl, writeUrl, queueParams } from './state.js';
 import { FilterBar, rootScope } from './filters.js';
@@ -29,18 +29,8 @@ function toast(text, kind = 'ok') {
 }
 
 async function boot() {
-  let user = null;
-  try {
-    user = await currentUser({ fresh: true });
-  } catch (e) {
-    $('wb-main').replaceChildren(h('p', { class: 'msg msg-error wb-fatal', role: 'alert' }, e.message));
-    return;
-  }
-  if (!user) {
-    location.assign(loginHref(here(), sessionLost() ? 'expired' : 'required'));
-    return;
-  }
-  mountUserMenu($('user-menu'), { protectedPage: true, user });
+  const user = await startProtectedPage((m) => $('wb-main').replaceChildren(h('p', { class: 'msg msg-error wb-fatal', role: 'alert' }, m)));
+  if (!user) return;
   if (isAdmin(user)) $('nav-admin').hidden = false;
   if (rootScope(user)) $('nav-kpi').hidden = false;
   if (!isStaff(user)) {

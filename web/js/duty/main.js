@@ -15,9 +15,9 @@
 // shift.js, swaps.js, log.js, pattern.js; every one builds DOM with
 // util.js's h(), which never parses strings as HTML.
 
-import { currentUser, sessionLost, isStaff, needsLogin, goLogin, roleLabels } from '../auth.js';
+import { isStaff, needsLogin, goLogin, roleLabels } from '../auth.js';
 import { getChildren } from '../api.js';
-import { mountUserMenu } from '../usermenu.js';
+import { startProtectedPage } from '../usermenu.js';
 import { h, telLink } from '../util.js';
 import { msg } from '../forms.js';
 import {
@@ -83,16 +83,9 @@ let seq = 0;
 /* ---------------------------------------------------------------- start */
 
 async function start() {
-  let user;
-  try {
-    user = await currentUser({ fresh: true });
-  } catch (e) {
-    main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, `无法读取登录信息：${e.message}`));
-    return;
-  }
-  if (!user) return goLogin(sessionLost() ? 'expired' : 'required');
+  const user = await startProtectedPage((m) => main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, m)));
+  if (!user) return;
   ctx.user = user;
-  mountUserMenu($('user-menu'), { protectedPage: true, user });
   main.setAttribute('aria-busy', 'false');
   if (!isStaff(user)) return denied();
   if (user.must_change_password) {
