@@ -70,6 +70,13 @@ async function show() {
 
 /* ------------------------------------------------------------ 我要报 */
 
+/** A title from what the resident wrote: its first sentence, at most 20 characters. */
+export function titleOf(text) {
+  const first = String(text).trim().split(/[\n。！？!?；;]/)[0].trim();
+  const chars = [...first];
+  return chars.length > 20 ? `${chars.slice(0, 19).join('')}…` : first;
+}
+
 async function buildForm() {
   const cats = await getCategories();
   const sub = submission();
@@ -123,6 +130,7 @@ async function buildForm() {
     if (!ok) { el.querySelector('[aria-invalid="true"]')?.focus(); return; }
     if (photos.busy()) { showError('照片还在上传，请稍候'); return; }
     const body = { category, description: desc.value.trim(), lon: p[0], lat: p[1], crs: 'wgs84' };
+    if (titleOf(body.description)) body.title = titleOf(body.description);
     if (address.value.trim()) body.address = address.value.trim();
     if (photos.shas().length) body.photos = photos.shas();
     submit.disabled = true;
