@@ -131,6 +131,12 @@ test('by category, a 大类 opens its 小类; presets and dates set the period',
       auth('command'))).json;
     await page.waitForFunction((n) => document.querySelectorAll('#kpi-table tbody tr[data-code]').length === n, sub.rows.length);
     assert.ok(sub.rows.every((r) => r.code.startsWith(`${first.code}.`)));
+    // a 小类 in the URL is named in the select
+    const leaf = sub.rows[0].code;
+    await page.goto(`${srv.url}/kpi?unit=440111002&by=unit&category=${leaf}`);
+    await page.waitForSelector('#main[data-ready="1"]');
+    assert.equal(await page.inputValue('#kpi-category'), leaf);
+    assert.match(await page.locator('#kpi-category option:checked').innerText(), / › /);
     // two dates: the end date is included
     await page.fill('#kpi-from', '2026-01-01');
     await page.fill('#kpi-to', '2026-01-31');

@@ -192,7 +192,14 @@ class KpiPage {
     this.fromEl.value = s.from;
     this.toEl.value = addDays(s.to, -1);
     this.byEl.value = s.by;
-    this.catEl.value = this.cats.top.some((c) => c.code === s.category) ? s.category : '';
+    // a 小类 (from the URL, or a link) gets an option of its own under its 大类
+    this.catEl.querySelector('option[data-sub]')?.remove();
+    const sub = s.category.includes('.') ? this.cats.byCode.get(s.category) : null;
+    if (sub) {
+      const parent = this.cats.byCode.get(sub.parent);
+      this.catEl.append(h('option', { value: sub.code, 'data-sub': '1' }, `${parent ? `${parent.name} › ` : ''}${sub.name}`));
+    }
+    this.catEl.value = sub || this.cats.top.some((c) => c.code === s.category) ? s.category : '';
   }
 
   message(text, kind = 'error') {
