@@ -139,6 +139,21 @@ test('a resident reports with their location and a photo; a lost answer is retri
   } finally {
     await rec.close();
   }
+  // staff see the report in the workbench, the resident's step named by role and district
+  const mine = (await srv.get('/api/v1/events?mine=1&limit=1', auth('resident'))).json.events[0];
+  const staff = await openPage(browser, srv.url, { viewport: { width: 1366, height: 768 } });
+  try {
+    await staff.page.goto(`${srv.url}/login?next=${encodeURIComponent(`/app?tab=all&event=${mine.id}`)}`);
+    await staff.page.fill('#username', 'station');
+    await staff.page.fill('#password', PW);
+    await staff.page.click('#login-submit');
+    await staff.page.waitForSelector(`#wb-detail[data-state="ready"][data-id="${mine.id}"]`);
+    const line = await staff.page.locator('.timeline li').last().innerText();
+    assert.match(line, /群众 · 白云区/, line);
+    assert.doesNotMatch(line, /440111/);
+  } finally {
+    await staff.close();
+  }
 });
 
 test('once closed, the resident rates it; 不满意 sends it back for another round', { skip }, async () => {

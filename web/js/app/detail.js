@@ -26,7 +26,16 @@ export class Detail {
     this.map = new EventMap(this.mapEl);
     this.depts = null;
     getDepartments().then((d) => { this.depts = d; }, () => {});
+    this.units = new Map();       // code -> name of units an event does not name (the district)
     this.clear();
+  }
+
+  /** Name a unit the timeline may show (the district a resident or 12345 order acted for). */
+  learnUnit(code, name) {
+    if (!code || !name) return;
+    this.units.set(code, name);
+    // an event drawn before the name came (only right after the page opened)
+    if (this.ev && this.el.dataset.state === 'ready' && this.el.querySelector('.timeline')?.textContent.includes(code)) this.render(this.ev);
   }
 
   clear() {
@@ -110,7 +119,7 @@ export class Detail {
   unitName(code, ev) {
     if (!code) return '';
     const known = { [ev.town]: ev.town_name, [ev.community]: ev.community_name, [ev.grid]: ev.grid_name, [ev.holder]: ev.holder_name };
-    return known[code] || (this.depts && this.depts.name(code) !== code ? this.depts.name(code) : code);
+    return known[code] || this.units.get(code) || (this.depts && this.depts.name(code) !== code ? this.depts.name(code) : code);
   }
 
   render(ev) {

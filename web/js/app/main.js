@@ -7,6 +7,7 @@
 // Test hook: window.__wb.
 
 import { isStaff, isAdmin } from '../auth.js';
+import { getUnit } from '../api.js';
 import { startProtectedPage } from '../usermenu.js';
 import { h, debounce } from '../util.js';
 import { tabsFor, readUrl, writeUrl, queueParams } from './state.js';
@@ -64,6 +65,8 @@ async function boot() {
     close: () => closeDetail(),
     open: (id) => openEvent(id, { focus: true }),
   });
+  const district = String(user.grants?.[0]?.scope || '').slice(0, 6);
+  if (/^\d{6}$/.test(district)) getUnit(district).then((u) => detail.learnUnit(u.code, u.name), () => {});
 
   const queue = new Queue({ tabs: $('wb-tabs'), list: $('wb-list'), more: $('wb-more'), summary: $('wb-summary') }, {
     open: (id, { focus }) => openEvent(id, { focus }),
