@@ -1258,7 +1258,8 @@ static int export_row(void *ctx, const struct event_rec *ev)
 	export_text(c->x, name_or_code(c->m, ev->grid));
 	export_text(c->x, ev->address);
 	export_text(c->x, strcmp(ev->loop, "external") == 0 ? "外循环" : "内循环");
-	export_text(c->x, name_in(c->depts, ev->dept) ? name_in(c->depts, ev->dept) : ev->dept);
+	/* a department, or a town whose office it was dispatched to */
+	export_text(c->x, name_in(c->depts, ev->dept) ? name_in(c->depts, ev->dept) : name_or_code(c->m, ev->dept));
 	export_time(c->x, ev->created_at);
 	export_time(c->x, ev->deadline_at);
 	export_time(c->x, ev->due_at);

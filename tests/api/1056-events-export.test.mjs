@@ -70,6 +70,24 @@ test('CSV: a dispatched event names its department, not its code', async () => {
   assert.ok(!row.includes('440111-cg'), row);
 });
 
+test('CSV: an event the district dispatched to a town office names the town', async () => {
+  const r = await srv.post('/api/v1/events', { category: 'csgl.sggl', description: '跨街道施工协调', lon: point[0], lat: point[1] },
+                           { headers: auth(await login('gridworker')) });
+  assert.equal(r.status, 201, r.text);
+  const step = async (user, body) => {
+    const s = await srv.post(`/api/v1/events/${r.json.id}/steps`, body, { headers: auth(await login(user)) });
+    assert.equal(s.status, 200, s.text);
+  };
+  await step('gridworker', { action: 'escalate', note: '需街道协调' });
+  await step('dispatcher', { action: 'escalate', note: '需区级协调' });
+  await step('command', { action: 'register' });
+  await step('command', { action: 'dispatch', unit: '440111002' });
+  const csv = (await get('/api/v1/events/export?format=csv&loop=external', 'command')).body.toString('utf8');
+  const row = csv.trim().split('\r\n').find((l) => l.startsWith(`${r.json.id},`));
+  assert.ok(row, csv.slice(0, 300));
+  assert.equal(row.split(',')[11], '三元里街道', row);
+});
+
 test('XLSX is a workbook; formats and roles are checked', async () => {
   const r = await get('/api/v1/events/export?format=xlsx', 'command');
   assert.equal(r.status, 200);

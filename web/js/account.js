@@ -21,7 +21,7 @@ async function main() {
   user = await startProtectedPage((m) => {
     $('page-loading').hidden = true;
     msg($('page-msg'), 'error', m);
-  });
+  }, { passwordPage: true });
   if (!user) return;
   $('page-loading').hidden = true;
   $('main').setAttribute('aria-busy', 'false');

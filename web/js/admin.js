@@ -80,10 +80,6 @@ async function start() {
   if (!me) return;
   main.setAttribute('aria-busy', 'false');
   if (!isAdmin(me)) return denied();
-  if (me.must_change_password) {
-    location.replace(`/account?must=1&next=${enc('/admin' + location.hash)}#password`);
-    return;
-  }
   const g = (me.grants || []).find((x) => x.role === 'admin');
   district = g ? { code: g.scope, name: g.scope_name || g.scope, level: g.scope_level || 'district' } : null;
   window.addEventListener('hashchange', route);

@@ -30,10 +30,6 @@ async function start() {
   me = await startProtectedPage((m) => main.replaceChildren(h('div', { class: 'msg msg-error', role: 'alert' }, m)));
   if (!me) return;
   main.setAttribute('aria-busy', 'false');
-  if (me.must_change_password) {
-    location.replace(`/account?must=1&next=${encodeURIComponent('/displays')}#password`);
-    return;
-  }
   const seen = new Set();
   scopes = (me.grants || []).filter((g) => MANAGERS.includes(g.role) && !seen.has(g.scope) && seen.add(g.scope))
     .map((g) => ({ code: g.scope, name: g.scope_name || g.scope, level: g.scope_level }));

@@ -21,7 +21,7 @@ import { isStaff } from './auth.js';
 import { startProtectedPage } from './usermenu.js';
 import { get, getCategories } from './app/http.js';
 import { rootScope } from './app/filters.js';
-import { h, fmtInt } from './util.js';
+import { h, fmtInt, debounce } from './util.js';
 import { echarts } from './echarts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -107,7 +107,7 @@ export function change(col, now, before) {
 function readUrl(root) {
   const p = new URLSearchParams(location.search);
   const def = presets()[0];
-  const valid = (d) => /^\d{4}-\d{2}-\d{2}$/.test(d || '') && !Number.isNaN(at(d));
+  const valid = (d) => /^\d{4}-\d{2}-\d{2}$/.test(d || '') && !Number.isNaN(at(d)) && ymd(at(d)) === d;   // no 02-30
   const from = valid(p.get('from')) ? p.get('from') : def.from;
   let to = valid(p.get('to')) ? p.get('to') : def.to;
   if (at(to) <= at(from)) to = addDays(from, 1);
@@ -136,7 +136,13 @@ class KpiPage {
   }
 
   async start() {
-    this.cats = await getCategories();
+    try {
+      this.cats = await getCategories();
+    } catch (e) {
+      this.message(e.message);
+      $('main').setAttribute('aria-busy', 'false');
+      return;
+    }
     this.buildBar();
     window.addEventListener('popstate', () => { this.state = readUrl(this.root); this.syncBar(); this.load(); });
     await this.load();
@@ -161,12 +167,15 @@ class KpiPage {
     }, p.label));
     this.fromEl = h('input', { type: 'date', id: 'kpi-from', 'aria-label': '开始日期' });
     this.toEl = h('input', { type: 'date', id: 'kpi-to', 'aria-label': '结束日期（含）' });
-    const onDates = () => {
+    // a date field fires `change` at every part typed (0002, 0020, 0202, 2024):
+    // wait for a pause, and only for years the server counts
+    const onDates = debounce(() => {
       const f = this.fromEl.value, t = this.toEl.value;
-      if (!f || !t) return;
+      const year = (d) => Number(d.slice(0, 4));
+      if (!f || !t || year(f) < 2000 || year(t) < 2000 || year(f) > 2199 || year(t) > 2199) return;
       if (at(t) < at(f)) { this.message('结束日期不能早于开始日期', 'warn'); return; }
       this.go({ from: f, to: addDays(t, 1) });
-    };
+    }, 600);
     this.fromEl.addEventListener('change', onDates);
     this.toEl.addEventListener('change', onDates);
     this.byEl = h('select', { id: 'kpi-by', 'aria-label': '统计维度' },

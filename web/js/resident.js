@@ -138,7 +138,7 @@ async function buildForm() {
     try {
       const evt = await sub.send(body);
       reset();
-      done(evt);
+      if (route().view === 'new') done(evt);
     } catch (e) {
       // no answer: the next 提交 retries with the same key (place.js)
       if (e.param === 'lon' || e.code === 'event.outside') setFieldError(pl.lon, e.message);
@@ -187,6 +187,7 @@ function done(evt) {
 
 async function showNew() {
   if (!form) form = await buildForm();
+  if (route().view !== 'new') return;   // the user went elsewhere meanwhile
   main.replaceChildren(form.el);
   form.mount();
 }
@@ -235,10 +236,13 @@ async function showMine() {
 
 /* ------------------------------------------------------------ one report */
 
+let eventSeq = 0;
+
 async function showEvent(id) {
+  const mine = ++eventSeq;
   const ev = await get(`/api/v1/events/${id}`);
   const now = route();
-  if (now.view !== 'event' || now.id !== id) return;   // the user went elsewhere meanwhile
+  if (mine !== eventSeq || now.view !== 'event' || now.id !== id) return;   // a newer call, or the user went elsewhere
   const row = (k, v) => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
   const parts = [
     h('a', { href: '#mine', class: 'rs-back' }, '‹ 我的上报'),
@@ -335,13 +339,18 @@ async function showFind() {
 /** Show the list or the report again after a step (not while a rating is being written). */
 function refreshFor(eventId) {
   const r = route();
-  if (document.getElementById('rs-rating')?.matches(':focus-within, :has(input:checked)')) return;
+  const rating = document.getElementById('rs-rating');
+  if (rating && (rating.querySelector('input:checked') || rating.querySelector('textarea')?.value.trim() ||
+                 rating.contains(document.activeElement))) return;
+  // rows in place: the pages loaded and the scroll stay
+  const put = (ev) => main.querySelector(`.rs-item[data-id="${ev.id}"]`)?.replaceWith(item(ev));
   if (r.view === 'event' && (eventId === null || eventId === r.id)) {
     showEvent(r.id).catch(() => {});
   } else if (r.view === 'mine' && eventId) {
-    // the one row in place: the pages loaded and the scroll stay
-    const old = main.querySelector(`.rs-item[data-id="${eventId}"]`);
-    if (old) get(`/api/v1/events/${eventId}`).then((ev) => old.isConnected && old.replaceWith(item(ev)), () => {});
+    if (main.querySelector(`.rs-item[data-id="${eventId}"]`)) get(`/api/v1/events/${eventId}`).then(put, () => {});
+  } else if (r.view === 'mine') {
+    // a poll (no live stream): the newest page's rows
+    get(`/api/v1/events?mine=1&limit=${PAGE}`).then((p) => (p.events || []).forEach(put), () => {});
   }
 }
 
@@ -361,6 +370,10 @@ async function boot() {
     return;
   }
   window.addEventListener('hashchange', show);
+  $('rs-tabs').addEventListener('click', (e) => {
+    const a = e.target.closest('a[data-view]');
+    if (a && location.hash === `#${a.dataset.view}`) { e.preventDefault(); show(); }
+  });
   await show();
   new Live({ frame: (d) => refreshFor(Number(d.event_id ?? d.event?.id)), poll: () => refreshFor(null) }).start();
 }

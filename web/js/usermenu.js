@@ -24,9 +24,12 @@ let seq = 0;
  * The start of every page that needs a log-in: the signed-in user (asked
  * of the server afresh) with the header's menu mounted in #user-menu; null
  * when nobody is (the browser goes to the log-in page, which comes back
- * here) or when the server could not be asked (onError(message) shows it).
+ * here), when the password must be changed first (the browser goes to the
+ * account page, which comes back here; the server refuses everything else
+ * until then) or when the server could not be asked (onError(message)
+ * shows it). opts.passwordPage: the account page itself.
  */
-export async function startProtectedPage(onError) {
+export async function startProtectedPage(onError, opts = {}) {
   let user = null;
   try {
     user = await currentUser({ fresh: true });
@@ -36,6 +39,10 @@ export async function startProtectedPage(onError) {
   }
   if (!user) {
     goLogin(sessionLost() ? 'expired' : 'required');
+    return null;
+  }
+  if (user.must_change_password && !opts.passwordPage) {
+    location.replace(`/account?must=1&next=${encodeURIComponent(here())}#password`);
     return null;
   }
   mountUserMenu(document.getElementById('user-menu'), { protectedPage: true, user });

@@ -93,6 +93,8 @@ export function placeField(prefix, opts = {}) {
     slot.pick?.setPoint(p);
     const mine = ++seq;
     where.textContent = '正在查询所属网格…';
+    delete where.dataset.grid;
+    opts.onGrid?.(null);   // until the new point's grid is known
     try {
       const r = await locate(p[1], p[0], 'wgs84');
       if (mine !== seq) return;
@@ -162,7 +164,10 @@ export function submission() {
       try {
         return await send('POST', '/api/v1/events', body, { 'Idempotency-Key': key });
       } catch (e) {
-        if (e.status >= 400 && e.status < 500) this.renew();
+        // refused for what it says (400, 403 out of scope, 409, 422): a new
+        // submission next time; a lost answer, a server error or a log-in
+        // to renew (401, 403 auth.csrf): the retry keeps the key
+        if ([400, 409, 413, 422].includes(e.status) || (e.status === 403 && e.code !== 'auth.csrf')) this.renew();
         throw e;
       }
     },

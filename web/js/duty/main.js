@@ -88,10 +88,6 @@ async function start() {
   ctx.user = user;
   main.setAttribute('aria-busy', 'false');
   if (!isStaff(user)) return denied();
-  if (user.must_change_password) {
-    location.replace(`/account?must=1&next=${encodeURIComponent('/duty' + location.hash)}#password`);
-    return;
-  }
   let towns = [];
   try {
     towns = (await getChildren(DISTRICT)).children.filter((c) => c.level === 'town');
