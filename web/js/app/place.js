@@ -81,6 +81,7 @@ export function placeField(prefix, opts = {}) {
   if (slot.pick) slot.pick.point = null;   // a new form: no pin yet
   const mapEl = slot.el;
   let seq = 0;
+  let found = '';   // the point whose grid `where` names ("lon,lat")
 
   const point = () => {
     const x = Number(lon.value), y = Number(lat.value);
@@ -89,7 +90,10 @@ export function placeField(prefix, opts = {}) {
   };
   const lookUp = async () => {
     const p = point();
-    if (!p) return;
+    // the same point again (a field left without a change, a second click):
+    // nothing to look up, and the grid override stays as it is
+    if (!p || (p.join(',') === found && where.dataset.grid)) return;
+    found = '';
     slot.pick?.setPoint(p);
     const mine = ++seq;
     where.textContent = '正在查询所属网格…';
@@ -101,6 +105,7 @@ export function placeField(prefix, opts = {}) {
       const gw = opts.worker ? r.contacts?.grid_worker : null;
       where.textContent = `所属网格：${r.town.name} › ${r.community.name} › ${r.grid.name}${gw ? `（网格员 ${gw.name}）` : ''}`;
       where.dataset.grid = r.grid.code;
+      found = p.join(',');
       opts.onGrid?.(r);
     } catch (e) {
       if (mine !== seq) return;
@@ -136,6 +141,7 @@ export function placeField(prefix, opts = {}) {
     },
     reset() {
       seq++;
+      found = '';
       lon.value = '';
       lat.value = '';
       slot.pick?.setPoint(null);
