@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include "api/api_int.h"
+#include "store/store_event.h"
 #include "lib/str.h"
 #include "lib/banned.h"
 
@@ -70,4 +71,21 @@ struct org_model *api_org_or_reply(struct http_req *req)
 	if (!m)
 		http_reply_error(req, 503, "org.not_loaded", "组织数据尚未加载", "org data not loaded yet");
 	return m;
+}
+
+static int category_name_row(void *ctx, const struct category_rec *c)
+{
+	json_object_set_new(ctx, c->code, json_string(c->name));
+	return 0;
+}
+
+json_t *api_category_names(struct db *db, struct err *e)
+{
+	json_t *o = json_object();
+
+	if (store_category_list(db, category_name_row, o, e) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

@@ -259,25 +259,6 @@ static int category_of(struct db *db, const char *code, struct category_rec *c)
 	return store_category_get(db, code, c, &e);
 }
 
-static int cat_name_row(void *ctx, const struct category_rec *c)
-{
-	json_object_set_new(ctx, c->code, json_string(c->name));
-	return 0;
-}
-
-/* The names of all categories, code -> name, for a list of events (one
- * read a request; the taxonomy is a few dozen rows). */
-static json_t *category_names(struct db *db, struct err *e)
-{
-	json_t *o = json_object();
-
-	if (store_category_list(db, cat_name_row, o, e) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 static const char *name_in(const json_t *names, const char *code)
 {
 	return code ? json_string_value(json_object_get(names, code)) : NULL;
@@ -1049,7 +1030,7 @@ int api_event_list(struct http_req *req)
 	c.full = !is_resident_only(p);
 	c.sort = f.sort;
 	db = db_pool_get(a->pool);
-	c.cats = category_names(db, &e);
+	c.cats = api_category_names(db, &e);   /* a few dozen rows, once a request */
 	rc = c.cats ? store_event_query(db, &f, queue_row, &c, &e) : -1;
 	db_pool_put(a->pool, db);
 	json_decref(c.cats);
@@ -1315,7 +1296,7 @@ int api_event_export(struct http_req *req)
 	c.sort = f.sort;
 	db = db_pool_get(a->pool);
 	/* the cells name categories and departments as the workbench does */
-	if (!(c.cats = category_names(db, &e)) || !(c.depts = department_names(db, &e)))
+	if (!(c.cats = api_category_names(db, &e)) || !(c.depts = department_names(db, &e)))
 		rc = -1;
 	/* page through with the queue's own keyset cursor */
 	while (rc == 0) {

@@ -23,4 +23,10 @@ int api_query_crs_or_reply(struct http_req *req, enum crs *out);
  * orgmodel_release() it. */
 struct org_model *api_org_or_reply(struct http_req *req);
 
+/* Every event category's name by code ({"csgl.srhj": "市容环境", …}), read
+ * from db; NULL with e filled on a database error. json_decref() it. */
+struct db;
+struct err;
+json_t *api_category_names(struct db *db, struct err *e);
+
 #endif

@@ -79,12 +79,6 @@ static int day_or_reply(struct http_req *req, const char *name, int32_t def, int
 	return -1;
 }
 
-static int category_row(void *ctx, const struct category_rec *c)
-{
-	json_object_set_new(ctx, c->code, json_string(c->name));
-	return 0;
-}
-
 /* Category codes are short lower-case ASCII: [a-z0-9_], one optional dot. */
 static int category_code_ok(const char *s)
 {
@@ -188,8 +182,8 @@ static int call_run_or_reply(struct http_req *req, struct kpi_call *c, struct kp
 	if (writer_kpi_sync(api_app(req)->writer, &e) < 0)
 		return http_reply_err(req, &e), -1;
 	db = db_pool_get(api_app(req)->pool);
-	c->categories = json_object();
-	rc = store_category_list(db, category_row, c->categories, &e);
+	c->categories = api_category_names(db, &e);
+	rc = c->categories ? 0 : -1;
 	if (rc == 0 && c->q.category && !json_object_get(c->categories, c->q.category)) {
 		err_set_param(&e, 400, "param.invalid", "category", "找不到类别 '%s'", "unknown category '%s'",
 		              c->q.category);

@@ -23,6 +23,7 @@ import { get, getCategories } from './app/http.js';
 import { rootScope } from './app/filters.js';
 import { h, fmtInt, debounce } from './util.js';
 import { echarts } from './echarts.js';
+import { dayOf } from './app/fmt.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -31,14 +32,14 @@ const TZ_MS = 8 * 3600000;                        // China time
 /* ------------------------------------------------------------ dates (China time) */
 
 /** YYYY-MM-DD of a UTC millisecond instant, in China time. */
-const ymd = (ms) => new Date(ms + TZ_MS).toISOString().slice(0, 10);
+const ymd = (ms) => dayOf(new Date(ms));
 /** Midnight China time of YYYY-MM-DD, as UTC milliseconds. */
 const at = (d) => Date.parse(`${d}T00:00:00Z`) - TZ_MS;
 const addDays = (d, n) => ymd(at(d) + n * DAY);
-const monthStart = (y, m) => `${y}-${String(m).padStart(2, '0')}-01`;   // m may run over: normalised below
+/** The first day of month m of year y (m may run over: 13 is January next year). */
 function month(y, m) {
   const d = new Date(Date.UTC(y, m - 1, 1));
-  return monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-01`;
 }
 
 /** The presets: [from, to) as YYYY-MM-DD. */
